@@ -1,0 +1,246 @@
+"""The concrete, typed Architecture (pydantic) and its NetworkX data-flow graph."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .diagnostics import Span
+
+Kind = Literal[
+    "generator", "critic", "ranker", "fuser", "verifier", "unit_test_generator", "unit_test_evaluator"
+]
+KINDS: tuple[str, ...] = (
+    "generator", "critic", "ranker", "fuser", "verifier", "unit_test_generator", "unit_test_evaluator"
+)
+# Kinds the paper allows a single model only (Table 4).
+SINGLE_MODEL_KINDS = frozenset({"critic", "ranker", "verifier", "unit_test_generator", "unit_test_evaluator"})
+
+# Options a layer of each kind accepts, beyond the common ones.
+COMMON_LAYER_OPTIONS = frozenset({"model", "models", "temperature", "max_tokens", "prompt", "system"})
+KIND_OPTIONS: dict[str, frozenset[str]] = {
+    "generator": frozenset({"samples"}),
+    "critic": frozenset(),
+    "ranker": frozenset({"top_k"}),
+    "fuser": frozenset({"samples"}),
+    "verifier": frozenset(),
+    "unit_test_generator": frozenset({"count"}),
+    "unit_test_evaluator": frozenset({"top_k", "mode"}),
+}
+EVALUATOR_MODES = ("judge", "execute")
+
+# Model options with a meaning of their own; any other option is passed to the provider.
+MODEL_OPTIONS = frozenset({
+    "api_base", "temperature", "max_tokens", "rpm", "tpm", "concurrency", "timeout", "fallbacks",
+    "context_window", "cost_in", "cost_out",
+})
+DEFAULT_OPTIONS = frozenset({"temperature", "max_tokens", "timeout", "retries", "concurrency", "fan_in"})
+PROVIDER_OPTIONS = frozenset({"rpm", "tpm", "concurrency", "api_base", "timeout"})
+BUDGET_METRICS = ("calls", "cost", "depth", "tokens")
+
+# The paper's fuser context limit: at most this many candidates into one fuser.
+DEFAULT_FAN_IN = 24
+
+
+class EnvVar(BaseModel):
+    """A value read from the environment when the architecture runs: `env("NAME")`."""
+
+    model_config = ConfigDict(frozen=True)
+    env: str
+    default: str | None = None
+
+    def resolve(self) -> str | None:
+        import os
+
+        return os.environ.get(self.env, self.default)
+
+
+class ModelSpec(BaseModel):
+    """One model: its litellm id and per-model options."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str  # the declared name, or the id itself for an inline string
+    id: str  # litellm model id, "provider/model"
+    api_base: str | EnvVar | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    rpm: float | None = None
+    tpm: float | None = None
+    concurrency: int | None = None
+    timeout: float | None = None
+    fallbacks: tuple[str, ...] = ()
+    context_window: int | None = None
+    cost_in: float | None = None  # dollars per million input tokens
+    cost_out: float | None = None  # dollars per million output tokens
+    params: dict[str, Any] = Field(default_factory=dict)  # passed to the provider as is
+
+    @property
+    def provider(self) -> str:
+        return self.id.split("/", 1)[0] if "/" in self.id else ""
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.id))
+
+
+class Layer(BaseModel):
+    """One layer: a single component kind over a list of models."""
+
+    kind: Kind
+    models: list[ModelSpec]
+    samples: int = 1
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_k: int | None = None
+    count: int | None = None  # unit tests to generate
+    mode: str | None = None  # unit_test_evaluator: judge | execute
+    prompt: str | None = None
+    system: str | None = None
+    span: Span | None = Field(default=None, exclude=True, repr=False)
+
+    def calls(self, candidates_in: int) -> int:
+        """LLM calls this layer makes for one query, given its input candidates."""
+        n = len(self.models)
+        if self.kind in ("generator", "fuser"):
+            return n * self.samples
+        if self.kind in ("critic", "ranker", "unit_test_generator"):
+            return n
+        # verifier and unit_test_evaluator judge each candidate
+        return n * candidates_in
+
+    def candidates_out(self, candidates_in: int) -> int:
+        """Candidates this layer passes on (the most, for filters)."""
+        if self.kind in ("generator", "fuser"):
+            return len(self.models) * self.samples
+        if self.kind in ("ranker", "unit_test_evaluator") and self.top_k is not None:
+            return min(self.top_k, candidates_in)
+        return candidates_in
+
+
+class Defaults(BaseModel):
+    temperature: float = 0.7
+    max_tokens: int = 2048
+    timeout: float = 120.0
+    retries: int = 3
+    concurrency: int = 64
+    fan_in: int = DEFAULT_FAN_IN
+
+
+class Budget(BaseModel):
+    metric: str
+    op: str = "<="
+    limit: float
+    span: Span | None = Field(default=None, exclude=True, repr=False)
+
+    def allows(self, value: float) -> bool:
+        return value <= self.limit if self.op == "<=" else value < self.limit
+
+
+class ProviderLimits(BaseModel):
+    rpm: float | None = None
+    tpm: float | None = None
+    concurrency: int | None = None
+    api_base: str | EnvVar | None = None
+    timeout: float | None = None
+
+
+class Architecture(BaseModel):
+    """A concrete architecture: every parameter fixed, every default applied."""
+
+    name: str = "archon"
+    layers: list[Layer]
+    defaults: Defaults = Field(default_factory=Defaults)
+    budgets: list[Budget] = Field(default_factory=list)
+    providers: dict[str, ProviderLimits] = Field(default_factory=dict)
+    assignment: dict[str, Any] = Field(default_factory=dict)  # the parameter values it came from
+    path: str | None = Field(default=None, exclude=True)
+
+    def same_as(self, other: Architecture) -> bool:
+        """Equal in meaning: source positions, parameter values and model aliases aside."""
+        return self.meaning() == other.meaning()
+
+    def meaning(self) -> dict:
+        data = self.model_dump(exclude={"assignment"})
+        for layer in data["layers"]:
+            for model in layer["models"]:
+                model.pop("name")
+        return data
+
+    def candidate_flow(self) -> list[int]:
+        """Candidates leaving each layer (the most, where filters may keep fewer)."""
+        flow, n = [], 0
+        for layer in self.layers:
+            n = layer.candidates_out(n)
+            flow.append(n)
+        return flow
+
+    def calls_per_query(self) -> int:
+        """LLM calls per query at most (verifiers keep every candidate)."""
+        total, n = 0, 0
+        for layer in self.layers:
+            total += layer.calls(n)
+            n = layer.candidates_out(n)
+        return total
+
+    def model_ids(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for layer in self.layers:
+            for model in layer.models:
+                seen.setdefault(model.id, None)
+        return list(seen)
+
+    def graph(self):
+        """The layer-level data-flow DAG: what each layer reads from which layer.
+
+        Nodes are "query", layer indices 0..n-1 and "answer"; each edge has a
+        `data` attribute: query, candidates, critiques or tests.
+        """
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_node("query")
+        last_candidates: int | str = "query"
+        critiques_from: int | None = None
+        tests_from: int | None = None
+        for i, layer in enumerate(self.layers):
+            g.add_node(i, kind=layer.kind, layer=layer)
+            kind = layer.kind
+            if kind in ("generator", "unit_test_generator"):
+                g.add_edge("query", i, data="query")
+            else:
+                g.add_edge("query", i, data="query")
+                if last_candidates != "query":
+                    g.add_edge(last_candidates, i, data="candidates")
+                if critiques_from is not None and kind in ("ranker", "fuser"):
+                    g.add_edge(critiques_from, i, data="critiques")
+                if tests_from is not None and kind == "unit_test_evaluator":
+                    g.add_edge(tests_from, i, data="tests")
+            if kind == "critic":
+                critiques_from = i
+            elif kind == "fuser":
+                critiques_from = None
+            if kind == "unit_test_generator":
+                tests_from = i
+            if kind in ("generator", "critic", "ranker", "fuser", "verifier", "unit_test_evaluator"):
+                if kind != "critic":
+                    last_candidates = i
+        g.add_node("answer")
+        if last_candidates != "query":
+            g.add_edge(last_candidates, "answer", data="candidates")
+        return g
+
+    def to_arch(self) -> str:
+        """This architecture as canonical .arch text (see `archonc expand`)."""
+        from .concrete import architecture_to_module
+        from .language.printer import print_module
+
+        return print_module(architecture_to_module(self))
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from .render import render_svg
+
+        try:
+            return {"image/svg+xml": render_svg(self), "text/plain": repr(self)}
+        except Exception:  # no graphviz binary: fall back to text in notebooks
+            return {"text/plain": self.to_arch()}

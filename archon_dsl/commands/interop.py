@@ -1,0 +1,7 @@
+"""CLI commands (registered by archon_dsl.cli); filled in by the interop work."""
+
+from __future__ import annotations
+
+
+def register(app) -> None:
+    """Add this family's commands to the Typer app."""

@@ -1,0 +1,114 @@
+"""Source text, 1-based spans and the Diagnostic every phase reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A 1-based, end-inclusive-line, end-exclusive-column region of a source."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def point(cls, line: int, column: int) -> Span:
+        return cls(line, column, line, column + 1)
+
+    def to(self, other: Span) -> Span:
+        return Span(self.line, self.column, other.end_line, other.end_column)
+
+
+@dataclass(slots=True)
+class Source:
+    """A file's text and name, with line lookup for code frames."""
+
+    text: str
+    path: str = "<string>"
+    _lines: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines() or [""]
+        return self._lines
+
+    def line(self, number: int) -> str:
+        lines = self.lines
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+    def span_at_offset(self, offset: int, length: int = 1) -> Span:
+        line = self.text.count("\n", 0, offset) + 1
+        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return Span(line, column, line, column + max(length, 1))
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(slots=True)
+class Diagnostic:
+    """One finding: a stable code, where it is, what is wrong and what to do."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    span: Span | None = None
+    path: str | None = None
+    hint: str | None = None
+    # Template checks: the parameter values under which this diagnostic fires.
+    when: str | None = None
+    related: list[tuple[Span, str]] = field(default_factory=list)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple:
+        span = self.span or Span(0, 0, 0, 0)
+        return (self.path or "", span.line, span.column, self.code)
+
+    def to_dict(self) -> dict:
+        out = {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "path": self.path,
+            "span": None,
+            "hint": self.hint,
+            "when": self.when,
+        }
+        if self.span:
+            out["span"] = {
+                "line": self.span.line,
+                "column": self.span.column,
+                "end_line": self.span.end_line,
+                "end_column": self.span.end_column,
+            }
+        return out
+
+
+class ArchonError(Exception):
+    """A failure that carries diagnostics for the user (never a bare traceback)."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        first = diagnostics[0] if diagnostics else None
+        super().__init__(first.message if first else "archon error")
+
+
+def did_you_mean(word: str, choices) -> str | None:
+    """The closest of `choices` to a misspelt `word`, if one is close enough."""
+    import difflib
+
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return match[0] if match else None

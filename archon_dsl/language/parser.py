@@ -1,0 +1,229 @@
+"""Parses .arch text into an ast.Module, turning Lark's errors into friendly diagnostics."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import VisitError
+
+from ..diagnostics import ArchonError, Diagnostic, Severity, Source, Span
+from . import ast
+from .transform import BadToken, ToAst
+
+SYNTAX_ERROR = "E001"
+
+_HERE = Path(__file__).resolve().parent
+
+
+def grammar_path() -> Path:
+    """The grammar inside the installed package, else the repository's `grammar/`."""
+    for candidate in (_HERE.parent / "grammar" / "archon.lark", _HERE.parent.parent / "grammar" / "archon.lark"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("grammar/archon.lark is missing from the archon_dsl installation")
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    # cache=True keeps the LALR tables in the temp dir: building them is most of startup.
+    return Lark(
+        grammar_path().read_text(encoding="utf-8"),
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=True,
+    )
+
+
+class ParseError(ArchonError):
+    """A syntax error in an .arch file; carries one E001 diagnostic."""
+
+
+def parse(text: str, path: str = "<string>") -> ast.Module:
+    """Parse .arch `text`; raise ParseError with a located, explained diagnostic."""
+    source = Source(text, path)
+    comments: list[ast.Comment] = []
+    try:
+        tree = _parse_collecting(text, comments)
+    except UnexpectedInput as e:
+        raise ParseError([_explain(e, source)]) from None
+    try:
+        module = ToAst().transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, BadToken):
+            bad = e.orig_exc
+            raise ParseError([_syntax(bad.message, bad.span, path, bad.hint)]) from None
+        raise
+    module.path = path
+    module.comments = comments
+    return module
+
+
+def _parse_collecting(text: str, comments: list) -> object:
+    """Parse, keeping every comment (with its position) for the formatter."""
+    lark = _lark()
+    tree = lark.parse(text)
+    # The lexer drops ignored tokens; a second, cheap scan recovers comments.
+    if "#" in text:
+        comments.extend(_scan_comments(text))
+    return tree
+
+
+def _scan_comments(text: str) -> list[ast.Comment]:
+    found: list[ast.Comment] = []
+    line, i, n = 1, 0, len(text)
+    line_start = 0
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+            line_start = i + 1
+        elif ch == '"':
+            i += 1
+            while i < n and text[i] not in '"\n':
+                i += 2 if text[i] == "\\" else 1
+            if i < n and text[i] == "\n":
+                continue
+        elif ch == "#":
+            end = text.find("\n", i)
+            end = n if end == -1 else end
+            own_line = not text[line_start:i].strip()
+            found.append(ast.Comment(text[i:end].rstrip(), line, i - line_start + 1, own_line))
+            i = end
+            continue
+        i += 1
+    return found
+
+
+def parse_file(path: str | Path) -> ast.Module:
+    return parse(Path(path).read_text(encoding="utf-8"), str(path))
+
+
+# ---------------------------------------------------------------------------
+# Friendly syntax errors
+# ---------------------------------------------------------------------------
+
+_READABLE = {
+    "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['", "RSQB": "']'", "LPAR": "'('", "RPAR": "')'",
+    "EQUAL": "'='", "COLON": "':'", "COMMA": "','", "SEMICOLON": "';'", "NAME": "a name",
+    "STRING": "a string", "INT": "an integer", "FLOAT": "a number", "COMP_OP": "a comparison",
+    "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '//' or '%'", "MINUS": "'-'", "$END": "end of file",
+    "__ANON_0": "'..'",
+}
+_STATEMENT_KEYWORDS = {
+    "ARCHON", "INCLUDE", "DEFAULTS", "MODEL", "PROVIDER", "POOL", "PARAM", "CONSTRAINT", "BUDGET",
+    "LAYER", "REPEAT", "IF",
+}
+
+
+def _syntax(message: str, span: Span | None, path: str, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(SYNTAX_ERROR, "syntax-error", Severity.ERROR, message, span, path, hint)
+
+
+def _readable(terminal: str) -> str:
+    if terminal in _READABLE:
+        return _READABLE[terminal]
+    if terminal.isupper() and terminal.isalpha():
+        return f"'{terminal.lower()}'"
+    return terminal
+
+
+def _expected(expected) -> str:
+    names = sorted({_readable(t) for t in expected if not t.startswith("_")})
+    if len(names) > 6:
+        names = names[:6] + ["..."]
+    return ", ".join(names)
+
+
+def _unclosed_brace(text: str, upto: int) -> int | None:
+    """Offset of the innermost `{` still open at `upto`, skipping strings and comments."""
+    stack: list[int] = []
+    i, n = 0, min(upto, len(text))
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i += 1
+            while i < n and text[i] not in '"\n':
+                i += 2 if text[i] == "\\" else 1
+        elif ch == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+        elif ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            stack.pop()
+        i += 1
+    return stack[-1] if stack else None
+
+
+def _explain(e: UnexpectedInput, source: Source) -> Diagnostic:
+    text, path = source.text, source.path
+    if isinstance(e, UnexpectedCharacters):
+        span = Span.point(e.line, e.column)
+        char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        if char == '"':
+            return _syntax(
+                "unterminated string", span, path,
+                'close the string with " on the same line; write \\n for a line break inside it',
+            )
+        if char == "'":
+            return _syntax("strings use double quotes", span, path, "write \"...\" instead of '...'")
+        if char in "/" and text[e.pos_in_stream : e.pos_in_stream + 2] != "//":
+            return _syntax("unexpected '/'", span, path, "integer division is '//'; comments start with '#'")
+        return _syntax(f"unexpected character {char!r}", span, path, f"expected {_expected(e.allowed)}")
+
+    token = getattr(e, "token", None)
+    expected = set(getattr(e, "expected", ()) or ())
+    at_end = isinstance(e, UnexpectedEOF) or (token is not None and token.type == "$END")
+    if at_end or (token is not None and "RBRACE" in expected and token.type in _STATEMENT_KEYWORDS):
+        offset = len(text) if at_end else token.start_pos
+        brace = _unclosed_brace(text, offset)
+        if brace is not None:
+            opened = source.span_at_offset(brace)
+            where = Span.point(*_end_position(source)) if at_end else _token_span(token)
+            diag = _syntax(
+                f"missing '}}': the block opened at line {opened.line}, column {opened.column} is never closed",
+                where, path, "add '}' to close the block",
+            )
+            diag.related.append((opened, "block opened here"))
+            return diag
+        if at_end:
+            return _syntax(
+                f"unexpected end of file; expected {_expected(expected)}",
+                Span.point(*_end_position(source)), path,
+            )
+
+    assert token is not None
+    span = _token_span(token)
+    found = f"'{token}'" if token.type != "$END" else "end of file"
+    if token.type == "COLON" and "EQUAL" in expected:
+        return _syntax("expected '=' but found ':'", span, path, "options and declarations are written `name = value`")
+    if token.type == "EQUAL" and "COLON" in expected:
+        return _syntax(
+            "expected ':' after the parameter name", span, path, "declare parameters as `param name: int = 3 in 1..4`"
+        )
+    if token.type == "RBRACE" and _unclosed_brace(text, token.start_pos) is None:
+        return _syntax("unmatched '}'", span, path, "remove it, or open the block it closes with '{'")
+    if token.type == "NAME" and "EQUAL" in expected and "LBRACE" not in expected:
+        return _syntax(f"unexpected {found}; expected '='", span, path, "options are written `name = value`")
+    if token.type == "LBRACE" and "NAME" in expected:
+        return _syntax(
+            "expected a component kind before '{'", span, path,
+            "write `layer generator { ... }`; kinds are generator, critic, ranker, fuser, verifier, "
+            "unit_test_generator, unit_test_evaluator",
+        )
+    return _syntax(f"unexpected {found}; expected {_expected(expected)}", span, path)
+
+
+def _token_span(token) -> Span:
+    line, column = token.line or 1, token.column or 1
+    end_line = token.end_line or line
+    end_column = token.end_column or column + max(len(str(token)), 1)
+    return Span(line, column, end_line, end_column)
+
+
+def _end_position(source: Source) -> tuple[int, int]:
+    lines = source.text.split("\n")
+    return len(lines), len(lines[-1]) + 1

@@ -1,0 +1,60 @@
+"""Reads .arch files (with their includes) into Templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .diagnostics import ArchonError, Diagnostic, Severity
+from .language import ast
+from .language.parser import parse
+from .template import Template, load_template
+
+
+def load_text(text: str, path: str = "<string>") -> Template:
+    """A Template from .arch text; raises ParseError on a syntax error."""
+    module = parse(text, path)
+    module = _resolve_includes(module, Path(path).parent if not path.startswith("<") else Path.cwd(), [path])
+    return load_template(module)
+
+
+def load(source: str | Path) -> Template:
+    """A Template from a path to an .arch file (or from .arch text, if it is not a file)."""
+    path = Path(source)
+    if isinstance(source, Path) or (len(str(source)) < 4096 and "\n" not in str(source) and path.suffix == ".arch"):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise ArchonError([Diagnostic(
+                "E000", "unreadable-file", Severity.ERROR, f"cannot read {path}: {e.strerror or e}", None, str(path),
+            )]) from None
+        return load_text(text, str(path))
+    return load_text(str(source))
+
+
+def _resolve_includes(module: ast.Module, base: Path, stack: list[str]) -> ast.Module:
+    """Splice the declarations of `include "file.arch"` in place (layers of an include are not taken)."""
+    if not any(isinstance(s, ast.Include) for s in module.statements):
+        return module
+    included: list = []
+    for statement in module.statements:
+        if not isinstance(statement, ast.Include):
+            continue
+        target = (base / statement.path).resolve()
+        if str(target) in stack:
+            raise ArchonError([Diagnostic(
+                "E005", "include-cycle", Severity.ERROR, f"'{statement.path}' includes itself", statement.span,
+                module.path, "remove the circular include",
+            )])
+        try:
+            text = target.read_text(encoding="utf-8")
+        except OSError as e:
+            raise ArchonError([Diagnostic(
+                "E000", "unreadable-file", Severity.ERROR, f"cannot read included file '{statement.path}': {e.strerror or e}",
+                statement.span, module.path, "the path is relative to the including file",
+            )]) from None
+        included_module = _resolve_includes(parse(text, str(target)), target.parent, stack + [str(target)])
+        kept = (ast.ModelDecl, ast.PoolDecl, ast.ProviderDecl, ast.Defaults)
+        included.extend(included_module.included)
+        included.extend(s for s in included_module.statements if isinstance(s, kept))
+    module.included = included
+    return module
