@@ -1,0 +1,65 @@
+"""archon-dsl: compose, check, run and search LLM inference-time architectures.
+
+The public API mirrors the CLI; heavy parts are imported only when called::
+
+    import archon_dsl as ad
+    template = ad.load("examples/general.arch")      # parse + declarations
+    result = ad.check(template)                      # every rule over the whole space
+    arch = template.instantiate({"n_gen": 5})        # a concrete Architecture
+    print(ad.plan(arch).to_dict()["calls"])          # calls, depth, cost per query
+    answer = ad.run(arch, "What is 17 * 23?", sim=True)
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load": ("archon_dsl.loader", "load"),
+    "load_text": ("archon_dsl.loader", "load_text"),
+    "parse": ("archon_dsl.language.parser", "parse"),
+    "Architecture": ("archon_dsl.architecture", "Architecture"),
+    "Template": ("archon_dsl.template", "Template"),
+    "Diagnostic": ("archon_dsl.diagnostics", "Diagnostic"),
+    "ArchonError": ("archon_dsl.diagnostics", "ArchonError"),
+    "check_architecture": ("archon_dsl.check", "check_architecture"),
+    "plan": ("archon_dsl.plan", "plan"),
+    "run": ("archon_dsl.api", "run"),
+    "arun": ("archon_dsl.api", "arun"),
+    "run_dataset": ("archon_dsl.api", "run_dataset"),
+    "arun_dataset": ("archon_dsl.api", "arun_dataset"),
+    "render": ("archon_dsl.render", "render"),
+    "search": ("archon_dsl.search", "search"),
+}
+
+
+def check(target, **options):
+    """Check a Template, a path or .arch text with every rule over its whole space.
+
+    >>> result = check("examples/best_of_n.arch")
+    >>> result.errors, result.valid, result.raw
+    """
+    from pathlib import Path
+
+    from .check import check_path, check_template, check_text
+    from .template import Template
+
+    if isinstance(target, Template):
+        return check_template(target, **options)
+    if isinstance(target, Path) or (isinstance(target, str) and target.endswith(".arch") and "\n" not in target):
+        return check_path(target, **options)
+    return check_text(str(target), **options)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'archon_dsl' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "check", *_LAZY]

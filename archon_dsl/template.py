@@ -348,9 +348,12 @@ class Template:
     def default_assignment(self) -> dict[str, Any]:
         return {name: p.default for name, p in self.params.items()}
 
-    def scope(self, assignment: dict[str, Any]) -> dict[str, Any]:
-        """Names visible to expressions for one assignment: models, params, pools."""
-        scope = dict(self._static_scope)
+    def scope(self, assignment: dict[str, Any], reads: set[str] | None = None) -> dict[str, Any]:
+        """Names visible to expressions for one assignment: models, params, pools.
+
+        With `reads`, the names of the parameters that evaluation reads are added to it.
+        """
+        scope = dict(self._static_scope) if reads is None else _ReadTracking(self._static_scope, self.params, reads)
         scope.update(assignment)
         for decl in self.pool_decls:
             value = evaluate(decl.value, scope)
@@ -391,11 +394,15 @@ class Template:
         scope.update(assignment)
         return all(_truth(evaluate(c.expr, scope), c.expr.span) for c in self.constraints)
 
-    def instantiate(self, assignment: dict[str, Any] | None = None) -> Architecture:
-        """The concrete architecture for `assignment` (missing params take their defaults)."""
+    def instantiate(self, assignment: dict[str, Any] | None = None, *, reads: set[str] | None = None) -> Architecture:
+        """The concrete architecture for `assignment` (missing params take their defaults).
+
+        With `reads`, the parameters the instantiation actually read are added to it: points
+        that agree on those give the same architecture (a space check uses this to skip work).
+        """
         full = self.complete(assignment)
         try:
-            scope = self.scope(full)
+            scope = self.scope(full, reads)
             layers: list[Layer] = []
             self._expand(self.body, scope, layers)
             budgets = [
@@ -468,6 +475,20 @@ class Template:
 
 
 _MISSING = object()
+
+
+class _ReadTracking(dict):
+    """A scope that records which parameters an evaluation reads."""
+
+    def __init__(self, base: dict[str, Any], params: dict[str, Param], reads: set[str]):
+        super().__init__(base)
+        self._params = params
+        self._reads = reads
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._params:
+            self._reads.add(name)
+        return super().__getitem__(name)
 
 
 def _stem(path: str) -> str:

@@ -1,0 +1,346 @@
+"""Runs the rules on one architecture, or over a template's whole space of configurations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .architecture import Architecture
+from .diagnostics import ArchonError, Diagnostic, Severity, Source
+from .rules import RULES, Context, Rule
+from .rules.budget_exceeded import plan_figure
+from .space_conditions import describe_condition
+from .template import EvalError, InstantiateError, Template, _truth, describe_assignment, evaluate, format_value
+
+_DIGITS = re.compile(r"\d+")
+# Past this many points a space is sampled rather than enumerated.
+MAX_POINTS = 50_000
+BUDGET_CODE = "S010"
+UNSATISFIABLE_CODE = "S009"
+
+
+@dataclass
+class CheckResult:
+    """What checking one file found, and how much of its space is valid."""
+
+    path: str
+    diagnostics: list[Diagnostic]
+    source: Source | None = None
+    raw: int = 1  # points in the space
+    valid: int = 0  # points meeting every constraint and budget with no error-level finding
+    checked: int = 1  # points examined (fewer than raw when the space was sampled)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def sampled(self) -> bool:
+        return self.checked < self.raw
+
+    def space(self) -> dict[str, Any]:
+        return {"raw": self.raw, "valid": self.valid, "checked": self.checked, "params": self.params}
+
+
+class RuleSelection:
+    """`--select` / `--ignore` by code prefix (`A`, `S00`, `S004`) or by name, as ruff does."""
+
+    def __init__(self, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None):
+        self.select = [s.strip() for s in (select or []) if s.strip()]
+        self.ignore = [s.strip() for s in (ignore or []) if s.strip()]
+
+    @staticmethod
+    def _matches(code: str, name: str, pattern: str) -> bool:
+        return code.upper().startswith(pattern.upper()) or name == pattern.lower()
+
+    def enabled(self, code: str, name: str = "") -> bool:
+        if self.select and not any(self._matches(code, name, p) for p in self.select):
+            return False
+        return not any(self._matches(code, name, p) for p in self.ignore)
+
+    def unknown_patterns(self) -> list[str]:
+        from .rules import RULES as rules
+
+        return [p for p in self.select + self.ignore if not any(self._matches(r.code, r.name, p) for r in rules)]
+
+
+def _run(rule: Rule, method: str, target, path: str | None) -> list[Diagnostic]:
+    from .rules.base import Reporter
+
+    reporter = Reporter(rule, path)
+    getattr(rule, method)(target, reporter)
+    return reporter.found
+
+
+def check_architecture(
+    arch: Architecture, *, template: Template | None = None, rules: Iterable[Rule] = RULES
+) -> list[Diagnostic]:
+    """Findings of the per-architecture rules on one concrete architecture."""
+    ctx = Context(arch, template)
+    found: list[Diagnostic] = []
+    for rule in rules:
+        found.extend(_run(rule, "check", ctx, arch.path))
+    return found
+
+
+def _params_summary(template: Template) -> dict[str, dict[str, Any]]:
+    summary = {}
+    for name, param in template.params.items():
+        entry: dict[str, Any] = {"type": param.type, "default": _jsonable(param.default), "domain": param.domain_text()}
+        if param.values is not None:
+            entry["values"] = [_jsonable(v) for v in param.values]
+        else:
+            entry["low"], entry["high"] = param.low, param.high
+        summary[name] = entry
+    return summary
+
+
+def _jsonable(value: Any) -> Any:
+    from .architecture import ModelSpec
+
+    return value.name if isinstance(value, ModelSpec) else value
+
+
+@dataclass
+class _PointResult:
+    """What checking one point found; shared by every point that reads the same values."""
+
+    reads: tuple[str, ...]
+    diagnostics: list[Diagnostic]
+    ok: bool
+    instantiated: bool
+    excluded: bool = False  # over a budget, in a template: outside the space
+    budgets_met: tuple[int, ...] = ()
+
+
+def _evaluate_point(template: Template, point: dict, arch_rules, selection: RuleSelection, has_params: bool):
+    reads: set[str] = set()
+    try:
+        arch = template.instantiate(point, reads=reads)
+    except InstantiateError as e:
+        diags = [d for d in e.diagnostics if selection.enabled(d.code, d.name)]
+        return _PointResult(tuple(sorted(reads)), diags, not any(d.is_error for d in diags), False)
+    ctx = Context(arch, template)
+    met = []
+    for b_index, budget in enumerate(arch.budgets):
+        value = plan_figure(ctx.plan, budget.metric)
+        if value is None or budget.allows(value):
+            met.append(b_index)
+    reads_key = tuple(sorted(reads))
+    if len(met) < len(arch.budgets) and has_params:
+        # A budget restricts a template's space like a constraint does.
+        return _PointResult(reads_key, [], False, True, excluded=True, budgets_met=tuple(met))
+    diags = []
+    for rule in arch_rules:
+        diags.extend(d for d in _run(rule, "check", ctx, template.path) if selection.enabled(d.code, d.name))
+    return _PointResult(reads_key, diags, not any(d.is_error for d in diags), True, budgets_met=tuple(met))
+
+
+@dataclass
+class _Finding:
+    diagnostic: Diagnostic
+    points: list[int]
+
+
+def check_template(
+    template: Template,
+    *,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    max_points: int = MAX_POINTS,
+    seed: int = 0,
+) -> CheckResult:
+    """Every rule over every point of `template`'s space (sampled past `max_points`)."""
+    selection = RuleSelection(select, ignore)
+    path = template.path
+    rules = [r for r in RULES if selection.enabled(r.code, r.name)]
+    diagnostics: list[Diagnostic] = []
+    for rule in rules:
+        diagnostics.extend(_run(rule, "check_template", template, path))
+    # Declaration problems whose code has no rule module of its own (e.g. include errors).
+    forwarded = {r.code for r in RULES}
+    diagnostics.extend(d for d in template.diagnostics if d.code not in forwarded and selection.enabled(d.code))
+
+    raw = template.raw_size()
+    points = list(template.points()) if raw <= max_points else template.sample(max_points, seed)
+    has_params = bool(template.params)
+    arch_rules = [r for r in rules if type(r).check is not Rule.check]
+
+    findings: dict[tuple, _Finding] = {}
+    considered: list[int] = []  # points inside the constraints and budgets
+    valid = 0
+    constraint_pass = [0] * len(template.constraints)
+    budget_pass: dict[int, int] = {}
+    cumulative_constraints = 0
+    instantiated_any = False
+    # Points that agree on the parameters an instantiation read give the same
+    # architecture: results are memoised per set of parameters read.
+    memo: dict[tuple[str, ...], dict[tuple, _PointResult]] = {}
+
+    def note(diag: Diagnostic, index: int) -> None:
+        # Findings that differ only in figures are one finding over several points.
+        key = (diag.code, diag.span, diag.severity, _DIGITS.sub("#", diag.message))
+        found = findings.get(key)
+        if found is None:
+            findings[key] = _Finding(diag, [index])
+        elif found.points[-1] != index:
+            found.points.append(index)
+
+    for index, point in enumerate(points):
+        # Constraints first: a point outside them is not part of the space.
+        try:
+            scope = dict(template._static_scope)
+            scope.update(point)
+            passes = [_truth(evaluate(c.expr, scope), c.expr.span) for c in template.constraints]
+        except EvalError as e:
+            note(e.diagnostic(path), index)
+            continue
+        for i, ok in enumerate(passes):
+            constraint_pass[i] += ok
+        if not all(passes):
+            continue
+        cumulative_constraints += 1
+        result = None
+        for read_names, table in memo.items():
+            result = table.get(tuple(point[n] for n in read_names))
+            if result is not None:
+                break
+        if result is None:
+            result = _evaluate_point(template, point, arch_rules, selection, has_params)
+            memo.setdefault(result.reads, {})[tuple(point[n] for n in result.reads)] = result
+        instantiated_any |= result.instantiated
+        for b_index in result.budgets_met:
+            budget_pass[b_index] = budget_pass.get(b_index, 0) + 1
+        if result.excluded:
+            continue
+        considered.append(index)
+        for diag in result.diagnostics:
+            note(diag, index)
+        valid += result.ok
+
+    names = list(template.params)
+    considered_set = set(considered)
+    for finding in findings.values():
+        diag = finding.diagnostic
+        if has_params:
+            triggered = [i for i in finding.points if i in considered_set]
+            if triggered and len(triggered) < len(considered):
+                diag.when = describe_condition(
+                    names, [points[i] for i in considered], _positions(considered, triggered), template.params,
+                )
+            elif not triggered and finding.points:
+                diag.when = f"e.g. {describe_assignment(points[finding.points[0]])}"
+        diagnostics.append(diag)
+
+    diagnostics.extend(_unsatisfiable(
+        template, selection, len(points), constraint_pass, cumulative_constraints, budget_pass,
+        instantiated_any, considered,
+    ))
+
+    return CheckResult(
+        path=path,
+        diagnostics=_dedupe(diagnostics),
+        source=None,
+        raw=raw,
+        valid=valid if not _fatal(diagnostics) else 0,
+        checked=len(points),
+        params=_params_summary(template),
+    )
+
+
+def _positions(considered: list[int], triggered: list[int]) -> set[int]:
+    where = {point: position for position, point in enumerate(considered)}
+    return {where[i] for i in triggered}
+
+
+def _fatal(diagnostics: list[Diagnostic]) -> bool:
+    """Errors found on the declarations themselves make every point invalid."""
+    return any(d.is_error and d.when is None and d.code.startswith("E") for d in diagnostics)
+
+
+def _unsatisfiable(template, selection, total, constraint_pass, cumulative, budget_pass, instantiated_any, considered):
+    if not selection.enabled(UNSATISFIABLE_CODE, "unsatisfiable-space") or total == 0:
+        return []
+    path = template.path
+    out = []
+    if template.constraints and cumulative == 0:
+        # Name the first constraint that nothing satisfies, else the conjunction.
+        culprit = next((c for c, n in zip(template.constraints, constraint_pass) if n == 0), template.constraints[-1])
+        alone = constraint_pass[template.constraints.index(culprit)] == 0
+        out.append(Diagnostic(
+            UNSATISFIABLE_CODE, "unsatisfiable-space", Severity.ERROR,
+            "no point of the space satisfies this constraint" if alone
+            else "no point of the space satisfies all constraints together; this one excludes the last",
+            culprit.span, path, "check the direction of the comparison and the parameter domains",
+        ))
+    elif instantiated_any and not considered and template.budget_decls:
+        culprit = next(
+            (b for i, b in enumerate(template.budget_decls) if budget_pass.get(i, 0) == 0), template.budget_decls[0]
+        )
+        out.append(Diagnostic(
+            UNSATISFIABLE_CODE, "unsatisfiable-space", Severity.ERROR,
+            f"no point of the space is within this budget ({culprit.metric})",
+            culprit.span, path, "raise the budget, or shrink the layers it covers",
+        ))
+    return out
+
+
+def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple] = set()
+    out = []
+    for diag in diagnostics:
+        key = (diag.code, diag.span, diag.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(diag)
+    out.sort(key=Diagnostic.sort_key)
+    return out
+
+
+def check_text(text: str, path: str = "<string>", **options) -> CheckResult:
+    """Parse and check .arch text; a syntax error is a finding, not an exception."""
+    from .loader import load_text
+
+    source = Source(text, path)
+    try:
+        template = load_text(text, path)
+    except ArchonError as e:
+        return CheckResult(path=path, diagnostics=e.diagnostics, source=source, raw=0, valid=0, checked=0)
+    result = check_template(template, **options)
+    result.source = source
+    return result
+
+
+def check_path(path: str | Path, **options) -> CheckResult:
+    """Check one .arch file. An unreadable file raises ArchonError (a usage problem, exit 2)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise ArchonError([Diagnostic(
+            "E000", "unreadable-file", Severity.ERROR, f"cannot read {path}: {reason}", None, str(path),
+        )]) from None
+    return check_text(text, str(path), **options)
+
+
+def arch_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files to check: each file given, and every .arch below each directory given."""
+    found: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found.extend(sorted(q for q in p.rglob("*.arch") if q.is_file()))
+        else:
+            found.append(p)
+    return found
+
+
+__all__ = [
+    "CheckResult", "RuleSelection", "arch_files", "check_architecture", "check_path", "check_template",
+    "check_text", "format_value",
+]

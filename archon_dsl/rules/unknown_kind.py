@@ -1,0 +1,44 @@
+"""E002 unknown-kind: a layer names a component kind that does not exist."""
+
+from __future__ import annotations
+
+from ..architecture import KINDS
+from ..diagnostics import did_you_mean
+from .base import Rule
+from .walk import layer_decls
+
+
+class UnknownKind(Rule):
+    """Every layer is one of the seven component kinds of the paper."""
+
+    code = "E002"
+    name = "unknown-kind"
+    summary = "A layer's component kind is not one of the seven kinds."
+    docs = """\
+## What it checks
+That each `layer KIND { ... }` uses one of: generator, critic, ranker, fuser,
+verifier, unit_test_generator, unit_test_evaluator.
+
+## Why
+The kind decides what a layer reads and writes; a misspelt kind would
+otherwise silently do nothing.
+
+## Example
+```
+layer fusor { model = gpt4o }
+```
+
+## Instead
+```
+layer fuser { model = gpt4o }
+```
+"""
+
+    def check_template(self, template, report) -> None:
+        for decl in layer_decls(template.module):
+            if decl.kind not in KINDS:
+                guess = did_you_mean(decl.kind, KINDS)
+                report(
+                    f"unknown component kind '{decl.kind}'", decl.kind_span,
+                    f"did you mean '{guess}'?" if guess else f"kinds are {', '.join(KINDS)}",
+                )

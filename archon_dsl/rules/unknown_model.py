@@ -1,0 +1,75 @@
+"""S004 unknown-model: a model whose provider litellm does not know, or that no table lists."""
+
+from __future__ import annotations
+
+from ..diagnostics import Severity
+from .base import Rule
+
+
+class UnknownModel(Rule):
+    """A typo in a model id fails only at run time, after other calls were paid for."""
+
+    code = "S004"
+    name = "unknown-model"
+    summary = "A model id with an unknown provider prefix (error) or absent from litellm's model table (warning)."
+    docs = """\
+## What it checks
+Each model id is `provider/model`. The provider must be one litellm routes
+to (openai, anthropic, together_ai, groq, gemini, bedrock, ... and `sim`,
+the built-in simulator); an unknown provider is an error. A model that
+litellm's price and context table does not list is a warning: it may be
+new or misspelt, and its cost will show as unknown. Models with an
+`api_base` (a local vLLM or Ollama server) and `sim/` models are exempt
+from the table check.
+
+## Why
+A misspelt model fails at run time, in the middle of a batch; a model with
+no price makes cost budgets uncheckable.
+
+## Example
+```
+model m = "opnai/gpt-4o"
+```
+
+## Instead
+```
+model m = "openai/gpt-4o"
+# or, for a model litellm does not list, give its prices:
+model n = "together_ai/new-model" { cost_in = 0.9; cost_out = 0.9 }
+```
+"""
+
+    def check(self, ctx, report) -> None:
+        from ..pricing import known_provider, model_info
+
+        reported: set[str] = set()
+        for layer in ctx.arch.layers:
+            for model in layer.models:
+                if model.id in reported:
+                    continue
+                reported.add(model.id)
+                provider, _, rest = model.id.partition("/")
+                if not rest:
+                    report(
+                        f"model '{model.id}' has no provider prefix", layer.span,
+                        'write "provider/model", e.g. "openai/gpt-4o"',
+                    )
+                    continue
+                if not known_provider(provider):
+                    from ..diagnostics import did_you_mean
+                    from ..pricing import provider_names
+
+                    guess = did_you_mean(provider, provider_names())
+                    report(
+                        f"unknown provider '{provider}' in model '{model.id}'", layer.span,
+                        f"did you mean '{guess}/{rest}'?" if guess else "see litellm's list of providers",
+                    )
+                    continue
+                if provider == "sim" or model.api_base is not None or model.cost_in is not None:
+                    continue
+                if model_info(model.id) is None:
+                    report(
+                        f"model '{model.id}' is not in litellm's model table; its cost is unknown",
+                        layer.span, "check the spelling, or give `cost_in`/`cost_out` on the model",
+                        Severity.WARNING,
+                    )

@@ -1,0 +1,91 @@
+"""Describes the points of a space where a finding fires, as a condition on the parameters."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from .template import Param, describe_assignment, format_value
+
+
+def describe_condition(
+    names: list[str], points: list[dict[str, Any]], triggered: set[int], params: dict[str, Param]
+) -> str:
+    """"n_gen >= 9", "n_gen * samples > 24", ... true exactly on `triggered` among `points`.
+
+    Tries one parameter, then two (a conjunction, or a product or sum
+    threshold), then a conjunction of three; falls back to a count with an
+    example.
+    """
+    for name in names:
+        text = _one(name, points, triggered, params[name])
+        if text:
+            return text
+    for a, b in itertools.combinations(names, 2):
+        text = _two(a, b, points, triggered, params)
+        if text:
+            return text
+    for group in itertools.combinations(names, 3):
+        text = _conjunction(group, points, triggered, params)
+        if text:
+            return text
+    first = min(triggered)
+    return (
+        f"in {len(triggered):,} of {len(points):,} configurations, "
+        f"e.g. {describe_assignment(points[first])}"
+    )
+
+
+def _exact(points, triggered, predicate) -> bool:
+    return all(predicate(p) == (i in triggered) for i, p in enumerate(points))
+
+
+def _values_text(name: str, values: set, param: Param) -> str | None:
+    domain = [v for v in (param.values or sorted(values))]
+    ordered = [v for v in domain if v in values]
+    if len(values) == 1:
+        value = next(iter(values))
+        if param.type == "bool":
+            return name if value else f"not {name}"
+        return f"{name} = {format_value(value)}"
+    if param.type in ("int", "float") and param.values is not None:
+        positions = [domain.index(v) for v in ordered]
+        contiguous = positions == list(range(positions[0], positions[-1] + 1))
+        if contiguous and positions[-1] == len(domain) - 1:
+            return f"{name} >= {format_value(ordered[0])}"
+        if contiguous and positions[0] == 0:
+            return f"{name} <= {format_value(ordered[-1])}"
+        if contiguous:
+            return f"{format_value(ordered[0])} <= {name} <= {format_value(ordered[-1])}"
+    return f"{name} in {{{', '.join(format_value(v) for v in ordered)}}}"
+
+
+def _one(name: str, points, triggered, param: Param) -> str | None:
+    values = {points[i][name] for i in triggered}
+    if _exact(points, triggered, lambda p: p[name] in values):
+        return _values_text(name, values, param)
+    return None
+
+
+def _conjunction(group, points, triggered, params) -> str | None:
+    values = {name: {points[i][name] for i in triggered} for name in group}
+    if _exact(points, triggered, lambda p: all(p[n] in values[n] for n in group)):
+        return " and ".join(_values_text(n, values[n], params[n]) for n in group)
+    return None
+
+
+def _two(a: str, b: str, points, triggered, params) -> str | None:
+    text = _conjunction((a, b), points, triggered, params)
+    if text:
+        return text
+    numeric = all(params[n].type in ("int", "float") for n in (a, b))
+    if not numeric:
+        return None
+    for symbol, combine in (("*", lambda x, y: x * y), ("+", lambda x, y: x + y)):
+        inside = [combine(points[i][a], points[i][b]) for i in triggered]
+        outside = [combine(p[a], p[b]) for i, p in enumerate(points) if i not in triggered]
+        if outside and min(inside) > max(outside):
+            return f"{a} {symbol} {b} > {format_value(max(outside))}"
+        if outside and max(inside) < min(outside):
+            return f"{a} {symbol} {b} < {format_value(min(outside))}"
+    return None
