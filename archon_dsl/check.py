@@ -143,6 +143,8 @@ def _evaluate_point(template: Template, point: dict, arch_rules, selection: Rule
 class _Finding:
     diagnostic: Diagnostic
     points: list[int]
+    # Rule findings can only fire where a point instantiated; describe them over those.
+    needs_instance: bool = True
 
 
 def check_template(
@@ -171,6 +173,7 @@ def check_template(
 
     findings: dict[tuple, _Finding] = {}
     considered: list[int] = []  # points inside the constraints and budgets
+    instantiated: list[int] = []  # ... of which gave an architecture
     valid = 0
     constraint_pass = [0] * len(template.constraints)
     budget_pass: dict[int, int] = {}
@@ -180,12 +183,12 @@ def check_template(
     # architecture: results are memoised per set of parameters read.
     memo: dict[tuple[str, ...], dict[tuple, _PointResult]] = {}
 
-    def note(diag: Diagnostic, index: int) -> None:
+    def note(diag: Diagnostic, index: int, needs_instance: bool = True) -> None:
         # Findings that differ only in figures are one finding over several points.
         key = (diag.code, diag.span, diag.severity, _DIGITS.sub("#", diag.message))
         found = findings.get(key)
         if found is None:
-            findings[key] = _Finding(diag, [index])
+            findings[key] = _Finding(diag, [index], needs_instance)
         elif found.points[-1] != index:
             found.points.append(index)
 
@@ -196,7 +199,7 @@ def check_template(
             scope.update(point)
             passes = [_truth(evaluate(c.expr, scope), c.expr.span) for c in template.constraints]
         except EvalError as e:
-            note(e.diagnostic(path), index)
+            note(e.diagnostic(path), index, needs_instance=False)
             continue
         for i, ok in enumerate(passes):
             constraint_pass[i] += ok
@@ -217,19 +220,22 @@ def check_template(
         if result.excluded:
             continue
         considered.append(index)
+        if result.instantiated:
+            instantiated.append(index)
         for diag in result.diagnostics:
-            note(diag, index)
+            note(diag, index, result.instantiated)
         valid += result.ok
 
     names = list(template.params)
-    considered_set = set(considered)
     for finding in findings.values():
         diag = finding.diagnostic
         if has_params:
-            triggered = [i for i in finding.points if i in considered_set]
-            if triggered and len(triggered) < len(considered):
+            universe = instantiated if finding.needs_instance else considered
+            members = set(universe)
+            triggered = [i for i in finding.points if i in members]
+            if triggered and len(triggered) < len(universe):
                 diag.when = describe_condition(
-                    names, [points[i] for i in considered], _positions(considered, triggered), template.params,
+                    names, [points[i] for i in universe], _positions(universe, triggered), template.params,
                 )
             elif not triggered and finding.points:
                 diag.when = f"e.g. {describe_assignment(points[finding.points[0]])}"

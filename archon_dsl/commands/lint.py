@@ -34,7 +34,7 @@ def print_diagnostics(error: ArchonError, stream=None) -> None:
         if diag.path and not diag.path.startswith("<"):
             try:
                 source = Source(Path(diag.path).read_text(encoding="utf-8"), diag.path)
-            except OSError:
+            except (OSError, UnicodeDecodeError):
                 source = None
         stream.write(format_diagnostic(diag, source, colour))
 

@@ -246,6 +246,7 @@ class Comment:
     line: int
     column: int
     own_line: bool
+    blank_before: bool = False  # a blank line separates it from what precedes it
 
 
 @dataclass(slots=True)

@@ -71,6 +71,12 @@ def _parse_collecting(text: str, comments: list) -> object:
     return tree
 
 
+def _blank_line_before(text: str, line_start: int) -> bool:
+    previous_end = line_start - 1
+    previous_start = text.rfind("\n", 0, previous_end) + 1
+    return line_start > 0 and not text[previous_start:previous_end].strip()
+
+
 def _scan_comments(text: str) -> list[ast.Comment]:
     found: list[ast.Comment] = []
     line, i, n = 1, 0, len(text)
@@ -90,7 +96,8 @@ def _scan_comments(text: str) -> list[ast.Comment]:
             end = text.find("\n", i)
             end = n if end == -1 else end
             own_line = not text[line_start:i].strip()
-            found.append(ast.Comment(text[i:end].rstrip(), line, i - line_start + 1, own_line))
+            blank_before = own_line and line > 2 and _blank_line_before(text, line_start)
+            found.append(ast.Comment(text[i:end].rstrip(), line, i - line_start + 1, own_line, blank_before))
             i = end
             continue
         i += 1
@@ -208,13 +215,18 @@ def _explain(e: UnexpectedInput, source: Source) -> Diagnostic:
         return _syntax("unmatched '}'", span, path, "remove it, or open the block it closes with '{'")
     if token.type == "NAME" and "EQUAL" in expected and "LBRACE" not in expected:
         return _syntax(f"unexpected {found}; expected '='", span, path, "options are written `name = value`")
-    if token.type == "LBRACE" and "NAME" in expected:
+    if token.type == "LBRACE" and "NAME" in expected and _previous_word(text, token.start_pos) == "layer":
         return _syntax(
             "expected a component kind before '{'", span, path,
             "write `layer generator { ... }`; kinds are generator, critic, ranker, fuser, verifier, "
             "unit_test_generator, unit_test_evaluator",
         )
     return _syntax(f"unexpected {found}; expected {_expected(expected)}", span, path)
+
+
+def _previous_word(text: str, offset: int) -> str:
+    words = text[:offset].split()
+    return words[-1] if words else ""
 
 
 def _token_span(token) -> Span:

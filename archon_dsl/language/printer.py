@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import ast
 
 INDENT = "  "
-LINE_WIDTH = 88
+LINE_WIDTH = 100
 
 # Binding strength of each operator: a child binding more loosely than its
 # parent is parenthesised.
@@ -133,6 +133,8 @@ class _Writer:
             if not comment.own_line and self.lines:
                 self.lines[-1] += "  " + comment.text
             else:
+                if comment.blank_before and self.lines and self.lines[-1] != "":
+                    self.lines.append("")
                 self.lines.append(INDENT * depth + comment.text)
 
     def emit(self, text: str, depth: int, span) -> None:
@@ -148,7 +150,8 @@ class _Writer:
             self.lines[-1] += "  " + self.pending.pop(0).text
 
     def has_comment_within(self, span) -> bool:
-        return span is not None and any(span.line <= c.line <= span.end_line for c in self.pending)
+        """A comment inside the node (one after its closing brace stays beside it)."""
+        return span is not None and any(span.line <= c.line < span.end_line for c in self.pending)
 
 
 def print_module(module: ast.Module) -> str:

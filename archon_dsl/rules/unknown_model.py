@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..diagnostics import Severity
+from ..language import ast
 from .base import Rule
 
 
@@ -39,37 +40,44 @@ model n = "together_ai/new-model" { cost_in = 0.9; cost_out = 0.9 }
 ```
 """
 
-    def check(self, ctx, report) -> None:
-        from ..pricing import known_provider, model_info
+    def check_template(self, template, report) -> None:
+        """Declared models are checked once, even where no configuration instantiates."""
+        for decl in template.module.of_type(ast.ModelDecl):
+            model = template.models.get(decl.name)
+            if model is not None and decl in template.module.statements:
+                self._model(model, decl.span, report)
 
-        reported: set[str] = set()
+    def check(self, ctx, report) -> None:
+        """Models written inline as strings (`models = ["openai/gpt-4o"]`) are checked per architecture."""
+        declared = set(ctx.template.models.values()) if ctx.template is not None else set()
+        seen: set[str] = set()
         for layer in ctx.arch.layers:
             for model in layer.models:
-                if model.id in reported:
+                if model in declared or model.id in seen:
                     continue
-                reported.add(model.id)
-                provider, _, rest = model.id.partition("/")
-                if not rest:
-                    report(
-                        f"model '{model.id}' has no provider prefix", layer.span,
-                        'write "provider/model", e.g. "openai/gpt-4o"',
-                    )
-                    continue
-                if not known_provider(provider):
-                    from ..diagnostics import did_you_mean
-                    from ..pricing import provider_names
+                seen.add(model.id)
+                self._model(model, layer.span, report)
 
-                    guess = did_you_mean(provider, provider_names())
-                    report(
-                        f"unknown provider '{provider}' in model '{model.id}'", layer.span,
-                        f"did you mean '{guess}/{rest}'?" if guess else "see litellm's list of providers",
-                    )
-                    continue
-                if provider == "sim" or model.api_base is not None or model.cost_in is not None:
-                    continue
-                if model_info(model.id) is None:
-                    report(
-                        f"model '{model.id}' is not in litellm's model table; its cost is unknown",
-                        layer.span, "check the spelling, or give `cost_in`/`cost_out` on the model",
-                        Severity.WARNING,
-                    )
+    @staticmethod
+    def _model(model, span, report) -> None:
+        from ..diagnostics import did_you_mean
+        from ..pricing import known_provider, model_info, provider_names
+
+        provider, _, rest = model.id.partition("/")
+        if not rest:
+            report(f"model '{model.id}' has no provider prefix", span, 'write "provider/model", e.g. "openai/gpt-4o"')
+            return
+        if not known_provider(provider):
+            guess = did_you_mean(provider, provider_names())
+            report(
+                f"unknown provider '{provider}' in model '{model.id}'", span,
+                f"did you mean '{guess}/{rest}'?" if guess else "see litellm's list of providers",
+            )
+            return
+        if provider == "sim" or model.api_base is not None or model.cost_in is not None:
+            return
+        if model_info(model.id) is None:
+            report(
+                f"model '{model.id}' is not in litellm's model table; its cost is unknown", span,
+                "check the spelling, or give `cost_in`/`cost_out` on the model", Severity.WARNING,
+            )

@@ -1,0 +1,106 @@
+"""Templates: defaults, instantiate, repeat and if, choices, the space, -p values."""
+
+from __future__ import annotations
+
+import pytest
+
+from archon_dsl.loader import load_text
+from archon_dsl.template import InstantiateError, parse_assignment
+
+TEMPLATE = '''
+archon "t"
+defaults { temperature = 0.3; max_tokens = 512 }
+model a = "openai/gpt-4o" { temperature = 0.1; top_p = 0.9 }
+model b = "openai/gpt-4o-mini"
+pool fusers = [a, b, a]
+param n: int = 2 in 1..3
+param depth: int = 2 in 1..3
+param verify: bool = false
+param fin: choice = a in {a, b}
+param t: float = 0.5 in 0.0..1.0
+constraint n * depth <= 6
+layer generator { models = [a, b][:min(n, 2)]; samples = n; temperature = t }
+repeat i in 0..depth - 2 { layer fuser { models = fusers[:[1, 2][i]] } }
+if verify { layer verifier { model = a } } else { layer ranker { model = a; top_k = 1 } }
+layer fuser { model = fin }
+'''
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_text(TEMPLATE, "t.arch")
+
+
+def test_defaults_apply(template):
+    arch = template.instantiate()
+    assert arch.defaults.temperature == 0.3 and arch.defaults.max_tokens == 512
+    assert arch.assignment["n"] == 2 and arch.assignment["fin"].name == "a"
+    assert [layer.kind for layer in arch.layers] == ["generator", "fuser", "ranker", "fuser"]
+    assert arch.layers[0].temperature == 0.5 and arch.layers[0].samples == 2
+    assert arch.layers[0].models[0].params == {"top_p": 0.9}
+
+
+def test_repeat_with_a_loop_variable_and_if_else(template):
+    arch = template.instantiate({"depth": 3, "verify": True, "fin": template.params["fin"].values[1]})
+    assert [(layer.kind, len(layer.models)) for layer in arch.layers] == [
+        ("generator", 2), ("fuser", 1), ("fuser", 2), ("verifier", 1), ("fuser", 1),
+    ]
+    assert arch.layers[-1].models[0].name == "b"
+
+
+def test_space_enumeration_and_sampling(template):
+    assert template.raw_size() == 3 * 3 * 2 * 2 * 5
+    points = list(template.points())
+    assert len(points) == template.raw_size() and len({tuple(map(str, p.values())) for p in points}) == len(points)
+    sample = template.sample(20, seed=1)
+    assert len(sample) == 20 and sample == template.sample(20, seed=1)
+    assert template.params["t"].grid() == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_constraints_hold(template):
+    assert template.constraints_hold({"n": 3, "depth": 2})
+    assert not template.constraints_hold({"n": 3, "depth": 3})
+
+
+def test_parse_assignment_types_values(template):
+    values = parse_assignment(template, ["n=3", "verify=yes", "fin=b", "t=0.25"])
+    assert values["n"] == 3 and values["verify"] is True and values["fin"].name == "b" and values["t"] == 0.25
+    for bad in (["n=x"], ["nope=1"], ["verify=maybe"], ["fin=c"], ["n"]):
+        with pytest.raises(InstantiateError):
+            parse_assignment(template, bad)
+
+
+def test_value_outside_domain_is_refused(template):
+    with pytest.raises(InstantiateError) as error:
+        template.instantiate({"n": 4})
+    assert error.value.diagnostics[0].code == "S007"
+
+
+def test_reads_track_the_parameters_used(template):
+    reads = set()
+    template.instantiate({"depth": 1}, reads=reads)
+    assert reads == {"n", "t", "depth", "verify", "fin"}
+
+
+def test_expand_round_trips(template):
+    arch = template.instantiate({"depth": 3, "verify": True})
+    again = load_text(arch.to_arch()).instantiate()
+    assert arch.same_as(again)
+
+
+def test_include_brings_declarations(tmp_path):
+    (tmp_path / "models.arch").write_text('model a = "openai/gpt-4o"\npool p = [a, a]\n')
+    (tmp_path / "main.arch").write_text('include "models.arch"\nlayer generator { models = p }\nlayer fuser { model = a }\n')
+    from archon_dsl.loader import load
+
+    arch = load(tmp_path / "main.arch").instantiate()
+    assert [len(layer.models) for layer in arch.layers] == [2, 1]
+
+
+def test_env_values_are_kept_for_run_time(monkeypatch):
+    template = load_text('model a = "openai/x" { api_base = env("ARCHON_TEST_BASE", "http://d") }\nlayer generator { model = a }')
+    model = template.instantiate().layers[0].models[0]
+    assert model.api_base.resolve() == "http://d"
+    monkeypatch.setenv("ARCHON_TEST_BASE", "http://e")
+    assert model.api_base.resolve() == "http://e"
+    assert 'env("ARCHON_TEST_BASE", "http://d")' in template.instantiate().to_arch()
