@@ -81,9 +81,16 @@ def _two(a: str, b: str, points, triggered, params) -> str | None:
     numeric = all(params[n].type in ("int", "float") for n in (a, b))
     if not numeric:
         return None
+    # The values of (a, b) that occur, each marked as triggering or not.
+    pairs: dict[tuple, bool] = {}
+    for i, p in enumerate(points):
+        key = (p[a], p[b])
+        hit = i in triggered
+        if pairs.setdefault(key, hit) != hit:
+            return None  # the same (a, b) both triggers and not: another parameter matters
     for symbol, combine in (("*", lambda x, y: x * y), ("+", lambda x, y: x + y)):
-        inside = [combine(points[i][a], points[i][b]) for i in triggered]
-        outside = [combine(p[a], p[b]) for i, p in enumerate(points) if i not in triggered]
+        inside = [combine(x, y) for (x, y), hit in pairs.items() if hit]
+        outside = [combine(x, y) for (x, y), hit in pairs.items() if not hit]
         if outside and min(inside) > max(outside):
             return f"{a} {symbol} {b} > {format_value(max(outside))}"
         if outside and max(inside) < min(outside):

@@ -19,6 +19,9 @@ PARAM_TYPES = ("int", "float", "bool", "choice")
 # Points sampled from a float range when a space must be enumerated.
 FLOAT_GRID = 5
 FUNCTIONS = ("min", "max", "len", "env")
+# Guards against a typo that would expand forever: `repeat 10000000 { ... }`, `in 1..10000000000`.
+MAX_LAYERS = 200_000
+MAX_DOMAIN = 100_000
 
 
 class EvalError(Exception):
@@ -97,6 +100,14 @@ def evaluate(expr: ast.Expr, scope: dict[str, Any]) -> Any:
             return all(_truth(evaluate(v, scope), v.span) for v in expr.values)
         return any(_truth(evaluate(v, scope), v.span) for v in expr.values)
     if isinstance(expr, ast.Index):
+        if isinstance(expr.target, ast.ListExpr):
+            # `[f1, f2, f3][i]` reads only the item it picks: a space check relies
+            # on knowing which parameters an architecture depends on.
+            index = evaluate(expr.index, scope)
+            items = expr.target.items
+            if isinstance(index, int) and not isinstance(index, bool) and -len(items) <= index < len(items):
+                return evaluate(items[index], scope)
+            return _index([None] * len(items), index, expr)
         return _index(evaluate(expr.target, scope), evaluate(expr.index, scope), expr)
     if isinstance(expr, ast.Slice):
         return _slice(expr, scope)
@@ -418,6 +429,11 @@ class Template:
 
     def _expand(self, body: list[ast.Body], scope: dict[str, Any], out: list[Layer]) -> None:
         for statement in body:
+            if len(out) > MAX_LAYERS:
+                raise _invalid(
+                    f"the architecture expands to more than {MAX_LAYERS:,} layers", statement.span,
+                    "check the counts of `repeat`",
+                )
             if isinstance(statement, ast.LayerDecl):
                 out.append(_layer(statement, scope))
             elif isinstance(statement, ast.Repeat):
@@ -584,6 +600,11 @@ def _param_from_decl(decl: ast.ParamDecl) -> Param:
                     raise _invalid("an int range needs int bounds", part.span)
             if low > high:
                 raise _invalid(f"empty range {low}..{high}", decl.domain.span, "write the smaller bound first")
+            if high - low >= MAX_DOMAIN:
+                raise _invalid(
+                    f"the range {low}..{high} has more than {MAX_DOMAIN:,} values", decl.domain.span,
+                    "search spaces are enumerated: use a set of representative values, e.g. {1, 10, 100}",
+                )
             values = list(range(low, high + 1))
         elif decl.type == "float":
             low = float(_number(low, decl.domain.low.span, "a float range"))

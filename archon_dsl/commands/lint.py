@@ -231,7 +231,9 @@ def explain(code: str = typer.Argument(..., help="A rule code (A002) or name (fi
     if rule is None:
         guess = did_you_mean(code.upper(), BY_CODE) or did_you_mean(code.lower(), BY_NAME)
         fail_usage(f"no rule '{code}'", f"did you mean {guess}?" if guess else "`archonc rules` lists the rules")
-    sys.stdout.write(f"# {rule.code} {rule.name} ({rule.severity.value})\n\n{rule.summary}\n\n{rule.docs}")
+    from ..rules.pages import rule_page
+
+    sys.stdout.write(rule_page(rule))
 
 
 def register(app: typer.Typer) -> None:

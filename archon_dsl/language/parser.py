@@ -8,7 +8,7 @@ from pathlib import Path
 from lark import Lark, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.exceptions import VisitError
 
-from ..diagnostics import ArchonError, Diagnostic, Severity, Source, Span
+from ..diagnostics import ArchonError, Diagnostic, Severity, Source, Span, gc_paused
 from . import ast
 from .transform import BadToken, ToAst
 
@@ -43,6 +43,11 @@ class ParseError(ArchonError):
 
 def parse(text: str, path: str = "<string>") -> ast.Module:
     """Parse .arch `text`; raise ParseError with a located, explained diagnostic."""
+    with gc_paused():
+        return _parse(text, path)
+
+
+def _parse(text: str, path: str) -> ast.Module:
     source = Source(text, path)
     comments: list[ast.Comment] = []
     try:

@@ -203,7 +203,10 @@ class ToAst(Transformer):
         return ast.Int(int(items[0]), span=_span(meta))
 
     def float_(self, meta, items):
-        return ast.Float(float(items[0]), span=_span(meta))
+        value = float(items[0])
+        if value != value or value in (float("inf"), float("-inf")):
+            raise BadToken(_tok_span(items[0]), f"the number {items[0]} is too large", "use a smaller number")
+        return ast.Float(value, span=_span(meta))
 
     def string(self, meta, items):
         return ast.Str(_string(items[0]), span=_span(meta))

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from .base import Rule
 
-# Layers that keep candidates (and so their critiques) in place.
-_PASS_THROUGH = frozenset({"verifier", "unit_test_generator", "unit_test_evaluator", "critic"})
-
 
 class CriticBeforeConsumer(Rule):
     """Critiques cost a call; without a ranker or fuser after the critic, nothing reads them."""
@@ -42,26 +39,26 @@ layer fuser { model = a }
 """
 
     def check(self, ctx, report) -> None:
-        layers = ctx.arch.layers
-        for index, layer in enumerate(layers):
-            if layer.kind != "critic":
+        # In the data-flow graph a critic's critiques edge goes to the ranker or
+        # fuser that reads them; a later critic takes over that edge.
+        critics = [i for i, layer in enumerate(ctx.arch.layers) if layer.kind == "critic"]
+        if not critics:
+            return
+        graph = ctx.graph
+        for index in critics:
+            layer = ctx.arch.layers[index]
+            readers = [n for _, n, data in graph.out_edges(index, data=True) if data["data"] == "critiques"]
+            if readers:
                 continue
-            consumer = None
-            for later in layers[index + 1:]:
-                if later.kind in ("ranker", "fuser"):
-                    consumer = later
-                    break
-                if later.kind == "critic":
-                    report(
-                        f"the critiques of layer {index + 1} are replaced by the critic after it before any "
-                        "ranker or fuser reads them",
-                        layer.span, "remove one of the two critics",
-                    )
-                    consumer = later
-                    break
-                if later.kind not in _PASS_THROUGH:
-                    break
-            if consumer is None:
+            later = next((j for j in range(index + 1, len(ctx.arch.layers))
+                          if ctx.arch.layers[j].kind in ("critic", "ranker", "fuser")), None)
+            if later is not None and ctx.arch.layers[later].kind == "critic":
+                report(
+                    f"the critiques of layer {index + 1} are replaced by the critic in layer {later + 1} "
+                    "before any ranker or fuser reads them",
+                    layer.span, "remove one of the two critics",
+                )
+            else:
                 report(
                     f"no ranker or fuser reads the critiques of layer {index + 1}",
                     layer.span, "add a ranker or fuser after the critic, or remove the critic",

@@ -16,6 +16,9 @@ class EmptyArchitecture(Rule):
 That the concrete architecture has at least one layer, at every point of a
 template's space.
 
+A file with no `layer` statement at all is a library of declarations for
+`include` (models, pools, providers) and is exempt.
+
 ## Why
 Nothing would answer the query. In a template this usually comes from a
 `repeat` count that can be 0 or an `if` with no `else`, around every layer.
@@ -33,5 +36,8 @@ param depth: int = 1 in 1..3
 """
 
     def check(self, ctx, report) -> None:
+        # A file of declarations only is a library for `include`, not an architecture.
+        if ctx.template is not None and not ctx.template.body:
+            return
         if not ctx.arch.layers:
             report("the architecture has no layers", None, "add `layer generator { model = ... }`")

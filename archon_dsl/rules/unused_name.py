@@ -19,8 +19,9 @@ class UnusedName(Rule):
 ## What it checks
 That every declared `model`, `pool` and `param` is read by some expression
 (a layer option, a pool, a constraint, a budget, a `repeat` or `if`).
-Declarations that come from an `include`d file are exempt: a shared pool
-file may declare more than one architecture uses.
+Declarations that come from an `include`d file are exempt, and so is a file
+with no layers (a library for `include`): a shared pool file may declare
+more than one architecture uses.
 
 ## Why
 An unused parameter multiplies the size of the search space without changing
@@ -41,6 +42,8 @@ layer generator { model = gpt4o; samples = samples }
 """
 
     def check_template(self, template, report) -> None:
+        if not template.body:
+            return  # a library of declarations for `include`: its users use them
         module = template.module
         used: set[str] = set()
         stack = list(module.statements)

@@ -9,3 +9,7 @@ def test_repeat_zero_leaves_nothing():
 
 def test_layers_present_pass():
     assert findings('model m = "openai/gpt-4o"\nlayer generator { model = m }', "S011") == []
+
+
+def test_declaration_library_is_exempt():
+    assert findings('model m = "openai/gpt-4o"\npool p = [m]\n') == []

@@ -1,0 +1,64 @@
+"""`archonc validate` on one example against `python -c "import lark, pydantic, networkx"`: median wall time.
+
+Also proves the front end's import set: litellm, ax, torch and anyio must not be loaded.
+Run: python benchmarks/bench_validate_startup.py [--runs 21]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "general_purpose.arch"
+HEAVY = ("litellm", "ax", "torch", "anyio", "botorch", "rich")
+
+
+def timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.decode()}")
+    return elapsed
+
+
+def heavy_imports() -> list[str]:
+    probe = (
+        "import sys; sys.argv = ['archonc', 'validate', %r];\n"
+        "from archon_dsl.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(','.join(sorted({m.split('.')[0] for m in sys.modules} & set(%r))))"
+    ) % (str(EXAMPLE), HEAVY)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT).stdout
+    return [m for m in out.strip().splitlines()[-1].split(",") if m] if out.strip() else []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args()
+    archonc = shutil.which("archonc", path=str(Path(sys.executable).parent)) or "archonc"
+    baseline_cmd = [sys.executable, "-c", "import lark, pydantic, networkx"]
+    validate_cmd = [archonc, "validate", str(EXAMPLE)]
+    for cmd in (baseline_cmd, validate_cmd):  # warm the OS cache and Lark's grammar cache
+        timed(cmd)
+    baseline, validate = [], []
+    for _ in range(args.runs):  # interleaved, so background load hits both alike
+        baseline.append(timed(baseline_cmd))
+        validate.append(timed(validate_cmd))
+    b, v = statistics.median(baseline), statistics.median(validate)
+    print(f"baseline  python -c 'import lark, pydantic, networkx': median {b * 1000:.0f} ms over {args.runs} runs")
+    print(f"archonc validate {EXAMPLE.relative_to(ROOT)}:            median {v * 1000:.0f} ms")
+    print(f"ratio: {v / b:.2f}x (bar: at most 1.5x)")
+    loaded = heavy_imports()
+    print(f"heavy modules imported by validate: {', '.join(loaded) if loaded else 'none'} (bar: none of litellm, ax, torch, anyio)")
+
+
+if __name__ == "__main__":
+    main()
