@@ -1,7 +1,109 @@
-"""CLI commands (registered by archon_dsl.cli); filled in by the interop work."""
+"""CLI commands for the original Archon's JSON configs: import and export."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import List, Optional
 
-def register(app) -> None:
+import typer
+
+from ..diagnostics import ArchonError, Diagnostic, Severity, Source
+from .lint import (
+    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail_usage, instantiate_or_exit, load_template_or_exit, print_diagnostics,
+)
+
+
+def _report(results, stream) -> None:
+    """Print check results (import notes, linter findings) with code frames and a summary line."""
+    from ..report import format_text, use_colour
+
+    stream.write(format_text(results, colour=use_colour(stream), show_space=False))
+
+
+def import_config(
+    config: Path = typer.Argument(..., help="An Archon JSON config (the original framework's format)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the .arch here (default: stdout)."),
+    check: bool = typer.Option(True, "--check/--no-check", help="Run the linter on the imported architecture."),
+) -> None:
+    """Turn an Archon JSON config into an .arch file, then lint it.
+
+    The .arch file is written even when the config breaks one of the paper's
+    rules (the linter then names the rule, and the exit code is 1); keys the
+    original ignores, and settings the language cannot express, are reported
+    with their JSON path.
+    """
+    from ..check import CheckResult, check_text
+    from ..interop import import_file
+
+    if not config.exists():
+        fail_usage(f"{config}: no such file")
+    if config.is_dir():
+        fail_usage(f"{config} is a directory; give a .json config")
+    arch_path = str(output) if output is not None else f"<{config.stem}.arch>"
+    try:
+        result = import_file(config, arch_path)
+    except ArchonError as e:
+        print_diagnostics(e)
+        raise typer.Exit(EXIT_USAGE if e.diagnostics and e.diagnostics[0].code == "E000" else EXIT_FINDINGS)
+
+    if output is not None:
+        try:
+            output.write_text(result.text, encoding="utf-8")
+        except OSError as e:
+            fail_usage(f"cannot write {output}: {e.strerror or e}")
+    else:
+        sys.stdout.write(result.text)
+    # The report goes where the .arch text does not.
+    stream = sys.stdout if output is not None else sys.stderr
+    source = Source(config.read_text(encoding="utf-8"), str(config))
+    results = [CheckResult(path=str(config), diagnostics=result.diagnostics, source=source, raw=0)]
+    if check:
+        results.append(check_text(result.text, arch_path))
+    _report(results, stream)
+    if output is not None:
+        stream.write(f"wrote {output}\n")
+    raise typer.Exit(EXIT_FINDINGS if any(r.errors for r in results) else EXIT_OK)
+
+
+def export_config(
+    path: Path = typer.Argument(..., help="An .arch file (a template exports one configuration)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the JSON here (default: stdout)."),
+    params: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=value (repeatable)."),
+) -> None:
+    """Write an architecture as an Archon JSON config the original runner accepts."""
+    from ..interop import export_architecture
+    from ..template import describe_assignment
+
+    template = load_template_or_exit(path)
+    arch = instantiate_or_exit(template, params)
+    try:
+        result = export_architecture(arch)
+    except ArchonError as e:
+        print_diagnostics(e)
+        raise typer.Exit(EXIT_FINDINGS)
+    notes = list(result.diagnostics)
+    if template.params and not params:
+        notes.append(Diagnostic(
+            "J022", "default-configuration", Severity.INFO,
+            f"a template: exported its default configuration ({describe_assignment(arch.assignment)})",
+            None, str(path), "choose another with -p name=value",
+        ))
+    if output is not None:
+        try:
+            output.write_text(result.text, encoding="utf-8")
+        except OSError as e:
+            fail_usage(f"cannot write {output}: {e.strerror or e}")
+    else:
+        sys.stdout.write(result.text)
+    if notes:
+        print_diagnostics(ArchonError(notes))
+    if output is not None:
+        sys.stderr.write(f"wrote {output}\n")
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
     """Add this family's commands to the Typer app."""
+    app.command("import")(import_config)
+    app.command("export")(export_config)
