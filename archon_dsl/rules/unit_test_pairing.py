@@ -38,15 +38,23 @@ layer unit_test_evaluator { model = a; top_k = 1 }
 
     def check(self, ctx, report) -> None:
         layers = ctx.arch.layers
+        kinds = {layer.kind for layer in layers}
+        if not kinds & {"unit_test_generator", "unit_test_evaluator"}:
+            return
+        # Tests flow along `tests` edges of the data-flow graph; the pair is right
+        # when that edge joins two consecutive layers.
+        graph = ctx.graph
         for index, layer in enumerate(layers):
             if layer.kind == "unit_test_evaluator":
-                if index == 0 or layers[index - 1].kind != "unit_test_generator":
+                sources = [u for u, _, d in graph.in_edges(index, data=True) if d["data"] == "tests"]
+                if sources != [index - 1]:
                     report(
                         f"the unit-test evaluator in layer {index + 1} does not follow a unit-test generator",
                         layer.span, "put `layer unit_test_generator { ... }` right before it",
                     )
             elif layer.kind == "unit_test_generator":
-                if index + 1 >= len(layers) or layers[index + 1].kind != "unit_test_evaluator":
+                readers = [v for _, v, d in graph.out_edges(index, data=True) if d["data"] == "tests"]
+                if index + 1 not in readers:
                     report(
                         f"the unit tests written in layer {index + 1} are not evaluated in the next layer",
                         layer.span, "put `layer unit_test_evaluator { ... }` right after it",

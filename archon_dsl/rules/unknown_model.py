@@ -12,14 +12,14 @@ class UnknownModel(Rule):
 
     code = "S004"
     name = "unknown-model"
-    summary = "A model id with an unknown provider prefix (error) or absent from litellm's model table (warning)."
+    summary = "A model id with an unknown provider prefix (error) or absent from litellm's model table (note)."
     docs = """\
 ## What it checks
 Each model id is `provider/model`. The provider must be one litellm routes
 to (openai, anthropic, together_ai, groq, gemini, bedrock, ... and `sim`,
 the built-in simulator); an unknown provider is an error. A model that
-litellm's price and context table does not list is a warning: it may be
-new or misspelt, and its cost will show as unknown. Models with an
+litellm's price and context table does not list is a note: it may be new,
+retired from the table or misspelt, and its cost will show as unknown. Models with an
 `api_base` (a local vLLM or Ollama server) and `sim/` models are exempt
 from the table check.
 
@@ -79,5 +79,5 @@ model n = "together_ai/new-model" { cost_in = 0.9; cost_out = 0.9 }
         if model_info(model.id) is None:
             report(
                 f"model '{model.id}' is not in litellm's model table; its cost is unknown", span,
-                "check the spelling, or give `cost_in`/`cost_out` on the model", Severity.WARNING,
+                "check the spelling, or give `cost_in`/`cost_out` on the model", Severity.INFO,
             )

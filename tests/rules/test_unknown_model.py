@@ -12,7 +12,7 @@ def test_unknown_provider_is_an_error_with_a_suggestion():
 
 def test_unlisted_model_is_a_warning():
     [f] = findings('model m = "openai/gpt-17-ultra"\nlayer generator { model = m }', "S004")
-    assert f["severity"] == "warning"
+    assert f["severity"] == "info"
 
 
 def test_missing_prefix():
