@@ -33,10 +33,11 @@ def heavy_imports() -> list[str]:
         "import sys; sys.argv = ['archonc', 'validate', %r];\n"
         "from archon_dsl.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(','.join(sorted({m.split('.')[0] for m in sys.modules} & set(%r))))"
-    ) % (str(EXAMPLE), HEAVY)
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT).stdout
-    return [m for m in out.strip().splitlines()[-1].split(",") if m] if out.strip() else []
+        "sys.stderr.write('HEAVY:' + ','.join(sorted({m.split('.')[0] for m in sys.modules} & set(%r))) + '\\n')"
+    ) % (str(EXAMPLE), HEAVY + ("typer",))
+    err = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT).stderr
+    line = next((l for l in err.splitlines() if l.startswith("HEAVY:")), "HEAVY:")
+    return [m for m in line[len("HEAVY:"):].split(",") if m]
 
 
 def main() -> None:

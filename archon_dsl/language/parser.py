@@ -28,9 +28,12 @@ def grammar_path() -> Path:
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     # cache=True keeps the LALR tables in the temp dir: building them is most of startup.
+    # The basic lexer compiles one scanner; the contextual one compiles one per parser
+    # state on first use, which cost more than parsing a whole example.
     return Lark(
         grammar_path().read_text(encoding="utf-8"),
         parser="lalr",
+        lexer="basic",
         propagate_positions=True,
         maybe_placeholders=True,
         cache=True,
@@ -120,8 +123,8 @@ def parse_file(path: str | Path) -> ast.Module:
 _READABLE = {
     "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['", "RSQB": "']'", "LPAR": "'('", "RPAR": "')'",
     "EQUAL": "'='", "COLON": "':'", "COMMA": "','", "SEMICOLON": "';'", "NAME": "a name",
-    "STRING": "a string", "INT": "an integer", "FLOAT": "a number", "COMP_OP": "a comparison",
-    "ADD_OP": "'+' or '-'", "MUL_OP": "'*', '//' or '%'", "MINUS": "'-'", "$END": "end of file",
+    "STRING": "a string", "MODEL": "'model'", "INT": "an integer", "FLOAT": "a number", "COMP_OP": "a comparison",
+    "PLUS": "'+'", "MUL_OP": "'*', '//' or '%'", "MINUS": "'-'", "$END": "end of file",
     "__ANON_0": "'..'",
 }
 _STATEMENT_KEYWORDS = {

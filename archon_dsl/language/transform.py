@@ -104,7 +104,7 @@ class ToAst(Transformer):
         return ast.Defaults(items[0], span=_span(meta))
 
     def model_decl(self, meta, items):
-        name, model_id, options = items
+        _, name, model_id, options = items
         return ast.ModelDecl(
             str(name), _string(model_id), options or [], span=_span(meta), name_span=_tok_span(name)
         )
@@ -186,7 +186,7 @@ class ToAst(Transformer):
         return _fold_binary(items, meta, ast.Binary)
 
     def neg(self, meta, items):
-        operand = items[0]
+        operand = items[1]
         # Fold `-3` into a literal so printing and reparsing are stable.
         if isinstance(operand, (ast.Int, ast.Float)):
             return type(operand)(-operand.value, span=_span(meta))
