@@ -1,0 +1,884 @@
+"""The offline `sim` provider: a deterministic simulator of LLM calls, served to litellm as `sim/<name>`.
+
+The simulator is not a model. It reads which component is asking (from the call's metadata, its
+`response_format`, or the prompt), finds the ground truth of the query (the built-in datasets,
+rows given to `register_answers`, or plain arithmetic it can compute), and answers in the format
+that component parses, right or wrong by a deterministic draw against the model's skill:
+
+* generators (and a fuser answering on its own) are right with probability `skill`; wrong answers
+  come from a few plausible mistakes, most of them the same mistake, so votes and fusion matter;
+* critics, verifiers, unit-test writers and judges judge correctly with probability
+  0.5 + skill / 2 (judging is easier than solving);
+* rankers and fusers see the right answer among the candidates with probability `skill`, else go
+  with the majority (nudged by critiques, or half the time by the most common mistake).
+
+Python tasks are answered with real code (the reference solution, or a broken variant) so the
+sandbox can run it. Same seed, model, messages, sample index and attempt: same reply.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # read the bundled cost map, offline
+
+import ast
+import asyncio
+import hashlib
+import json
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from ..architecture import KINDS, Architecture, ModelSpec
+from ..components.parsing import extract_code
+
+PROVIDER = "sim"
+SEED_ENV = "ARCHON_SIM_SEED"
+
+# --------------------------------------------------------------------------- skills
+
+# Well-known families first; then the parameter count in the name decides; unknown -> medium.
+FAMILY_SKILLS: tuple[tuple[str, float], ...] = (
+    (r"gpt-4o-mini|gpt-4\.1-mini|gpt-4\.1-nano|haiku|flash|o1-mini|o3-mini|-mini\b", 0.65),
+    (r"gpt-4o|gpt-4-turbo|gpt-4\.1|gpt-4\b|gpt-5|\bo1\b|\bo3\b|claude-3-5-sonnet|claude-3\.5-sonnet|"
+     r"claude-3-opus|claude-3-7|claude-(?:sonnet|opus)-4|gemini-1\.5-pro|gemini-2|gemini-pro|405b", 0.85),
+)
+SIZE_SKILLS: tuple[tuple[float, float], ...] = ((300, 0.85), (60, 0.72), (30, 0.65), (13, 0.6), (8, 0.5), (0, 0.45))
+MEDIUM_SKILL = 0.6
+_SIZE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?:x(\d+(?:\.\d+)?))?b\b")
+
+
+def default_skill(model: str) -> float:
+    """A plausible skill for a model name: frontier > 70B > 8B > 7B; unknown names get a medium one."""
+    name = model.lower()
+    for pattern, skill in FAMILY_SKILLS:
+        if re.search(pattern, name):
+            return skill
+    match = _SIZE.search(name)
+    if match:
+        # A mixture of experts such as 8x22b counts all its experts.
+        size = float(match.group(1)) * (float(match.group(2)) if match.group(2) else 1.0)
+        return next(skill for floor, skill in SIZE_SKILLS if size >= floor)
+    return MEDIUM_SKILL
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """How one simulated model behaves; set per model in .arch: `{ skill = 0.8; latency = 0.05 }`.
+
+    skill: 0..1, see the module doc. latency: seconds each call waits. seed: the draw (default: env
+    ARCHON_SIM_SEED, else 0). messy: chance a structured reply ignores response_format and comes
+    as prose the tolerant parsers must read. broken: chance a reply is unusable (retries, degradation).
+    """
+
+    skill: float = MEDIUM_SKILL
+    latency: float = 0.0
+    seed: int = 0
+    messy: float = 0.0
+    broken: float = 0.0
+
+    @classmethod
+    def for_model(cls, model: str, params: Mapping[str, Any] | None = None) -> SimConfig:
+        params = dict(params or {})
+        seed = params.get("seed")
+        if seed is None:
+            seed = os.environ.get(SEED_ENV, "0")
+        config = cls(
+            skill=_number(params, "skill", default_skill(model)),
+            latency=_number(params, "latency", 0.0),
+            seed=_integer(seed, "seed"),
+            messy=_number(params, "messy", 0.0),
+            broken=_number(params, "broken", 0.0),
+        )
+        for name in ("skill", "messy", "broken"):
+            if not 0.0 <= getattr(config, name) <= 1.0:
+                raise ValueError(f"sim model '{model}': {name} must be between 0 and 1, got {getattr(config, name)}")
+        if config.latency < 0:
+            raise ValueError(f"sim model '{model}': latency must be >= 0 seconds, got {config.latency}")
+        return config
+
+    @property
+    def judging(self) -> float:
+        """Chance one judgement (a critique, verdict or test result) is right."""
+        return 0.5 + 0.5 * self.skill
+
+
+def _number(params: Mapping[str, Any], name: str, default: float) -> float:
+    value = params.get(name, default)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"sim option {name} must be a number, got {value!r}") from None
+
+
+def _integer(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"sim {name} must be an integer (env {SEED_ENV} or model option seed), got {value!r}") from None
+
+
+# --------------------------------------------------------------------------- ground truth
+
+
+@dataclass(frozen=True)
+class Truth:
+    """What the simulator knows about one query: the answer and the plausible ways to get it wrong."""
+
+    kind: str  # number | letter | code | text
+    answer: str  # canonical form, as answer_in reads replies
+    shown: str  # the answer as a reply writes it
+    wrong: tuple[str, ...]  # plausible wrong answers, as shown, most tempting first
+    tests: tuple[str, ...] = ()
+    buggy_fails: tuple[tuple[int, ...], ...] = ()  # per wrong code variant: indices of tests it fails
+
+
+_REGISTRY: dict[str, Truth] = {}
+_BUILTINS_LOADED = False
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def _norm_question(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _canonical_number(text: str) -> str | None:
+    try:
+        value = float(str(text).replace(",", "").strip())
+    except ValueError:
+        return None
+    if math.isnan(value) or math.isinf(value):
+        return None
+    return str(int(value)) if value.is_integer() else f"{value:.6g}"
+
+
+def _canonical_code(code: str) -> str:
+    try:
+        return ast.dump(ast.parse(code))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return "\n".join(line.rstrip() for line in code.splitlines() if line.strip())
+
+
+def _options(question: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(re.findall(r"(?m)^\s*\(?([A-J])[).:]\s", question)))
+
+
+def truth_from_row(row: Mapping[str, Any]) -> Truth:
+    """The simulator's view of a dataset row with a question and its answer."""
+    question, answer = str(row["question"]), row["answer"]
+    given_wrong = [str(w) for w in row.get("distractors") or ()]
+    if "tests" in row or "entry_point" in row:
+        reference = str(answer)
+        buggy = [str(b) for b in row.get("buggy") or ()] or [
+            _mutate_code(reference, k) for k in range(2)
+        ]
+        fails = tuple(tuple(f) for f in row.get("buggy_fails") or ())
+        return Truth("code", _canonical_code(reference), reference, tuple(buggy),
+                     tuple(row.get("tests") or ()), fails)
+    number = _canonical_number(answer) if not isinstance(answer, bool) else None
+    if number is not None:
+        wrong = [w for w in (_canonical_number(w) for w in given_wrong) if w and w != number]
+        return Truth("number", number, number, tuple(wrong or _number_slips(number)))
+    options = _options(question)
+    letter = str(answer).strip().strip("()").upper()
+    if len(letter) == 1 and letter in options:
+        wrong = [w.upper() for w in given_wrong if w.upper() in options and w.upper() != letter]
+        wrong += [o for o in options if o != letter and o not in wrong]
+        return Truth("letter", letter, letter, tuple(wrong))
+    text = str(answer).strip()
+    wrong = given_wrong or [f"not {text}", "It cannot be determined from the information given."]
+    return Truth("text", _canonical_text(text), text, tuple(wrong))
+
+
+def _canonical_text(text: str) -> str:
+    return re.sub(r"[^\w]+", " ", text.lower()).strip()
+
+
+def _number_slips(number: str) -> list[str]:
+    value = float(number)
+    out = []
+    for slip in (value + 1, value - 1, value + 10, value * 2):
+        shown = _canonical_number(str(slip))
+        if shown and shown != number and shown not in out:
+            out.append(shown)
+    return out[:3]
+
+
+def register_answers(rows: Iterable[Mapping[str, Any]]) -> int:
+    """Teach the simulator the answers of a dataset (rows with "question" and "answer"); returns how many."""
+    count = 0
+    for row in rows:
+        if "question" in row and "answer" in row and row["answer"] is not None:
+            _REGISTRY[_norm_question(str(row["question"]))] = truth_from_row(row)
+            count += 1
+    return count
+
+
+def _load_builtins() -> None:
+    global _BUILTINS_LOADED
+    if _BUILTINS_LOADED:
+        return
+    from ..datasets import BUILTIN, load_dataset
+
+    _BUILTINS_LOADED = True
+    for name in BUILTIN:
+        for row in load_dataset(name):
+            _REGISTRY.setdefault(_norm_question(row["question"]), truth_from_row(row))
+
+
+def truth_for(text: str) -> Truth | None:
+    """Ground truth for a query: a known question (exactly, or quoted inside it), else its arithmetic."""
+    _load_builtins()
+    key = _norm_question(text)
+    if key in _REGISTRY:
+        return _REGISTRY[key]
+    inside = [q for q in _REGISTRY if q and q in key]
+    if inside:
+        return _REGISTRY[max(inside, key=len)]
+    value = _arithmetic(text)
+    if value is not None:
+        return Truth("number", value, value, tuple(_number_slips(value)))
+    return None
+
+
+_EXPRESSION = re.compile(r"[-+(]*\d[\d.,]*(?:\s*(?:\*\*|[-+*/%×÷^x])\s*[-+(]*\d[\d.,]*\)*)+\)*")
+
+
+def _arithmetic(text: str) -> str | None:
+    """The value of the longest plain arithmetic expression in `text` ("What is 12 * (3 + 4)?")."""
+    found = sorted(_EXPRESSION.findall(text.replace("(", " (").replace(")", ") ")), key=len, reverse=True)
+    for expression in found:
+        source = expression.replace("×", "*").replace("÷", "/").replace("^", "**").replace(",", "")
+        source = re.sub(r"(?<=[\d)\s])x(?=[\s\d(])", "*", source)
+        try:
+            value = _safe_eval(ast.parse(source.strip(), mode="eval").body)
+        except (SyntaxError, ValueError, ZeroDivisionError, OverflowError, TypeError):
+            continue
+        return _canonical_number(str(value))
+    return None
+
+
+def _safe_eval(node: ast.AST) -> float:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+        value = _safe_eval(node.operand)
+        return value if isinstance(node.op, ast.UAdd) else -value
+    if isinstance(node, ast.BinOp):
+        left, right = _safe_eval(node.left), _safe_eval(node.right)
+        if isinstance(node.op, ast.Pow):
+            if abs(right) > 64 or abs(left) > 10**6:
+                raise ValueError("power too large")
+            return left**right
+        operations = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+                      ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b}
+        for op, apply in operations.items():
+            if isinstance(node.op, op):
+                return apply(left, right)
+    raise ValueError("not plain arithmetic")
+
+
+def _mutate_code(code: str, variant: int) -> str:
+    """A subtly broken copy of `code`: one comparison, operator or constant changed."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code + "\n# unfinished\n"
+    targets = [n for n in ast.walk(tree) if isinstance(n, (ast.Compare, ast.BinOp)) or
+               (isinstance(n, ast.Constant) and isinstance(n.value, int) and not isinstance(n.value, bool))]
+    if not targets:
+        return code.rstrip() + "\n    return None\n" if code.rstrip().endswith(":") else code + "\nNone\n"
+    node = targets[variant % len(targets)]
+    swaps = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
+             ast.NotEq: ast.Eq, ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Add, ast.Div: ast.FloorDiv,
+             ast.FloorDiv: ast.Div, ast.Mod: ast.FloorDiv}
+    if isinstance(node, ast.Compare):
+        node.ops = [swaps.get(type(op), ast.NotEq)() for op in node.ops]
+    elif isinstance(node, ast.BinOp):
+        node.op = swaps.get(type(node.op), ast.Add)()
+    else:
+        node.value += 1
+    return ast.unparse(tree) + "\n"
+
+
+# --------------------------------------------------------------------------- reading a request
+
+_TAG_QUERY = re.compile(r"<query>\n?(.*?)\n?</query>", re.DOTALL)
+_TAG_CANDIDATE = re.compile(r'<candidate(?:\s+id="?(\d+)"?)?>\n?(.*?)\n?</candidate>', re.DOTALL)
+_TAG_CRITIQUE = re.compile(r'<critique\s+id="?(\d+)"?>\n?(.*?)\n?</critique>', re.DOTALL)
+_TAG_TEST = re.compile(r'<test\s+id="?(\d+)"?>(.*?)</test>', re.DOTALL)
+_BLOCKS = re.compile(r"<(query|candidate|critique|test)\b[^>]*>.*?</\1>", re.DOTALL)
+_FORMAT_KINDS = {
+    "archon_critiques": "critic", "archon_ranking": "ranker", "archon_verdict": "verifier",
+    "archon_unit_tests": "unit_test_generator", "archon_test_results": "unit_test_evaluator",
+}
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts
+        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return "" if content is None else str(content)
+
+
+def kind_of(messages: list[dict], response_format: Any = None, hint: str | None = None) -> str:
+    """Which component is asking: the caller's hint, the response_format's schema name, or the prompt."""
+    if hint in KINDS:
+        return hint
+    if isinstance(response_format, dict):
+        name = (response_format.get("json_schema") or {}).get("name")
+        if name in _FORMAT_KINDS:
+            return _FORMAT_KINDS[name]
+    user = "\n\n".join(_text(m.get("content")) for m in messages if m.get("role") != "system")
+    # Judge by the instructions only: the query and candidates may say anything.
+    instructions = " ".join(
+        [_text(m.get("content")) for m in messages if m.get("role") == "system"]
+        + [_BLOCKS.sub(" ", user)]
+    ).lower()
+    has_candidates = bool(_TAG_CANDIDATE.search(user))
+    if _TAG_TEST.search(user):
+        return "unit_test_evaluator"
+    if not has_candidates:
+        asks_tests = _TAG_QUERY.search(user) and re.search(r"\bunit tests?\b", instructions)
+        return "unit_test_generator" if asks_tests else "generator"
+    if re.search(r"\brank", instructions):
+        return "ranker"
+    if re.search(r"\bcritique (?:every|each|all)\b|\bcritiques\b\W+\s*\[", instructions):
+        return "critic"
+    if re.search(r"\bverdict\b|\bverify\b", instructions):
+        return "verifier"
+    return "fuser"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One call as the simulator sees it."""
+
+    kind: str
+    query: str
+    truth: Truth | None
+    candidates: tuple[str, ...]
+    critiques: dict[int, str]
+    tests: tuple[str, ...]
+    count: int
+    structured: bool
+
+
+def read_request(messages: list[dict], kind: str, response_format: Any) -> Request:
+    """What a call asks: its query and ground truth, the candidates, critiques and tests it shows."""
+    user = "\n\n".join(_text(m.get("content")) for m in messages if m.get("role") != "system")
+    tagged = _TAG_QUERY.search(user)
+    query = tagged.group(1) if tagged else user
+    truth = truth_for(query)
+    candidates = tuple(text for _, text in _TAG_CANDIDATE.findall(user))
+    critiques = {int(k): text for k, text in _TAG_CRITIQUE.findall(user)}
+    tests = tuple(text.strip() for _, text in _TAG_TEST.findall(user))
+    wanted = re.search(r"\b(?:write|generate|give)\s+(\d+)\s+(?:unit\s+)?tests\b", user, re.IGNORECASE)
+    return Request(kind, query, truth, candidates, critiques, tests,
+                   int(wanted.group(1)) if wanted else 5, response_format is not None)
+
+
+# --------------------------------------------------------------------------- answers in replies
+
+_ANSWER_LINE = re.compile(r"answer\s*(?:is)?\s*[:=]\s*(.+)", re.IGNORECASE)
+
+
+def answer_in(truth: Truth, text: str) -> str | None:
+    """The answer a reply gives, in the canonical form of `truth.kind`; None if it gives none."""
+    if truth.kind == "code":
+        code = extract_code(text)
+        return _canonical_code(code) if code.strip() else None
+    lines = _ANSWER_LINE.findall(text)
+    last = lines[-1] if lines else None
+    if truth.kind == "number":
+        stated = _NUMBER.findall(last) if last else []
+        if stated:
+            return _canonical_number(stated[0])
+        numbers = _NUMBER.findall(text)
+        return _canonical_number(numbers[-1]) if numbers else None
+    if truth.kind == "letter":
+        pattern = r"\(?\b([A-J])\b\)?"
+        if last:
+            match = re.search(pattern, last)
+            if match:
+                return match.group(1)
+        found = re.findall(r"\(([A-J])\)|\b([A-J])\)", text)
+        return (found[-1][0] or found[-1][1]) if found else None
+    return _canonical_text(last if last else text)
+
+
+def _is_right(truth: Truth | None, text: str) -> bool | None:
+    if truth is None:
+        return None
+    return answer_in(truth, text) == truth.answer
+
+
+def _present(truth: Truth, shown: str, rng: _Draw, fused: bool = False) -> str:
+    """A reply giving `shown` as its answer, worded by the draw."""
+    if truth.kind == "code":
+        lead = rng.pick("lead", [
+            "Here is an implementation:", "A straightforward solution:", "This function does what is asked:",
+        ]) if not fused else "Combining the candidates, the most reliable implementation is:"
+        return f"{lead}\n\n```python\n{shown.rstrip()}\n```\n"
+    opening = rng.pick("opening", [
+        "Let me work through this step by step.", "Breaking the problem into parts:",
+        "Working it out carefully:", "First, identify what is being asked.",
+    ]) if not fused else "Comparing the candidate responses and checking their working:"
+    middle = rng.pick("middle", [
+        "Each step follows from the one before.", "Combining the quantities in order gives the result.",
+        "Checking the working once more confirms it.", "Putting the pieces together settles it.",
+    ])
+    if truth.kind == "letter":
+        return f"{opening}\n{middle}\nThe best option is ({shown}).\nAnswer: {shown}"
+    return f"{opening}\n{middle}\nAnswer: {shown}"
+
+
+def _wrong_answer(truth: Truth, rng: _Draw) -> tuple[str, int]:
+    """A plausible mistake, most often the most tempting one; with its index in truth.wrong."""
+    weights = [0.55, 0.3, 0.15, 0.1, 0.05][: len(truth.wrong)] or [1.0]
+    index = rng.weighted("mistake", weights)
+    return (truth.wrong[index] if truth.wrong else ""), index
+
+
+# --------------------------------------------------------------------------- deterministic draws
+
+
+class _Draw:
+    """Pseudo-random choices fixed by (seed, model, kind, messages, sample, attempt) and a label."""
+
+    def __init__(self, *key: Any):
+        self.key = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+    def random(self, *label: Any) -> float:
+        digest = hashlib.sha256(f"{self.key}|{label!r}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+    def chance(self, label: Any, probability: float) -> bool:
+        return self.random(label) < probability
+
+    def pick(self, label: Any, options: list[str]) -> str:
+        return options[int(self.random(label) * len(options))]
+
+    def weighted(self, label: Any, weights: list[float]) -> int:
+        point, total = self.random(label) * sum(weights), 0.0
+        for i, weight in enumerate(weights):
+            total += weight
+            if point < total:
+                return i
+        return len(weights) - 1
+
+
+# --------------------------------------------------------------------------- the components' replies
+
+
+def _generator(req: Request, cfg: SimConfig, rng: _Draw) -> str:
+    truth = req.truth
+    if truth is None:
+        return (f"{rng.pick('opening', ['Here is my response.', 'In short:', 'To answer this:'])}\n"
+                f"{req.query.strip()[:200]}\n(simulated draft {int(rng.random('draft') * 1000)})")
+    if rng.chance("right", cfg.skill):
+        return _present(truth, truth.shown, rng)
+    return _present(truth, _wrong_answer(truth, rng)[0], rng)
+
+
+def _judged_right(req: Request, cfg: SimConfig, rng: _Draw, k: int) -> bool:
+    """A judge's view of candidate k: the truth with probability cfg.judging, else the opposite."""
+    right = _is_right(req.truth, req.candidates[k])
+    if right is None:
+        return rng.chance(("unknown", k), 0.5)
+    return right if rng.chance(("judge", k), cfg.judging) else not right
+
+
+def _critique(req: Request, good: bool, k: int) -> tuple[str, str]:
+    truth = req.truth
+    shown = ""
+    if truth is not None and truth.kind != "code":
+        found = answer_in(truth, req.candidates[k])
+        shown = f" {found}" if found and truth.kind in ("number", "letter") else ""
+    if truth is not None and truth.kind == "code":
+        return (("The code handles the stated cases correctly and reads cleanly.", "Minor: no docstring.")
+                if good else ("The code is short and readable.",
+                              "The code looks wrong on some inputs: an edge case is mishandled."))
+    if good:
+        return (f"The reasoning is coherent and the final answer{shown} checks out.",
+                "Minor: the explanation could be more concise.")
+    return ("The response is clearly structured and easy to follow.",
+            f"The final answer{shown} looks wrong: a step in the working appears to contain an error.")
+
+
+def _critic(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
+    items = [_critique(req, _judged_right(req, cfg, rng, k), k) for k in range(len(req.candidates))]
+    if prose == 0:
+        return json.dumps({"critiques": [
+            {"candidate": k + 1, "strengths": s, "weaknesses": w} for k, (s, w) in enumerate(items)
+        ]})
+    if prose == 1:
+        return "\n\n".join(f"Candidate {k + 1}:\nStrengths: {s}\nWeaknesses: {w}" for k, (s, w) in enumerate(items))
+    body = "\n".join(f"{k + 1}. Strengths: {s} Weaknesses: {w}" for k, (s, w) in enumerate(items))
+    return f"Here are my critiques, in order:\n\n{body}"
+
+
+def _critique_signal(text: str | None) -> int:
+    if not text:
+        return 0
+    if "looks wrong" in text:
+        return -1
+    if "checks out" in text or "handles the stated cases correctly" in text:
+        return 1
+    return 0
+
+
+def _answers(req: Request) -> list[str]:
+    """What each candidate answers, for counting agreement (its normalised text when truth is unknown)."""
+    if req.truth is None:
+        return [" ".join(c.split()).lower() for c in req.candidates]
+    return [answer_in(req.truth, c) or f"?{k}" for k, c in enumerate(req.candidates)]
+
+
+def _scores(req: Request, cfg: SimConfig, rng: _Draw) -> list[float]:
+    """How much a ranker or fuser of this skill favours each candidate."""
+    n = len(req.candidates)
+    answers = _answers(req)
+    share = [answers.count(a) / n for a in answers]
+    signal = [_critique_signal(req.critiques.get(k + 1)) for k in range(n)]
+    noise = [rng.random(("noise", k)) for k in range(n)]
+    truth = req.truth
+    if truth is not None and rng.chance("sees", cfg.skill):
+        return [3.0 * (answers[k] == truth.answer) + share[k] + 0.3 * signal[k] + 0.1 * noise[k] for k in range(n)]
+    lure = None
+    if truth is not None and rng.chance("lured", 0.5):
+        wrong = [a for a in answers if a != truth.answer]
+        lure = max(wrong, key=wrong.count) if wrong else None
+    return [share[k] + 0.1 * signal[k] + 0.7 * (answers[k] == lure) + 0.3 * noise[k] for k in range(n)]
+
+
+def _ranker(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
+    scores = _scores(req, cfg, rng)
+    order = [k + 1 for k in sorted(range(len(scores)), key=lambda k: (-scores[k], k))]
+    if prose == 0:
+        return json.dumps({"ranking": order})
+    if prose == 1:
+        return "After comparing the candidates:\n\n" + " > ".join(f"[{k}]" for k in order)
+    return "Ranking from best to worst:\n" + "\n".join(f"{i}. Candidate {k}" for i, k in enumerate(order, 1))
+
+
+def _fuser(req: Request, cfg: SimConfig, rng: _Draw) -> str:
+    truth = req.truth
+    if not req.candidates:
+        return _generator(req, cfg, rng)
+    scores = _scores(req, cfg, rng)
+    best = max(range(len(scores)), key=lambda k: (scores[k], -k))
+    if truth is None:
+        return f"Combining the strongest points of the candidates:\n\n{req.candidates[best].strip()}"
+    answers = _answers(req)
+    if truth.answer not in answers and rng.chance("solves", cfg.skill * 0.5):
+        return _present(truth, truth.shown, rng, fused=True)
+    if truth.kind == "code":
+        return _present(truth, extract_code(req.candidates[best]), rng, fused=True)
+    chosen = answers[best]
+    shown = next((w for w in truth.wrong if _canonical_for(truth, w) == chosen), None)
+    if chosen == truth.answer:
+        shown = truth.shown
+    if shown is None:
+        return req.candidates[best].strip()
+    return _present(truth, shown, rng, fused=True)
+
+
+def _canonical_for(truth: Truth, shown: str) -> str | None:
+    if truth.kind == "number":
+        return _canonical_number(shown)
+    if truth.kind == "letter":
+        return shown.upper()
+    return _canonical_text(shown)
+
+
+def _verifier(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
+    good = _judged_right(req, cfg, rng, 0) if req.candidates else rng.chance("unknown", 0.5)
+    reasoning = ("Each step checks out and the final result is consistent with the question."
+                 if good else "One of the steps does not hold up, so the final result is wrong.")
+    if prose == 0:
+        return json.dumps({"reasoning": reasoning, "correct": good})
+    if prose == 1:
+        return f"{reasoning}\n\nVerdict: {'YES' if good else 'NO'}"
+    return f"{'Correct' if good else 'Incorrect'}.\n{reasoning}"
+
+
+def _mutate_test(test: str) -> str:
+    """A wrong version of an assert test: its expected value changed, else its claim negated."""
+    try:
+        tree = ast.parse(test)
+        node = tree.body[0]
+        if isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare) and len(node.test.comparators) == 1:
+            expected = ast.literal_eval(node.test.comparators[0])
+            changed: Any
+            if isinstance(expected, bool):
+                changed = not expected
+            elif isinstance(expected, (int, float)):
+                changed = expected + 1
+            elif isinstance(expected, str):
+                changed = expected + "x"
+            elif isinstance(expected, list):
+                changed = expected[:-1] if expected else [0]
+            elif expected is None:
+                changed = 0
+            else:
+                raise ValueError
+            node.test.comparators[0] = ast.parse(repr(changed), mode="eval").body
+            return ast.unparse(tree)
+    except (SyntaxError, ValueError, IndexError, TypeError):
+        pass
+    body = test.strip().removeprefix("assert").strip()
+    return f"assert not ({body})"
+
+
+_PROPERTY_TESTS = (
+    "The response ends with a line of the form 'Answer: <result>'.",
+    "The response shows the intermediate steps of its working.",
+    "The response answers the question that was asked.",
+    "The response does not contradict itself.",
+    "The response is concise.",
+)
+
+
+def _unit_tests(req: Request, cfg: SimConfig, rng: _Draw) -> list[str]:
+    truth, count = req.truth, max(1, req.count)
+    if truth is not None and truth.kind == "code" and truth.tests:
+        return [t if rng.chance(("test", i), cfg.judging) else _mutate_test(t)
+                for i, t in enumerate(truth.tests[:count])]
+    tests = []
+    if truth is not None:
+        shown = truth.shown if rng.chance("expected", cfg.judging) or not truth.wrong else truth.wrong[0]
+        tests.append(f"The final answer is {shown}." if truth.kind != "code" else "The code runs without errors.")
+    tests.extend(_PROPERTY_TESTS)
+    return tests[:count]
+
+
+def _unit_test_writer(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
+    tests = _unit_tests(req, cfg, rng)
+    if prose == 0:
+        return json.dumps({"tests": tests})
+    if prose == 1 and all(t.startswith("assert") for t in tests):
+        return "Here are the tests:\n\n```python\n" + "\n".join(tests) + "\n```"
+    return "Unit tests:\n" + "\n".join(f"{i}. {t}" for i, t in enumerate(tests, 1))
+
+
+def _passes(req: Request, rng: _Draw, i: int, test: str) -> bool:
+    """Whether the candidate really passes test i (as far as the simulator knows)."""
+    truth = req.truth
+    candidate = req.candidates[0] if req.candidates else ""
+    if truth is None:
+        return rng.chance(("unknown-test", i), 0.5)
+    if truth.kind == "code":
+        true_test = test in truth.tests
+        code = answer_in(truth, candidate)
+        if code == truth.answer:
+            return true_test
+        known = [k for k, b in enumerate(truth.wrong) if _canonical_code(b) == code]
+        if true_test and known and known[0] < len(truth.buggy_fails):
+            return truth.tests.index(test) not in truth.buggy_fails[known[0]]
+        digest = _Draw(code or "", test)  # the same broken code fails the same tests, whatever the call
+        return digest.chance("fails", 0.15) if not true_test else not digest.chance("fails", 0.6)
+    match = re.match(r"The final answer is (.+)\.$", test)
+    if match:
+        return answer_in(truth, candidate) == _canonical_for(truth, match.group(1))
+    return True
+
+
+def _unit_test_judge(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
+    verdicts = []
+    for i, test in enumerate(req.tests):
+        real = _passes(req, rng, i, test)
+        verdicts.append(real if rng.chance(("judge-test", i), cfg.judging) else not real)
+    if prose == 0:
+        return json.dumps({"results": [{"test": i + 1, "passed": v} for i, v in enumerate(verdicts)]})
+    if prose == 1:
+        return "\n".join(f"Test {i + 1}: {'PASS' if v else 'FAIL'}" for i, v in enumerate(verdicts))
+    return "Results:\n" + "\n".join(f"{i + 1}. {'passed' if v else 'failed'}" for i, v in enumerate(verdicts))
+
+
+def _broken_reply(req: Request) -> str:
+    """An unusable reply of the kind real models sometimes give."""
+    n = len(req.candidates)
+    if req.kind == "critic" and n:
+        return json.dumps({"critiques": [{"candidate": k + 1, "strengths": "Clear.", "weaknesses": "None."}
+                                         for k in range(n - 1)]})
+    if req.kind == "ranker" and n:
+        return json.dumps({"ranking": list(range(1, n))})
+    if req.kind == "unit_test_evaluator" and req.tests:
+        return json.dumps({"results": [{"test": i + 1, "passed": True} for i in range(len(req.tests) - 1)]})
+    if req.kind in ("verifier", "unit_test_generator"):
+        return "I am not able to judge this."
+    return ""
+
+
+def complete(
+    model: str,
+    messages: list[dict],
+    *,
+    sample: int = 0,
+    kind: str | None = None,
+    response_format: Any = None,
+    attempt: int = 0,
+    params: Mapping[str, Any] | None = None,
+) -> str:
+    """The simulator's reply to one call (what `litellm.completion(model="sim/...")` returns as text)."""
+    name = model.removeprefix(f"{PROVIDER}/")
+    cfg = SimConfig.for_model(name, params)
+    kind = kind_of(messages, response_format, kind)
+    req = read_request(messages, kind, response_format)
+    rng = _Draw(cfg.seed, name, kind, [[m.get("role"), _text(m.get("content"))] for m in messages], sample, attempt)
+    if cfg.broken and rng.chance("broken", cfg.broken):
+        return _broken_reply(req)
+    # 0: the JSON asked for; 1, 2: prose forms, for calls without response_format or messy models.
+    prose = 0 if req.structured and not rng.chance("messy", cfg.messy) else 1 + int(rng.random("form") * 2)
+    if kind == "generator":
+        return _generator(req, cfg, rng)
+    if kind == "fuser":
+        return _fuser(req, cfg, rng)
+    if kind == "unit_test_generator":
+        return _unit_test_writer(req, cfg, rng, prose)
+    if not req.candidates:
+        return _generator(req, cfg, rng)
+    responders = {"critic": _critic, "ranker": _ranker, "verifier": _verifier, "unit_test_evaluator": _unit_test_judge}
+    reply = responders[kind](req, cfg, rng, prose)
+    if prose == 0 and req.structured and cfg.messy and rng.chance("fenced", 0.5):
+        reply = f"Sure, here it is:\n```json\n{reply}\n```"
+    return reply
+
+
+# --------------------------------------------------------------------------- litellm provider
+
+
+def _tokens(text: str) -> int:
+    return max(1, math.ceil(len(text) / 4))
+
+
+def _call_options(optional_params: dict | None, litellm_params: dict | None) -> dict[str, Any]:
+    optional = dict(optional_params or {})
+    metadata = (litellm_params or {}).get("metadata") or {}
+    archon = metadata.get("archon") if isinstance(metadata, dict) else None
+    archon = archon if isinstance(archon, dict) else {}
+    return {
+        "sample": int(archon.get("sample", 0) or 0),
+        "attempt": int(archon.get("attempt", 0) or 0),
+        "kind": archon.get("kind"),
+        "response_format": optional.get("response_format"),
+        "max_tokens": optional.get("max_tokens") or optional.get("max_completion_tokens"),
+        "params": optional,
+    }
+
+
+_PRICED: set[str] = set()
+
+
+def _price_at_zero(model: str) -> None:
+    """Tell litellm a sim model costs nothing, so cost accounting works (and skips slow failed look-ups)."""
+    if model in _PRICED:
+        return
+    import litellm
+
+    litellm.register_model({f"{PROVIDER}/{model}": {
+        "litellm_provider": PROVIDER, "mode": "chat", "input_cost_per_token": 0.0, "output_cost_per_token": 0.0,
+        "cache_creation_input_token_cost": 0.0, "cache_read_input_token_cost": 0.0,
+        "max_tokens": 1_000_000, "max_input_tokens": 1_000_000, "max_output_tokens": 1_000_000,
+    }})
+    _PRICED.add(model)
+
+
+def _make_handler():
+    from litellm import CustomLLM
+
+    class SimProvider(CustomLLM):
+        """litellm's handler for `sim/<name>` models: answers from the simulator, offline."""
+
+        def _reply(self, model: str, messages: list, model_response, optional_params, litellm_params):
+            _price_at_zero(model)
+            options = _call_options(optional_params, litellm_params)
+            text = complete(
+                model, messages, sample=options["sample"], kind=options["kind"],
+                response_format=options["response_format"], attempt=options["attempt"], params=options["params"],
+            )
+            finish = "stop"
+            if options["max_tokens"] and _tokens(text) > int(options["max_tokens"]):
+                text, finish = text[: int(options["max_tokens"]) * 4], "length"
+            model_response.choices[0].message.content = text
+            model_response.choices[0].finish_reason = finish
+            model_response.model = f"{PROVIDER}/{model}"
+            prompt = sum(_tokens(_text(m.get("content"))) for m in messages)
+            completion = _tokens(text)
+            from litellm import Usage
+
+            model_response.usage = Usage(
+                prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
+            )
+            return model_response, SimConfig.for_model(model, options["params"]).latency
+
+        def completion(self, model, messages, *args, model_response=None, optional_params=None,
+                       litellm_params=None, **kwargs):
+            response, latency = self._reply(model, messages, model_response, optional_params, litellm_params)
+            if latency:
+                time.sleep(latency)
+            return response
+
+        async def acompletion(self, model, messages, *args, model_response=None, optional_params=None,
+                              litellm_params=None, **kwargs):
+            response, latency = self._reply(model, messages, model_response, optional_params, litellm_params)
+            if latency:
+                await asyncio.sleep(latency)
+            return response
+
+    return SimProvider()
+
+
+_HANDLER = None
+
+
+def register() -> None:
+    """Make `sim/<name>` models answer through litellm (idempotent; imports litellm)."""
+    global _HANDLER
+    import litellm
+
+    if _HANDLER is None:
+        _HANDLER = _make_handler()
+    entries = [e for e in litellm.custom_provider_map if e.get("provider") != PROVIDER]
+    litellm.custom_provider_map = entries + [{"provider": PROVIDER, "custom_handler": _HANDLER}]
+    from litellm.utils import custom_llm_setup
+
+    custom_llm_setup()
+
+
+# --------------------------------------------------------------------------- simulate an architecture
+
+
+def sim_id(model_id: str) -> str:
+    """The sim model standing in for a litellm id: openai/gpt-4o -> sim/gpt-4o."""
+    if model_id.startswith(f"{PROVIDER}/"):
+        return model_id
+    return f"{PROVIDER}/{model_id.split('/', 1)[1] if '/' in model_id else model_id}"
+
+
+def simulated_model(model: ModelSpec) -> ModelSpec:
+    """`model` routed to the simulator, with the skill its name suggests unless one is set."""
+    params = {k: v for k, v in model.params.items()}
+    if not model.id.startswith(f"{PROVIDER}/"):
+        params.setdefault("skill", default_skill(model.id))
+    return model.model_copy(update={
+        "id": sim_id(model.id), "api_base": None, "params": params,
+        "fallbacks": tuple(sim_id(f) for f in model.fallbacks),
+    })
+
+
+def simulate(arch: Architecture) -> Architecture:
+    """A copy of `arch` with every model answered by the simulator (provider limits dropped)."""
+    layers = [layer.model_copy(update={"models": [simulated_model(m) for m in layer.models]}) for layer in arch.layers]
+    return arch.model_copy(update={"layers": layers, "providers": {}})
+
+
+__all__ = [
+    "PROVIDER", "SEED_ENV", "SimConfig", "Truth", "answer_in", "complete", "default_skill", "kind_of",
+    "register", "register_answers", "sim_id", "simulate", "simulated_model", "truth_for",
+]
