@@ -1,0 +1,354 @@
+"""The plan of one query: its call DAG, calls per query, sequential depth, tokens and cost.
+
+Figures are estimates made before any call, from the architecture alone:
+
+* calls: `max` keeps every candidate a filter could keep; `min` assumes each
+  verifier keeps one. Rankers and unit-test evaluators keep `top_k` in both.
+  Verifiers and judging evaluators make one call per candidate and model; an
+  evaluator in mode "execute" runs the tests and makes no LLM call. Re-asks for
+  output that does not parse are not counted.
+* depth: sequential calls on the critical path. The executor runs the calls of
+  a layer at once and layers one after another, so each layer that calls a model
+  adds its steps (one; VERIFIER_STEPS for a verifier).
+* tokens per call: output = `tokens_per_call` if given, else OUTPUT_FILL of the
+  call's max_tokens (layer, else model, else defaults). Input = prompt overhead +
+  query + what the call reads: every candidate (at the output length of the
+  layer that wrote it) for critics, rankers and fusers, plus critiques (the
+  critic's output shared over the candidates) when present; one candidate (and
+  the unit tests) for verifiers and evaluators.
+* cost: input and output tokens times the model's price (`cost_in`/`cost_out`,
+  else litellm's table). A model with no known price makes the cost None,
+  shown "unknown", never 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .architecture import Architecture, Layer
+from .pricing import spec_info
+
+# One structured call per candidate: the reply holds the reasoning, then the verdict
+# (components/verifier.py). A two-call verifier would make this 2.
+VERIFIER_STEPS = 1
+PROMPT_OVERHEAD_TOKENS = 250  # system prompt and instructions around the data
+QUERY_TOKENS = 150  # a typical query: the plan does not see the dataset
+OUTPUT_FILL = 0.5  # a reply uses half its max_tokens on average
+
+_PER_CANDIDATE = frozenset({"verifier", "unit_test_evaluator"})
+_READS_ALL = frozenset({"critic", "ranker", "fuser"})
+
+
+@dataclass(frozen=True, slots=True)
+class LayerPlan:
+    """The figures of one layer for one query."""
+
+    index: int
+    kind: str
+    models: tuple[str, ...]
+    calls_min: int
+    calls_max: int
+    candidates_in: tuple[int, int]  # (min, max)
+    candidates_out: tuple[int, int]
+    steps: int  # sequential calls this layer adds to the depth
+    input_tokens: int  # per call
+    output_tokens: int  # per call (the longest of the layer's models)
+    tokens: int  # input + output over the layer's calls (max case)
+    cost_usd: float | None  # max case; None if a model has no price
+    cost_usd_min: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "kind": self.kind,
+            "models": list(self.models),
+            "calls": {"min": self.calls_min, "max": self.calls_max},
+            "candidates_in": {"min": self.candidates_in[0], "max": self.candidates_in[1]},
+            "candidates_out": {"min": self.candidates_out[0], "max": self.candidates_out[1]},
+            "steps": self.steps,
+            "tokens_per_call": {"input": self.input_tokens, "output": self.output_tokens},
+            "tokens": self.tokens,
+            "cost_usd": self.cost_usd,
+            "cost_usd_min": self.cost_usd_min,
+        }
+
+
+@dataclass
+class Plan:
+    """What one query through an architecture costs before it runs (see the module docstring)."""
+
+    architecture: Architecture
+    layers: list[LayerPlan]
+    unpriced_models: list[str]
+    tokens_per_call: int | None = None
+    _graph: Any = field(default=None, repr=False)
+
+    @property
+    def calls_min(self) -> int:
+        return sum(layer.calls_min for layer in self.layers)
+
+    @property
+    def calls_max(self) -> int:
+        return sum(layer.calls_max for layer in self.layers)
+
+    @property
+    def depth(self) -> int:
+        return sum(layer.steps for layer in self.layers)
+
+    @property
+    def cost_usd(self) -> float | None:
+        return _total(layer.cost_usd for layer in self.layers)
+
+    @property
+    def cost_usd_min(self) -> float | None:
+        return _total(layer.cost_usd_min for layer in self.layers)
+
+    @property
+    def input_tokens(self) -> int:
+        return sum(layer.input_tokens * layer.calls_max for layer in self.layers)
+
+    @property
+    def output_tokens(self) -> int:
+        return sum(layer.tokens for layer in self.layers) - self.input_tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        input_tokens = self.input_tokens
+        total = sum(layer.tokens for layer in self.layers)
+        return {
+            "name": self.architecture.name,
+            "calls": {"min": self.calls_min, "max": self.calls_max},
+            "depth": self.depth,
+            "cost_usd": self.cost_usd,
+            "cost_usd_min": self.cost_usd_min,
+            "tokens": {"input": input_tokens, "output": total - input_tokens, "total": total},
+            "unpriced_models": list(self.unpriced_models),
+            "layers": [layer.to_dict() for layer in self.layers],
+            "assumptions": {
+                "prompt_overhead_tokens": PROMPT_OVERHEAD_TOKENS,
+                "query_tokens": QUERY_TOKENS,
+                "output_fill": OUTPUT_FILL,
+                "tokens_per_call": self.tokens_per_call,
+                "verifier_steps": VERIFIER_STEPS,
+            },
+        }
+
+    @property
+    def graph(self):
+        """The call DAG (networkx.DiGraph), built on first use.
+
+        A node per LLM call, keyed `(layer, n)`, with attributes layer, kind, model,
+        sample (generator and fuser) or candidate (verifier, evaluator) and step.
+        Edges run from every call of each layer whose output a call reads (through
+        layers that make no call) to the call.
+        """
+        if self._graph is None:
+            self._graph = _call_graph(self)
+        return self._graph
+
+    def text(self) -> str:
+        """A readable table of the plan."""
+        headers = ("layer", "kind", "models", "calls", "candidates", "tokens/call", "cost")
+        rows = []
+        for layer in self.layers:
+            names = tuple(m.name for m in self.architecture.layers[layer.index].models)
+            calls = str(layer.calls_max) if layer.calls_min == layer.calls_max else f"{layer.calls_min}-{layer.calls_max}"
+            flow = f"{_span(layer.candidates_in)} -> {_span(layer.candidates_out)}"
+            rows.append((
+                str(layer.index + 1), layer.kind, _models(names), calls, flow,
+                f"{layer.input_tokens:,} in / {layer.output_tokens:,} out", _money(layer.cost_usd),
+            ))
+        widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+        lines = [
+            "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
+            "  ".join("-" * w for w in widths),
+        ]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+        calls = str(self.calls_max) if self.calls_min == self.calls_max else f"{self.calls_min}-{self.calls_max}"
+        tokens = self.to_dict()["tokens"]
+        lines.append("")
+        lines.append(
+            f"{self.architecture.name}: {calls} calls per query, depth {self.depth}, "
+            f"~{tokens['total']:,} tokens, cost {_money(self.cost_usd)} per query"
+        )
+        if self.unpriced_models:
+            lines.append(f"no price known for: {', '.join(self.unpriced_models)} (give them cost_in/cost_out)")
+        return "\n".join(lines)
+
+
+def plan(architecture: Architecture, *, tokens_per_call: int | None = None) -> Plan:
+    """The plan of one query through `architecture`; pure and fast (no network, no litellm)."""
+    defaults = architecture.defaults
+    layers: list[LayerPlan] = []
+    unpriced: dict[str, None] = {}
+    n_min = n_max = 0  # candidates flowing (min and max)
+    candidate_tokens = 0  # output length of the layer that wrote the current candidates
+    critique_tokens = 0  # one candidate's critique, while critiques travel with the candidates
+    test_tokens = 0  # all unit tests, once generated
+    for index, layer in enumerate(architecture.layers):
+        kind = layer.kind
+        models = layer.models
+        outputs = [
+            _output_tokens(layer.max_tokens or m.max_tokens or defaults.max_tokens, tokens_per_call) for m in models
+        ]
+        calls_min, calls_max = _calls(layer, n_min), _calls(layer, n_max)
+        per_model_min = calls_min // len(models) if models else 0
+        per_model_max = calls_max // len(models) if models else 0
+        reads = PROMPT_OVERHEAD_TOKENS + QUERY_TOKENS
+        if kind in _READS_ALL:
+            reads += n_max * (candidate_tokens + critique_tokens)
+        elif kind in _PER_CANDIDATE:
+            reads += candidate_tokens + critique_tokens + (test_tokens if kind == "unit_test_evaluator" else 0)
+        cost_max: float | None = 0.0
+        cost_min: float | None = 0.0
+        for model, out in zip(models, outputs) if calls_max else ():
+            info = spec_info(model)
+            if info is None or not info.priced:
+                unpriced.setdefault(model.id, None)
+                cost_max = cost_min = None
+                continue
+            if cost_max is not None:
+                one = reads * info.input_cost_per_token + out * info.output_cost_per_token
+                cost_max += one * per_model_max
+                cost_min += one * per_model_min
+        out_max = max(outputs) if outputs else 0
+        tokens = sum((reads + out) * per_model_max for out in outputs)
+        out_min_flow, out_max_flow = _flow(layer, n_min, minimum=True), _flow(layer, n_max, minimum=False)
+        layers.append(LayerPlan(
+            index=index, kind=kind, models=tuple(m.id for m in models),
+            calls_min=calls_min, calls_max=calls_max,
+            candidates_in=(n_min, n_max), candidates_out=(out_min_flow, out_max_flow),
+            steps=_steps(kind) if calls_max else 0,
+            input_tokens=reads if calls_max else 0, output_tokens=out_max if calls_max else 0,
+            tokens=tokens if calls_max else 0,
+            cost_usd=cost_max, cost_usd_min=cost_min,
+        ))
+        if kind in ("generator", "fuser"):
+            candidate_tokens = round(sum(outputs) / len(outputs)) if outputs else 0
+            critique_tokens = 0
+        elif kind == "critic" and n_max:
+            critique_tokens = math.ceil(out_max / n_max)
+        elif kind == "unit_test_generator":
+            test_tokens = out_max
+        n_min, n_max = out_min_flow, out_max_flow
+    return Plan(architecture, layers, sorted(unpriced), tokens_per_call)
+
+
+def _output_tokens(max_tokens: int, tokens_per_call: int | None) -> int:
+    if tokens_per_call is not None:
+        return min(max_tokens, tokens_per_call)
+    return max(1, math.ceil(max_tokens * OUTPUT_FILL))
+
+
+def _calls(layer: Layer, candidates_in: int) -> int:
+    n = len(layer.models)
+    kind = layer.kind
+    if kind in ("generator", "fuser"):
+        return n * layer.samples
+    if kind == "unit_test_evaluator":
+        return 0 if layer.mode == "execute" else n * candidates_in
+    if kind == "verifier":
+        return n * candidates_in * VERIFIER_STEPS
+    return n  # critic, ranker, unit_test_generator: one call per model
+
+
+def _flow(layer: Layer, candidates_in: int, *, minimum: bool) -> int:
+    """Candidates leaving `layer`; with `minimum`, a verifier keeps one."""
+    if layer.kind == "verifier" and minimum:
+        return min(1, candidates_in)
+    return layer.candidates_out(candidates_in)
+
+
+def _steps(kind: str) -> int:
+    return VERIFIER_STEPS if kind == "verifier" else 1
+
+
+def _total(values) -> float | None:
+    total = 0.0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def _call_graph(plan: Plan):
+    import networkx as nx
+
+    arch = plan.architecture
+    flow = arch.graph()
+    g = nx.DiGraph()
+    nodes: dict[int, list[tuple[int, int]]] = {}
+    for layer_plan in plan.layers:
+        i = layer_plan.index
+        layer = arch.layers[i]
+        nodes[i] = []
+        n_in = layer_plan.candidates_in[1]
+        for node_index, attrs in enumerate(_call_nodes(layer, n_in)):
+            node = (i, node_index)
+            g.add_node(node, layer=i, kind=layer.kind, **attrs)
+            nodes[i].append(node)
+    sources_memo: dict[int, list[tuple[int, int]]] = {}
+
+    def sources(j: int) -> list[tuple[int, int]]:
+        """Calls whose output layer `j` passes on: its own, or (if it makes none) its inputs'."""
+        if j not in sources_memo:
+            if nodes.get(j):
+                sources_memo[j] = nodes[j]
+            else:
+                found: dict[tuple[int, int], None] = {}
+                for parent in flow.predecessors(j):
+                    if parent != "query":
+                        found.update(dict.fromkeys(sources(parent)))
+                sources_memo[j] = list(found)
+        return sources_memo[j]
+
+    for i, calls in nodes.items():
+        parents: dict[tuple[int, int], None] = {}
+        for j in flow.predecessors(i):
+            if j != "query":
+                parents.update(dict.fromkeys(sources(j)))
+        for call in calls:
+            if g.nodes[call].get("step", 0) > 0:  # a later step of the same candidate's verification
+                g.add_edge((i, call[1] - 1), call)
+                continue
+            for parent in parents:
+                g.add_edge(parent, call)
+    return g
+
+
+def _call_nodes(layer: Layer, candidates_in: int) -> list[dict[str, Any]]:
+    kind = layer.kind
+    out = []
+    for model in layer.models:
+        if kind in ("generator", "fuser"):
+            out += [{"model": model.id, "sample": s, "step": 0} for s in range(layer.samples)]
+        elif kind == "verifier":
+            out += [
+                {"model": model.id, "candidate": c, "step": step}
+                for c in range(candidates_in) for step in range(VERIFIER_STEPS)
+            ]
+        elif kind == "unit_test_evaluator":
+            if layer.mode != "execute":
+                out += [{"model": model.id, "candidate": c, "step": 0} for c in range(candidates_in)]
+        else:
+            out.append({"model": model.id, "step": 0})
+    return out
+
+
+def _span(pair: tuple[int, int]) -> str:
+    return str(pair[1]) if pair[0] == pair[1] else f"{pair[0]}-{pair[1]}"
+
+
+def _models(names: tuple[str, ...]) -> str:
+    shown = ", ".join(names[:3])
+    return shown + (f" +{len(names) - 3}" if len(names) > 3 else "")
+
+
+def _money(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    if value == 0:
+        return "$0"
+    return f"${value:.4f}" if value >= 0.0001 else f"${value:.2e}"

@@ -1,0 +1,185 @@
+"""Prices and context windows from litellm's model table, read as JSON without importing litellm."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+# The table litellm ships and reads itself when LITELLM_LOCAL_MODEL_COST_MAP is set.
+TABLE_FILE = "model_prices_and_context_window_backup.json"
+# litellm's list of providers and their endpoints: it names providers that price no model.
+PROVIDERS_FILE = "provider_endpoints_support_backup.json"
+# Providers litellm routes to that neither file may list, and ours: `sim` (the offline
+# simulator) and `openai` (any OpenAI-compatible server, given an api_base).
+EXTRA_PROVIDERS = frozenset({
+    "sim", "openai", "openai_like", "custom_openai", "hosted_vllm", "vllm", "ollama", "ollama_chat",
+    "huggingface", "lm_studio", "llamafile", "litellm_proxy", "oobabooga", "xinference", "triton",
+})
+PER_MILLION = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """What the table says of one model: dollars per token and token limits (None: not listed)."""
+
+    key: str  # the table key that matched, or the model id for overrides and `sim`
+    provider: str
+    input_cost_per_token: float | None
+    output_cost_per_token: float | None
+    max_input_tokens: int | None = None
+    max_output_tokens: int | None = None
+    supports_response_schema: bool = False
+
+    @property
+    def priced(self) -> bool:
+        return self.input_cost_per_token is not None and self.output_cost_per_token is not None
+
+    def cost(self, input_tokens: float, output_tokens: float) -> float | None:
+        """Dollars for a call of this size, or None when either price is unknown."""
+        if not self.priced:
+            return None
+        return input_tokens * self.input_cost_per_token + output_tokens * self.output_cost_per_token
+
+
+def litellm_dir() -> Path | None:
+    """litellm's package directory, found without running its __init__ (which takes seconds)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("litellm")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _read_json(name: str) -> Any:
+    directory = litellm_dir()
+    if directory is None:
+        return None
+    try:
+        return json.loads((directory / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[str, dict[str, Any]]:
+    """litellm's model table (empty if litellm or its file is missing); parsed once."""
+    data = _read_json(TABLE_FILE)
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict) and k != "sample_spec"}
+
+
+@lru_cache(maxsize=1)
+def _lower_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for key in table():
+        index.setdefault(key.lower(), key)
+    return index
+
+
+@lru_cache(maxsize=1)
+def provider_names() -> frozenset[str]:
+    """Every provider name a model id may start with."""
+    names = set(EXTRA_PROVIDERS)
+    for entry in table().values():
+        provider = entry.get("litellm_provider")
+        if isinstance(provider, str) and provider and " " not in provider:
+            names.add(provider)
+    data = _read_json(PROVIDERS_FILE)
+    if isinstance(data, dict) and isinstance(data.get("providers"), dict):
+        names.update(name for name in data["providers"] if "/" not in name)
+    return frozenset(names)
+
+
+def known_provider(name: str) -> bool:
+    """True if litellm routes `name/...` model ids somewhere (or `name` is `sim` or `openai`)."""
+    return name in provider_names()
+
+
+def _provider_matches(entry_provider: str, provider: str) -> bool:
+    """Whether a table entry's provider is `provider` or one of its variants.
+
+    The table splits some providers: vertex_ai-language-models, bedrock_converse,
+    cohere_chat, text-completion-openai.
+    """
+    return (
+        entry_provider == provider
+        or entry_provider.startswith((provider + "-", provider + "_"))
+        or entry_provider.endswith("-" + provider)
+    )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _info(key: str, entry: dict[str, Any]) -> ModelInfo:
+    return ModelInfo(
+        key=key,
+        provider=str(entry.get("litellm_provider") or ""),
+        input_cost_per_token=_number(entry.get("input_cost_per_token")),
+        output_cost_per_token=_number(entry.get("output_cost_per_token")),
+        max_input_tokens=_int(entry.get("max_input_tokens")),
+        max_output_tokens=_int(entry.get("max_output_tokens")),
+        supports_response_schema=bool(entry.get("supports_response_schema")),
+    )
+
+
+@lru_cache(maxsize=4096)
+def model_info(model_id: str) -> ModelInfo | None:
+    """The table's entry for a litellm model id, or None if it lists no such model.
+
+    Tried in order: the full id ("together_ai/meta-llama/..."), the id without its
+    provider prefix where the entry's provider matches ("openai/gpt-4o" -> "gpt-4o"),
+    then both again ignoring case. `sim/...` models cost nothing.
+    """
+    provider, _, rest = model_id.partition("/")
+    if not rest:
+        provider, rest = "", model_id
+    if provider == "sim":
+        return ModelInfo(key=model_id, provider="sim", input_cost_per_token=0.0, output_cost_per_token=0.0)
+    entries = table()
+    lower = _lower_index()
+    for candidate in (model_id, lower.get(model_id.lower())):
+        if candidate and candidate in entries:
+            return _info(candidate, entries[candidate])
+    if provider:
+        for candidate in (rest, lower.get(rest.lower()), f"{provider}/{rest}"):
+            entry = entries.get(candidate) if candidate else None
+            if entry and _provider_matches(str(entry.get("litellm_provider") or ""), provider):
+                return _info(candidate, entry)
+    return None
+
+
+def spec_info(model) -> ModelInfo | None:
+    """A ModelSpec's prices and window: its own `cost_in`/`cost_out` ($ per 1M tokens) and
+    `context_window` override the table; None if neither gives a price or a window."""
+    return _spec_info(model.id, model.cost_in, model.cost_out, model.context_window)
+
+
+@lru_cache(maxsize=4096)
+def _spec_info(model_id: str, cost_in: float | None, cost_out: float | None, window: int | None) -> ModelInfo | None:
+    base = model_info(model_id)
+    if cost_in is None and cost_out is None and window is None:
+        return base
+    provider = model_id.partition("/")[0] if "/" in model_id else ""
+    return ModelInfo(
+        key=base.key if base else model_id,
+        provider=base.provider if base else provider,
+        input_cost_per_token=cost_in / PER_MILLION if cost_in is not None else (base.input_cost_per_token if base else None),
+        output_cost_per_token=cost_out / PER_MILLION if cost_out is not None else (base.output_cost_per_token if base else None),
+        max_input_tokens=window if window is not None else (base.max_input_tokens if base else None),
+        max_output_tokens=base.max_output_tokens if base else None,
+        supports_response_schema=base.supports_response_schema if base else False,
+    )

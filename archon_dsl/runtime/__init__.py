@@ -1,0 +1,1 @@
+"""The only code that talks to model providers: calls, limits, retries, cache, executor, batch runs."""

@@ -1,0 +1,322 @@
+"""A content-addressed SQLite cache of model replies, safe with concurrent writers; never holds keys.
+
+Why it is shaped this way (measured; see docs/runtime.md): litellm runs part of every call
+on executor threads, so any call of ours that releases the GIL on the event-loop thread
+(every SQLite statement does) can wait milliseconds to get it back. So a miss is answered
+from memory (the set of keys present, read when the cache opens), only a hit reads the
+file, and writes go to one writer thread that commits them in batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import sqlite3
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..diagnostics import ArchonError, Diagnostic, Severity
+from .keys import is_secret_name
+
+DEFAULT_PATH = Path(".archon") / "cache.sqlite"
+KEY_VERSION = "archon-cache-1"  # changes when what a key covers changes: old entries then miss
+BUSY_TIMEOUT_MS = 30_000  # how long the writer waits for another process's write to finish
+BATCH = 512  # most replies in one statement (7 parameters each, well under SQLite's 32766)
+# The writer gathers replies this long before it commits: one statement per batch, since each
+# statement hands the GIL to litellm's threads and may wait milliseconds to get it back.
+BATCH_WAIT = 0.05
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS replies (
+    key TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    text TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost_usd REAL,
+    created REAL NOT NULL
+) WITHOUT ROWID
+"""
+_STOP = object()
+
+
+@dataclass(frozen=True, slots=True)
+class CachedReply:
+    """What the cache keeps of a reply: the text, who wrote it, its usage and its cost."""
+
+    text: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+
+
+def cache_key(
+    model: str,
+    messages: Iterable[dict[str, Any]],
+    *,
+    api_base: str | None = None,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+    response_format: dict | None = None,
+    params: dict[str, Any] | None = None,
+    sample: int = 0,
+) -> str:
+    """sha256 of the canonical JSON of everything that shapes a reply (credentials left out).
+
+    The sample index is part of it, so n samples of one prompt are n entries.
+    """
+    clean = {k: v for k, v in (params or {}).items() if not is_secret_name(k)}
+    payload = [KEY_VERSION, model, api_base, list(messages), temperature, max_tokens, response_format, clean, sample]
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _short(key: str) -> int:
+    """64 bits of a key: enough to tell present from absent (a collision costs one lookup)."""
+    return int(key[:16], 16)
+
+
+class _Shared:
+    """What every Cache on one file in this process sees: the keys present and the writes pending."""
+
+    __slots__ = ("present", "pending", "__weakref__")
+
+    def __init__(self):
+        self.present: set[int] = set()
+        self.pending: dict[str, CachedReply] = {}
+
+
+_SHARED: weakref.WeakValueDictionary[str, _Shared] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        connection.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+    connection.execute("PRAGMA synchronous = NORMAL")  # with WAL: a crash loses at most the last commits
+    connection.execute(_SCHEMA)
+    return connection
+
+
+class Cache:
+    """Replies by key in a SQLite file (WAL mode; one writer thread, one reader per thread).
+
+    Entries another process writes after this one opened are not seen (their keys are
+    not in memory); a new Cache sees them. Caches of one file in one process share what
+    they know, so a second one sees the first one's writes at once. A failing cache (disk full, a lock held too
+    long) makes misses and lost writes, counted in `stats()`, never failed calls.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.hits = self.misses = self.writes = self.errors = 0
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._pid = os.getpid()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            rows = self._reader().execute("SELECT key FROM replies").fetchall()
+        except (OSError, sqlite3.Error) as e:
+            raise ArchonError([Diagnostic(
+                "E031", "bad-cache", Severity.ERROR, f"cannot open the cache {self.path}: {e}", None, str(self.path),
+                "delete the file, or run without the cache",
+            )]) from None
+        with _SHARED_LOCK:
+            shared = _SHARED.get(str(self.path.resolve()))
+            if shared is None:
+                shared = _SHARED[str(self.path.resolve())] = _Shared()
+        self._shared = shared  # held: the registry keeps it only while some Cache does
+        shared.present.update(_short(row[0]) for row in rows)
+        self._present = shared.present
+        self._pending = shared.pending  # queued for a writer, not yet committed
+        self._finalizer = weakref.finalize(self, _stop_writer, self._queue, None)
+
+    @classmethod
+    def default(cls, project_dir: str | Path | None = None) -> Cache:
+        """The project's cache: `.archon/cache.sqlite` under `project_dir` (the current directory)."""
+        return cls(Path(project_dir or Path.cwd()) / DEFAULT_PATH)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def get(self, key: str) -> CachedReply | None:
+        """The reply stored under `key`, or None; a miss touches no file."""
+        reply = self._pending.get(key)
+        if reply is None:
+            if _short(key) not in self._present:
+                self.misses += 1
+                return None
+            try:
+                row = self._reader().execute(
+                    "SELECT text, model, input_tokens, output_tokens, cost_usd FROM replies WHERE key = ?", (key,)
+                ).fetchone()
+            except sqlite3.Error:
+                self.errors += 1
+                return None
+            if row is None:
+                reply = self._pending.get(key)  # committed and dropped from pending meanwhile? then it is there
+                if reply is None:
+                    self.misses += 1
+                    return None
+            else:
+                reply = CachedReply(*row)
+        self.hits += 1
+        return reply
+
+    def _reader(self) -> sqlite3.Connection:
+        local = self._local
+        connection = getattr(local, "connection", None)
+        if connection is None or local.pid != os.getpid():
+            connection = _connect(self.path)
+            local.connection, local.pid = connection, os.getpid()
+            with self._lock:
+                self._readers.append(connection)
+        return connection
+
+    # -- writing -----------------------------------------------------------------------
+
+    def put(self, key: str, reply: CachedReply) -> None:
+        """Store `reply` under `key`; committed by the writer thread within milliseconds."""
+        self._pending[key] = reply
+        self._present.add(_short(key))
+        if self._writer is None or self._pid != os.getpid():
+            self._start_writer()
+        self._queue.put((key, reply))
+
+    def flush(self) -> None:
+        """Wait until every reply put so far is committed."""
+        if self._writer is None:
+            return
+        done = threading.Event()
+        self._queue.put(done)
+        done.wait()
+
+    def _start_writer(self) -> None:
+        with self._lock:
+            if self._writer is not None and self._pid == os.getpid():
+                return
+            if self._pid != os.getpid():  # a forked child: the parent's thread and queue are not ours
+                self._pid = os.getpid()
+                self._queue = queue.SimpleQueue()
+                self._local = threading.local()
+            self._writer = threading.Thread(target=self._write_loop, name="archon-cache-writer", daemon=True)
+            self._writer.start()
+            self._finalizer.detach()
+            self._finalizer = weakref.finalize(self, _stop_writer, self._queue, self._writer)
+
+    def _write_loop(self) -> None:
+        connection = _connect(self.path)
+        stop = False
+        while not stop:
+            items = [self._queue.get()]
+            self._drain(items)
+            if len(items) < BATCH and not any(isinstance(i, threading.Event) or i is _STOP for i in items):
+                time.sleep(BATCH_WAIT)  # let a batch gather
+                self._drain(items)
+            rows, events = [], []
+            for item in items:
+                if item is _STOP:
+                    stop = True
+                elif isinstance(item, threading.Event):
+                    events.append(item)
+                else:
+                    key, reply = item
+                    rows.append((key, reply.model, reply.text, int(reply.input_tokens), int(reply.output_tokens),
+                                 reply.cost_usd, time.time()))
+            if rows:
+                self._commit(connection, rows, items)
+            for event in events:
+                event.set()
+        connection.close()
+
+    def _drain(self, items: list) -> None:
+        while len(items) < BATCH:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                return
+
+    def _commit(self, connection: sqlite3.Connection, rows: list[tuple], items: list) -> None:
+        """One multi-row INSERT: a single statement (and transaction) for the whole batch."""
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
+        try:
+            connection.execute(f"INSERT OR REPLACE INTO replies VALUES {values}", [v for row in rows for v in row])
+            self.writes += len(rows)
+        except sqlite3.Error:
+            self.errors += len(rows)
+        for item in items:
+            if isinstance(item, tuple):
+                key, reply = item
+                if self._pending.get(key) is reply:  # a newer reply for the key stays pending
+                    self._pending.pop(key, None)
+
+    # -- the whole cache ---------------------------------------------------------------
+
+    def entries(self) -> int:
+        self.flush()
+        return self._reader().execute("SELECT count(*) FROM replies").fetchone()[0]
+
+    def stats(self) -> dict[str, Any]:
+        """Entries and bytes on disk (with the write-ahead log), and this instance's counts."""
+        entries = self.entries()
+        size = 0
+        for suffix in ("", "-wal"):
+            try:
+                size += os.path.getsize(f"{self.path}{suffix}")
+            except OSError:
+                pass
+        return {
+            "path": str(self.path), "entries": entries, "bytes": size,
+            "hits": self.hits, "misses": self.misses, "writes": self.writes, "errors": self.errors,
+        }
+
+    def clear(self) -> int:
+        """Remove every entry; how many there were."""
+        self.flush()
+        connection = self._reader()
+        count = connection.execute("DELETE FROM replies").rowcount
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._present.clear()
+        self._pending.clear()
+        return count
+
+    def close(self) -> None:
+        """Commit what is pending, stop the writer and close every connection."""
+        writer = self._writer
+        if writer is not None and self._pid == os.getpid():
+            self._queue.put(_STOP)
+            writer.join()
+        self._writer = None
+        self._finalizer.detach()
+        with self._lock:
+            readers, self._readers = self._readers, []
+        for connection in readers:
+            try:
+                connection.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _stop_writer(work: queue.SimpleQueue, writer: threading.Thread | None) -> None:
+    """At exit or when a Cache is collected: let the writer commit what is queued, then stop."""
+    if writer is None or not writer.is_alive():
+        return
+    work.put(_STOP)
+    writer.join(timeout=BUSY_TIMEOUT_MS / 1000)

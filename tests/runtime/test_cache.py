@@ -1,0 +1,142 @@
+"""The SQLite reply cache: keys, round trips, persistence, concurrent writers, clear errors."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import threading
+
+import pytest
+
+from archon_dsl.diagnostics import ArchonError
+from archon_dsl.runtime.cache import DEFAULT_PATH, Cache, CachedReply, cache_key
+
+MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "2 + 2?"}]
+REPLY = CachedReply("4", "openai/gpt-4o", 12, 1, 0.00004)
+
+
+def key(model: str = "openai/gpt-4o", messages=MESSAGES, **changes) -> str:
+    fields = dict(api_base=None, temperature=0.7, max_tokens=100, response_format=None, params={"top_p": 1}, sample=0)
+    fields.update(changes)
+    return cache_key(model, messages, **fields)
+
+
+def test_a_key_is_a_stable_sha256_of_what_shapes_the_reply():
+    assert key() == key() and len(key()) == 64 and int(key(), 16) >= 0
+    assert key() == cache_key("openai/gpt-4o", tuple(MESSAGES), temperature=0.7, max_tokens=100, params={"top_p": 1})
+    different = [
+        key(model="openai/gpt-4o-mini"), key(api_base="http://127.0.0.1:8000/v1"), key(temperature=0.2),
+        key(max_tokens=101), key(response_format={"type": "json_object"}), key(params={"top_p": 0.9}),
+        key(sample=1), key(messages=MESSAGES[1:]),
+    ]
+    assert len({key(), *different}) == len(different) + 1
+
+
+def test_credentials_never_enter_a_key():
+    assert key(params={"top_p": 1, "api_key": "sk-one"}) == key(params={"top_p": 1, "api_key": "sk-two"}) == key()
+    assert key(params={"top_p": 1, "extra_headers_token": "x"}) == key()
+
+
+def test_round_trip_and_miss(tmp_path):
+    with Cache(tmp_path / "c.sqlite") as cache:
+        assert cache.get(key()) is None
+        cache.put(key(), REPLY)
+        assert cache.get(key()) == REPLY  # served while the write is pending
+        cache.flush()
+        assert cache.get(key()) == REPLY  # and from the file once committed
+        assert (cache.hits, cache.misses) == (2, 1)
+
+
+def test_entries_persist_across_instances(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with Cache(path) as first:
+        first.put(key(), REPLY)
+        first.put(key(sample=1), CachedReply("5", "openai/gpt-4o", 12, 1, None))
+    with Cache(path) as second:
+        assert second.get(key()) == REPLY
+        assert second.get(key(sample=1)).cost_usd is None
+        assert second.stats()["entries"] == 2
+
+
+def test_a_newer_reply_replaces_the_older(tmp_path):
+    with Cache(tmp_path / "c.sqlite") as cache:
+        cache.put(key(), REPLY)
+        cache.put(key(), CachedReply("four", "openai/gpt-4o", 12, 1, 0.00004))
+        cache.flush()
+        assert cache.get(key()).text == "four" and cache.entries() == 1
+
+
+def test_stats_and_clear(tmp_path):
+    with Cache(tmp_path / "c.sqlite") as cache:
+        for sample in range(5):
+            cache.put(key(sample=sample), REPLY)
+        stats = cache.stats()
+        assert stats["entries"] == 5 and stats["bytes"] > 0 and stats["writes"] == 5 and stats["errors"] == 0
+        assert cache.clear() == 5 and cache.get(key()) is None and cache.entries() == 0
+
+
+def test_the_default_cache_lives_in_the_project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with Cache.default() as cache:
+        assert cache.path == tmp_path / DEFAULT_PATH
+    with Cache.default(tmp_path / "elsewhere") as cache:
+        assert cache.path == tmp_path / "elsewhere" / DEFAULT_PATH and cache.path.exists()
+
+
+def test_a_file_that_is_no_database_is_a_clear_error(tmp_path):
+    path = tmp_path / "c.sqlite"
+    path.write_bytes(b"this is not a database, it is a shopping list" * 100)
+    with pytest.raises(ArchonError) as raised:
+        Cache(path)
+    assert raised.value.diagnostics[0].code == "E031" and str(path) in str(raised.value)
+
+
+def test_threads_share_one_cache(tmp_path):
+    cache = Cache(tmp_path / "c.sqlite")
+
+    def work(thread: int) -> None:
+        for sample in range(100):
+            cache.put(key(sample=thread * 1000 + sample), CachedReply(f"{thread}:{sample}", "m", 1, 1, None))
+            assert cache.get(key(sample=thread * 1000 + sample)).text == f"{thread}:{sample}"
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert cache.entries() == 400 and cache.stats()["errors"] == 0
+    cache.close()
+
+
+def _write_many(path: str, writer: int, count: int) -> None:
+    with Cache(path) as cache:
+        for n in range(count):
+            cache.put(key(sample=writer * 10_000 + n), CachedReply(f"w{writer}-{n}", "m", n, n, None))
+            cache.put(key(sample=-1 - n), CachedReply(f"shared by {writer}", "m", 1, 1, None))  # every writer, same keys
+
+
+def test_concurrent_processes_do_not_corrupt_the_cache(tmp_path):
+    path = tmp_path / "c.sqlite"
+    Cache(path).close()
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_write_many, args=(str(path), w, 150)) for w in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0, 0, 0]
+    with Cache(path) as cache:
+        assert cache.entries() == 3 * 150 + 150
+        assert all(cache.get(key(sample=w * 10_000 + 149)).text == f"w{w}-149" for w in range(3))
+        assert cache.get(key(sample=-8)).text.startswith("shared by ")
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_caches_of_one_file_in_one_process_share_what_they_know(tmp_path):
+    first = Cache(tmp_path / "c.sqlite")
+    first.put(key(), REPLY)
+    second = Cache(tmp_path / "c.sqlite")  # opened before the first one's write may be committed
+    assert second.get(key()) == REPLY
+    first.close()
+    second.close()
