@@ -106,6 +106,8 @@ class Layer(BaseModel):
             return n * self.samples
         if self.kind in ("critic", "ranker", "unit_test_generator"):
             return n
+        if self.kind == "unit_test_evaluator" and self.mode == "execute":
+            return 0  # the tests are run, not judged
         # verifier and unit_test_evaluator judge each candidate
         return n * candidates_in
 

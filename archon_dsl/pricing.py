@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import marshal
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -67,13 +69,71 @@ def _read_json(name: str) -> Any:
         return None
 
 
+# The fields read here: keeping only these makes the cached table a tenth of the JSON.
+_FIELDS = (
+    "litellm_provider", "input_cost_per_token", "output_cost_per_token", "max_input_tokens",
+    "max_output_tokens", "supports_response_schema",
+)
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "archon-dsl"
+
+
 @lru_cache(maxsize=1)
-def table() -> dict[str, dict[str, Any]]:
-    """litellm's model table (empty if litellm or its file is missing); parsed once."""
+def _tables() -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
+    """The model table (only the fields used) and the provider names, cached per litellm release.
+
+    Parsing litellm's 3 MB JSON costs more than the rest of `archonc validate`; the
+    compact form is kept in ~/.cache/archon-dsl, keyed by the file's size and mtime.
+    """
+    directory = litellm_dir()
+    source = directory / TABLE_FILE if directory else None
+    try:
+        stat = source.stat() if source else None
+    except OSError:
+        stat = None
+    cached = _cache_dir() / f"litellm-table-{stat.st_size}-{stat.st_mtime_ns}.marshal" if stat else None
+    if cached is not None:
+        try:
+            entries, providers = marshal.loads(cached.read_bytes())
+            return entries, frozenset(providers)
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    entries, providers = _build_tables()
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(marshal.dumps((entries, sorted(providers))))
+            os.replace(partial, cached)
+        except OSError:
+            pass  # a read-only home: parse the JSON each time
+    return entries, providers
+
+
+def _build_tables() -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
     data = _read_json(TABLE_FILE)
-    if not isinstance(data, dict):
-        return {}
-    return {k: v for k, v in data.items() if isinstance(v, dict) and k != "sample_spec"}
+    entries: dict[str, dict[str, Any]] = {}
+    if isinstance(data, dict):
+        for key, entry in data.items():
+            if isinstance(entry, dict) and key != "sample_spec":
+                entries[key] = {f: entry[f] for f in _FIELDS if f in entry}
+    names = set(EXTRA_PROVIDERS)
+    for entry in entries.values():
+        provider = entry.get("litellm_provider")
+        if isinstance(provider, str) and provider and " " not in provider:
+            names.add(provider)
+    providers = _read_json(PROVIDERS_FILE)
+    if isinstance(providers, dict) and isinstance(providers.get("providers"), dict):
+        names.update(name for name in providers["providers"] if "/" not in name)
+    return entries, frozenset(names)
+
+
+def table() -> dict[str, dict[str, Any]]:
+    """litellm's model table (empty if litellm or its file is missing), with the fields used here."""
+    return _tables()[0]
 
 
 @lru_cache(maxsize=1)
@@ -84,18 +144,9 @@ def _lower_index() -> dict[str, str]:
     return index
 
 
-@lru_cache(maxsize=1)
 def provider_names() -> frozenset[str]:
     """Every provider name a model id may start with."""
-    names = set(EXTRA_PROVIDERS)
-    for entry in table().values():
-        provider = entry.get("litellm_provider")
-        if isinstance(provider, str) and provider and " " not in provider:
-            names.add(provider)
-    data = _read_json(PROVIDERS_FILE)
-    if isinstance(data, dict) and isinstance(data.get("providers"), dict):
-        names.update(name for name in data["providers"] if "/" not in name)
-    return frozenset(names)
+    return _tables()[1]
 
 
 def known_provider(name: str) -> bool:

@@ -331,13 +331,22 @@ class Template:
 
     def _build(self) -> None:
         scope: dict[str, Any] = {}
-        for decl in self.module.of_type(ast.ModelDecl):
+        decls = self.module.of_type(ast.ModelDecl)
+        # Two passes, so `fallbacks` may name a model declared further down.
+        for decl in decls:
             try:
-                self.models[decl.name] = _model_from_decl(decl, scope)
+                self.models[decl.name] = _model_from_decl(decl, scope, with_fallbacks=False)
             except EvalError as e:
                 self._report(e)
                 self.models[decl.name] = ModelSpec(name=decl.name, id=decl.model_id)
             scope[decl.name] = self.models[decl.name]
+        for decl in decls:
+            if any(o.name == "fallbacks" for o in decl.options):
+                try:
+                    self.models[decl.name] = _model_from_decl(decl, scope)
+                except EvalError as e:
+                    self._report(e)
+                scope[decl.name] = self.models[decl.name]
         for decl in self.module.of_type(ast.ParamDecl):
             try:
                 self.params[decl.name] = _param_from_decl(decl)
@@ -540,10 +549,12 @@ def _options(options: list[ast.Option], scope: dict[str, Any], allowed: frozense
     return values
 
 
-def _model_from_decl(decl: ast.ModelDecl, scope: dict[str, Any]) -> ModelSpec:
+def _model_from_decl(decl: ast.ModelDecl, scope: dict[str, Any], with_fallbacks: bool = True) -> ModelSpec:
     fields: dict[str, Any] = {}
     params: dict[str, Any] = {}
     for option in decl.options:
+        if option.name == "fallbacks" and not with_fallbacks:
+            continue
         value = evaluate(option.value, scope)
         if option.name in MODEL_OPTIONS:
             fields[option.name] = value

@@ -104,3 +104,17 @@ def test_env_values_are_kept_for_run_time(monkeypatch):
     monkeypatch.setenv("ARCHON_TEST_BASE", "http://e")
     assert model.api_base.resolve() == "http://e"
     assert 'env("ARCHON_TEST_BASE", "http://d")' in template.instantiate().to_arch()
+
+
+def test_fallbacks_may_name_a_model_declared_later():
+    template = load_text('model a = "openai/gpt-4o" { fallbacks = [b] }\nmodel b = "openai/gpt-4o-mini"\nlayer generator { model = a }')
+    assert template.diagnostics == []
+    assert template.instantiate().layers[0].models[0].fallbacks == ("openai/gpt-4o-mini",)
+
+
+def test_executed_unit_tests_cost_no_calls():
+    arch = load_text(
+        'model m = "openai/gpt-4o"\nlayer generator { model = m; samples = 4 }\n'
+        'layer unit_test_generator { model = m }\nlayer unit_test_evaluator { model = m; mode = "execute" }'
+    ).instantiate()
+    assert arch.calls_per_query() == 5
