@@ -30,6 +30,18 @@ KIND_OPTIONS: dict[str, frozenset[str]] = {
 }
 EVALUATOR_MODES = ("judge", "execute")
 
+# The `{name}` placeholders a layer's `prompt` and `system` templates may use, per kind
+# (the components fill them; the linter checks overrides against them).
+PROMPT_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "generator": ("query",),
+    "critic": ("query", "candidates", "n"),
+    "ranker": ("query", "candidates", "critiques", "n", "top_k"),
+    "fuser": ("query", "candidates", "critiques", "n"),
+    "verifier": ("query", "candidate"),
+    "unit_test_generator": ("query", "count"),
+    "unit_test_evaluator": ("query", "candidate", "tests", "n_tests"),
+}
+
 # Model options with a meaning of their own; any other option is passed to the provider.
 MODEL_OPTIONS = frozenset({
     "api_base", "temperature", "max_tokens", "rpm", "tpm", "concurrency", "timeout", "fallbacks",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..architecture import Layer
+from ..architecture import Layer, PROMPT_PLACEHOLDERS
 from .base import CallSpec, Candidate, Degradation, State
 from .parsing import require_text
 from .prompting import call_spec, candidates_block, check_results, critiques_block, model_samples, source
@@ -25,7 +25,7 @@ PROMPT = (
     "{critiques}\n\n"
     "Write the single best response to the query, drawing on the candidates above."
 )
-PLACEHOLDERS = ("query", "candidates", "critiques", "n")
+PLACEHOLDERS = PROMPT_PLACEHOLDERS["fuser"]
 
 
 class Fuser:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..architecture import Layer
+from ..architecture import Layer, PROMPT_PLACEHOLDERS
 from .base import CallSpec, Degradation, OutputError, State
 from .parsing import as_bool, extract_json, get_key, yes_no
 from .prompting import call_spec, candidate_block, check_results, json_schema
@@ -21,7 +21,7 @@ PROMPT = (
     "Is this candidate response correct? Reason briefly, then give your verdict.\n"
     'Reply with JSON only: {"reasoning": "...", "correct": true} or {"reasoning": "...", "correct": false}'
 )
-PLACEHOLDERS = ("query", "candidate")
+PLACEHOLDERS = PROMPT_PLACEHOLDERS["verifier"]
 RESPONSE_FORMAT = json_schema("archon_verdict", {
     "type": "object",
     "properties": {"reasoning": {"type": "string"}, "correct": {"type": "boolean"}},

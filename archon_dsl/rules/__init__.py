@@ -12,6 +12,7 @@ from .generators_first_only import GeneratorsFirstOnly
 from .invalid_value import InvalidValue
 from .one_kind_per_layer import OneKindPerLayer
 from .pool_out_of_range import PoolOutOfRange
+from .prompt_placeholders import PromptPlaceholders
 from .ranker_top_k import RankerTopK
 from .single_answer import SingleAnswer
 from .single_model_kinds import SingleModelKind
@@ -41,6 +42,7 @@ RULES: tuple[Rule, ...] = (
     FuserFanIn(),
     RankerTopK(),
     UnknownModel(),
+    PromptPlaceholders(),
     UndefinedName(),
     UnusedName(),
     ValueOutsideDomain(),
