@@ -82,7 +82,7 @@ def _cache_dir() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
+def _tables() -> tuple[dict[str, dict[str, Any]], frozenset[str], dict[str, str]]:
     """The model table (only the fields used) and the provider names, cached per litellm release.
 
     Parsing litellm's 3 MB JSON costs more than the rest of `archonc validate`; the
@@ -94,23 +94,29 @@ def _tables() -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
         stat = source.stat() if source else None
     except OSError:
         stat = None
-    cached = _cache_dir() / f"litellm-table-{stat.st_size}-{stat.st_mtime_ns}.marshal" if stat else None
+    cached = _cache_dir() / f"litellm-table-v2-{stat.st_size}-{stat.st_mtime_ns}.marshal" if stat else None
     if cached is not None:
         try:
-            entries, providers = marshal.loads(cached.read_bytes())
-            return entries, frozenset(providers)
+            entries, providers, lower = marshal.loads(cached.read_bytes())
+            return entries, frozenset(providers), lower
         except (OSError, ValueError, EOFError, TypeError):
             pass
     entries, providers = _build_tables()
+    lower: dict[str, str] = {}
+    for key in entries:
+        lower.setdefault(key.lower(), key)
     if cached is not None:
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             partial = cached.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(marshal.dumps((entries, sorted(providers))))
+            partial.write_bytes(marshal.dumps((entries, sorted(providers), lower)))
             os.replace(partial, cached)
+            for stale in cached.parent.glob("litellm-table-*.marshal"):
+                if stale != cached:
+                    stale.unlink(missing_ok=True)  # another litellm release's table
         except OSError:
             pass  # a read-only home: parse the JSON each time
-    return entries, providers
+    return entries, providers, lower
 
 
 def _build_tables() -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
@@ -136,12 +142,9 @@ def table() -> dict[str, dict[str, Any]]:
     return _tables()[0]
 
 
-@lru_cache(maxsize=1)
 def _lower_index() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for key in table():
-        index.setdefault(key.lower(), key)
-    return index
+    """Table keys by their lower-case form, for case-insensitive lookups."""
+    return _tables()[2]
 
 
 def provider_names() -> frozenset[str]:
