@@ -1,0 +1,432 @@
+"""Runs a search: splits the data, asks a strategy for points, evaluates them, keeps the record, re-scores the best."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..architecture import Architecture, Layer, ModelSpec
+from ..diagnostics import ArchonError, Diagnostic, Severity
+from ..template import Template
+from .evaluate import Evaluation, Evaluator, ExecutorEvaluator
+from .outputs import SearchDirectory
+from .pareto import pareto_front
+from .space import SearchSpace, plan_figures
+from .strategy import Strategy
+from .trials import OBJECTIVES, History, Trial
+
+STRATEGIES = ("bo", "random", "greedy", "grid")
+# Free trials in a row (architectures already evaluated) after which a search stops.
+MAX_FREE_IN_A_ROW = 200
+
+
+def _usage(message: str, hint: str | None = None) -> ArchonError:
+    return ArchonError([Diagnostic("R021", "search-usage", Severity.ERROR, message, None, None, hint)])
+
+
+@dataclass
+class SearchResult:
+    """What a search found: every trial, the best configuration, the Pareto front, held-out scores."""
+
+    trials: list[Trial]
+    best: Trial | None
+    best_arch: Architecture | None
+    front: list[Trial]
+    objective: str
+    cost_metric: str
+    strategy: str
+    seed: int
+    evaluations: int
+    skipped: int  # points refused before evaluation (constraint, budget or rule)
+    stopped: str  # budget | exhausted | repeats
+    rows_dev: int
+    rows_held_out: int
+    held_out: dict[int, Evaluation] = field(default_factory=dict)  # trial index -> held-out evaluation
+    out: Path | None = None
+    rules_checked: bool = True
+    notes: list[str] = field(default_factory=list)  # problems writing the outputs
+
+    @property
+    def best_score(self) -> float | None:
+        """The reported score: held-out when there is a held-out split, else development."""
+        if self.best is None:
+            return None
+        return self.best.held_out if self.best.held_out is not None else self.best.score
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy, "seed": self.seed, "objective": self.objective,
+            "cost_metric": self.cost_metric, "evaluations": self.evaluations, "trials": len(self.trials),
+            "skipped": self.skipped, "stopped": self.stopped, "rows_dev": self.rows_dev,
+            "rows_held_out": self.rows_held_out, "rules_checked": self.rules_checked,
+            "best": self.best.to_dict() if self.best else None,
+            "best_score": self.best_score,
+            "front": [t.to_dict() for t in self.front],
+            "held_out": {str(k): _evaluation_dict(v) for k, v in self.held_out.items()},
+            "notes": self.notes,
+        }
+
+
+def _evaluation_dict(e: Evaluation) -> dict[str, Any]:
+    return {"score": e.score, "cost_usd": e.cost_usd, "calls": e.calls, "tokens": e.tokens, "errors": e.errors,
+            "rows": e.rows, "duration": round(e.duration, 4)}
+
+
+# ---------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------
+
+
+def load_rows(data: Any) -> list[dict[str, Any]]:
+    """Rows from a list (dicts or strings), a .jsonl path or a built-in dataset name; each gets an id."""
+    if isinstance(data, (str, Path)):
+        from ..datasets import load_dataset
+
+        rows = load_dataset(str(data))
+    else:
+        rows = list(data)
+    out = []
+    for position, row in enumerate(rows):
+        if isinstance(row, str):
+            row = {"question": row}
+        elif not isinstance(row, dict):
+            raise _usage(f"row {position + 1} is a {type(row).__name__}, not an object")
+        row = dict(row)
+        row.setdefault("id", str(position))
+        out.append(row)
+    if not out:
+        raise _usage("the dataset has no rows")
+    return out
+
+
+def split_rows(rows: Sequence[dict], fraction: float, seed: int = 0) -> tuple[list[dict], list[dict]]:
+    """(development, held-out): a seeded shuffle, `fraction` of the rows held out (at least one if any)."""
+    if not 0 <= fraction < 1:
+        raise _usage(f"--split must be in [0, 1), got {fraction}", "e.g. --split 0.2 holds out a fifth of the rows")
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    n_test = round(len(rows) * fraction)
+    if fraction > 0 and n_test == 0 and len(rows) >= 2:
+        n_test = 1
+    n_test = min(n_test, len(rows) - 1)
+    test = sorted(order[:n_test])
+    dev = sorted(order[n_test:])
+    return [rows[i] for i in dev], [rows[i] for i in test]
+
+
+def _sha256(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# The search
+# ---------------------------------------------------------------------------
+
+
+def make_strategy(name: str, space: SearchSpace, history: History, **options: Any) -> Strategy:
+    if name == "bo":
+        from .bo import BayesianOptimization as cls
+    elif name == "random":
+        from .random_ import RandomSearch as cls
+    elif name == "greedy":
+        from .greedy import GreedySearch as cls
+    elif name == "grid":
+        from .grid import GridSearch as cls
+    else:
+        raise ValueError(f"unknown strategy {name!r}; strategies: {', '.join(STRATEGIES)}")
+    if name != "bo":
+        options.pop("init_trials", None)
+    return cls(space, history, **options)
+
+
+def cost_metric_for(template: Template, sim: bool) -> str:
+    """Dollars when the plan prices every model the template can use, else calls.
+
+    On the simulator calls are free, so the cost is counted in calls.
+    """
+    if sim:
+        return "calls"
+    models: dict[str, ModelSpec] = dict(template.models)
+    for param in template.params.values():
+        for value in param.values or []:
+            if isinstance(value, ModelSpec):
+                models[value.name] = value
+    try:
+        scope = template.scope(template.default_assignment())
+        for decl in template.pool_decls:
+            for model in scope.get(decl.name, []):
+                models[model.name] = model
+    except Exception:  # a pool that only evaluates for some params: its models are declared ones anyway
+        pass
+    if not models:
+        return "calls"
+    every = Architecture(name="prices", layers=[Layer(kind="generator", models=list(models.values()))])
+    return "cost_usd" if plan_figures(every).get("cost") is not None else "calls"
+
+
+def arch_key(arch: Architecture) -> str:
+    """Equal for configurations that run the same architecture (unused params, model aliases aside)."""
+    return _sha256(arch.meaning())
+
+
+def search(
+    template: Template | str | Path,
+    data: Any,
+    scorer: Any = "exact",
+    *,
+    strategy: str = "bo",
+    trials: int = 20,
+    seed: int = 0,
+    split: float = 0.2,
+    split_seed: int = 0,
+    objective: str = "score",
+    sim: bool = False,
+    out: str | Path | None = None,
+    resume: bool = False,
+    evaluator: Evaluator | None = None,
+    cache: Any = True,
+    concurrency: int | None = None,
+    rules: bool = True,
+    init_trials: int | None = None,
+    scorer_options: dict[str, Any] | None = None,
+    on_trial: Callable[[Trial, int, int], None] | None = None,
+) -> SearchResult:
+    """Search a template's parameters for the best configuration on a dataset.
+
+    template: a Template, or a path to (or the text of) an .arch template; its params are the space.
+    data: rows (dicts with "question" and "answer"), a .jsonl path, or a built-in dataset name.
+    scorer: exact | numeric | mc | regex | regex:PATTERN | code | judge | module:function | a callable
+        f(answer, row) -> float | a Scorer.
+    strategy: bo (Ax/BoTorch) | random | greedy | grid. trials: evaluations to spend (points that share
+        an evaluated point's architecture are free and not counted).
+    split: fraction of rows held out; the best (and, for score,cost, the Pareto) configurations are
+        re-scored on them and that score is reported.
+    objective: "score", or "score,cost" for a quality-versus-cost Pareto front (cost in dollars per
+        query, or calls per query when some price is unknown).
+    sim: run on the offline simulator. out: a directory for trials, plots, best.arch and state;
+        resume: continue the search recorded there.
+    evaluator: evaluate configurations another way (e.g. FunctionEvaluator); default: the executor.
+    on_trial(trial, evaluations, budget): called after each trial (the CLI's progress bar).
+
+    >>> result = search("examples/itas.arch", "arithmetic", "numeric", strategy="random", trials=10, sim=True)
+    >>> result.best.params, result.best_score
+    """
+    objective = objective.replace(" ", "")
+    if objective not in OBJECTIVES:
+        raise _usage(f"unknown objective {objective!r}", "use --objective score or --objective score,cost")
+    if trials < 1:
+        raise _usage(f"--trials must be at least 1, got {trials}")
+    if strategy not in STRATEGIES:
+        from ..diagnostics import did_you_mean
+
+        guess = did_you_mean(strategy, STRATEGIES)
+        raise _usage(f"unknown strategy {strategy!r}",
+                     f"did you mean {guess!r}?" if guess else f"strategies: {', '.join(STRATEGIES)}")
+    if not isinstance(template, Template):
+        from ..loader import load
+
+        template = load(template)
+    space = SearchSpace(template, rules=rules)
+    rows = load_rows(data)
+    dev, held = split_rows(rows, split, split_seed)
+    multi = objective == "score,cost"
+
+    score_fn = None
+    if evaluator is None:
+        from .scorers import get_scorer
+
+        score_fn = get_scorer(scorer, **(scorer_options or {}))
+        scorer_name = score_fn.name
+    else:
+        scorer_name = getattr(getattr(evaluator, "scorer", None), "name", type(evaluator).__name__)
+
+    directory = SearchDirectory(out) if out is not None else None
+    state = {
+        "template": template.path, "template_sha256": _sha256(_template_text(template)),
+        "data_sha256": _sha256(rows), "rows_dev": len(dev), "rows_held_out": len(held),
+        "scorer": scorer_name, "strategy": strategy, "seed": seed, "split": split, "split_seed": split_seed,
+        "objective": objective, "trials": trials, "sim": sim,
+    }
+    previous: list[Trial] = directory.prepare(state, resume) if directory else []
+    prior = (directory.read_state() or {}) if directory and previous else {}
+    cost_metric = prior.get("cost_metric") or cost_metric_for(template, sim)
+    state["cost_metric"] = cost_metric
+
+    owned = evaluator is None
+    if evaluator is None:
+        if sim:
+            _register_sim_answers(rows)
+        evaluator = ExecutorEvaluator(score_fn, sim=sim, cache=cache, concurrency=concurrency)
+
+    history = History()
+    point_arch: dict[str, str] = {}
+
+    def key_of_arch(point: dict[str, Any]) -> str | None:
+        feasibility = space.feasibility(point)
+        if not feasibility.ok:
+            return None
+        pkey = space.key(point)
+        if pkey not in point_arch:
+            point_arch[pkey] = arch_key(feasibility.arch)
+        return point_arch[pkey]
+
+    for trial in previous:
+        point = space.from_json(trial.params)
+        history.add(trial, space.key(point), key_of_arch(point) or space.key(point))
+
+    if directory:
+        directory.write_state({**state, "status": "running", "evaluations": history.evaluations,
+                               "skipped": history.skipped})
+    chooser = make_strategy(strategy, space, history, seed=seed, budget=trials, multi_objective=multi,
+                            arch_key=key_of_arch, init_trials=init_trials)
+    stopped = "budget"
+    try:
+        stopped = _loop(chooser, space, history, evaluator, dev, trials, cost_metric, key_of_arch, directory,
+                        on_trial)
+        result = _finish(template, space, history, evaluator, held, multi, cost_metric, strategy, seed, objective,
+                         stopped, len(dev), directory)
+    finally:
+        chooser.close()
+        if owned:
+            evaluator.close()
+    if directory:
+        directory.write_state({**state, "status": "done", "evaluations": history.evaluations,
+                               "skipped": history.skipped, "stopped": stopped})
+    return result
+
+
+def _template_text(template: Template) -> Any:
+    """What identifies a template for --resume: its file's text, else its printed module."""
+    if template.path and not template.path.startswith("<"):
+        try:
+            return Path(template.path).read_text(encoding="utf-8")
+        except OSError:
+            pass
+    from ..language.printer import print_module
+
+    return print_module(template.module)
+
+
+def _register_sim_answers(rows: list[dict]) -> None:
+    """The simulator answers from the dataset's answers (and distractors): tell it about these rows."""
+    from ..runtime import sim as simulator
+
+    register = getattr(simulator, "register_answers", None)
+    if register is not None:
+        register(rows)
+
+
+def _loop(chooser, space, history, evaluator, dev, budget, cost_metric, key_of_arch, directory, on_trial) -> str:
+    """Propose, evaluate (or reuse a twin architecture's result), record; why it stopped."""
+    proposals = chooser.proposals()
+    reply: Trial | None = None
+    free_in_a_row = 0
+    try:
+        while history.evaluations < budget:
+            started = time.perf_counter()
+            try:
+                proposal = next(proposals) if reply is None else proposals.send(reply)
+            except StopIteration:
+                return "exhausted"
+            point = proposal.point
+            feasibility = space.feasibility(point)
+            if not feasibility.ok:  # a strategy's bug must never cost an evaluation
+                raise RuntimeError(f"strategy {chooser.name} proposed an infeasible point: {feasibility.reason}")
+            pkey = space.key(point)
+            if pkey in history.by_point:
+                raise RuntimeError(f"strategy {chooser.name} proposed a point twice: {space.describe(point)}")
+            akey = key_of_arch(point)
+            twin = history.by_arch.get(akey)
+            evaluation_time = 0.0
+            if twin is not None:
+                trial = Trial(
+                    index=len(history.trials), params=space.to_json(point), score=twin.score, cost=twin.cost,
+                    cost_usd=twin.cost_usd, calls=twin.calls, tokens=twin.tokens, errors=twin.errors,
+                    source=proposal.source, same_as=twin.index if twin.same_as is None else twin.same_as,
+                )
+                free_in_a_row += 1
+            else:
+                evaluation = evaluator.evaluate(feasibility.arch, dev)
+                evaluation_time = evaluation.duration
+                trial = Trial(
+                    index=len(history.trials), params=space.to_json(point), score=evaluation.score,
+                    cost=_objective_cost(evaluation, cost_metric, feasibility), cost_usd=evaluation.cost_usd,
+                    calls=evaluation.calls, tokens=evaluation.tokens, errors=evaluation.errors,
+                    duration=round(evaluation.duration, 4), source=proposal.source,
+                )
+                free_in_a_row = 0
+            trial.overhead = round(max(time.perf_counter() - started - evaluation_time, 0.0), 6)
+            history.add(trial, pkey, akey)
+            if directory:
+                directory.append_trial(trial)
+            if on_trial:
+                on_trial(trial, history.evaluations, budget)
+            reply = trial
+            if free_in_a_row >= MAX_FREE_IN_A_ROW:
+                return "repeats"
+        return "budget"
+    finally:
+        proposals.close()
+
+
+def _objective_cost(evaluation: Evaluation, metric: str, feasibility) -> float:
+    """Cost per query in the search's metric; a dollar figure missing for one run falls back to the plan's."""
+    if metric == "cost_usd" and evaluation.cost_usd is None:
+        estimate = feasibility.figures.get("cost")
+        return float(estimate) if estimate is not None else 0.0
+    return round(evaluation.cost(metric), 10)
+
+
+def _finish(template, space, history, evaluator, held, multi, cost_metric, strategy, seed, objective, stopped,
+            rows_dev, directory) -> SearchResult:
+    trials = history.trials
+    best = history.best()
+    front = pareto_front(trials)
+    held_out: dict[int, Evaluation] = {}
+    best_arch = None
+    for trial in trials:  # a resumed search may have a new best: only the current ones keep a held-out score
+        trial.held_out = None
+    if best is not None:
+        best_arch = space.feasibility(space.from_json(best.params)).arch
+        # The reported figures come from rows the search never saw.
+        rescored = [best] + ([t for t in front if t.index != best.index] if multi else [])
+        for trial in rescored:
+            if held:
+                arch = space.feasibility(space.from_json(trial.params)).arch
+                evaluation = evaluator.evaluate(arch, held)
+                held_out[trial.index] = evaluation
+                trial.held_out = evaluation.score
+    result = SearchResult(
+        trials=trials, best=best, best_arch=best_arch, front=front if multi else [], objective=objective,
+        cost_metric=cost_metric, strategy=strategy, seed=seed, evaluations=history.evaluations,
+        skipped=history.skipped, stopped=stopped, rows_dev=rows_dev, rows_held_out=len(held), held_out=held_out,
+        out=directory.path if directory else None, rules_checked=space.rules_checked,
+    )
+    if directory:
+        _write_outputs(directory, template, space, result, pareto_front(trials))
+    return result
+
+
+def _write_outputs(directory: SearchDirectory, template, space, result: SearchResult, front: list[Trial]) -> None:
+    directory.rewrite_trials(result.trials)  # with held-out scores filled in
+    directory.write_csv(result.trials, list(template.params))
+    written = []
+    if result.best_arch is not None:
+        written.append((result.best_arch, directory.best_path))
+    for trial in result.front:
+        written.append((space.feasibility(space.from_json(trial.params)).arch,
+                         directory.front_dir / f"trial-{trial.index}.arch"))
+    for arch, path in written:
+        note = directory.write_arch(arch, path)
+        if note:
+            result.notes.append(note)
+    directory.write_result(result.to_dict())
+    title = f"{template.name}: {result.strategy}, seed {result.seed}"
+    directory.plot_progress(result.trials, title)
+    cost_label = "dollars per query" if result.cost_metric == "cost_usd" else "LLM calls per query"
+    directory.plot_front(result.trials, front, cost_label, title)

@@ -1,0 +1,176 @@
+"""Evaluating one configuration: run it over rows through the executor (shared cache, one event loop) and score it."""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol, Sequence
+
+from ..architecture import Architecture
+from .scorers import ScoreContext, Scorer, get_scorer
+
+
+@dataclass
+class Evaluation:
+    """How one configuration did on a set of rows."""
+
+    score: float  # mean row score, 0..1 for the built-in scorers
+    cost_usd: float | None  # dollars over all rows; None when some price is unknown
+    calls: int  # LLM calls over all rows (cached ones included: the cost of running it afresh)
+    tokens: int = 0
+    errors: int = 0  # rows that ended in an error (scored 0)
+    rows: int = 0
+    duration: float = 0.0  # seconds of wall time
+    scores: list[float] = field(default_factory=list, repr=False)
+
+    def cost(self, metric: str) -> float:
+        """Cost per query in the given metric: "cost_usd" (dollars) or "calls"."""
+        total = self.cost_usd if metric == "cost_usd" else self.calls
+        return float(total or 0.0) / max(self.rows, 1)
+
+
+class Evaluator(Protocol):
+    """Scores a configuration on rows."""
+
+    def evaluate(self, arch: Architecture, rows: Sequence[dict]) -> Evaluation: ...
+
+    def close(self) -> None: ...
+
+
+class FunctionEvaluator:
+    """An evaluator from a plain function of the architecture (and rows) returning a score or an Evaluation.
+
+    For objectives that are not a dataset (tests, toy problems, a user's own harness):
+    `f(arch, rows) -> float | (score, cost) | Evaluation`; `cost` is per query.
+    """
+
+    def __init__(self, func: Callable[[Architecture, Sequence[dict]], Any]):
+        self.func = func
+
+    def evaluate(self, arch: Architecture, rows: Sequence[dict]) -> Evaluation:
+        start = time.perf_counter()
+        value = self.func(arch, rows)
+        duration = time.perf_counter() - start
+        n = max(len(rows), 1)
+        if isinstance(value, Evaluation):
+            value.duration = value.duration or duration
+            return value
+        if isinstance(value, tuple):
+            score, cost = value
+            return Evaluation(float(score), float(cost) * n, arch.calls_per_query() * n, rows=n, duration=duration)
+        return Evaluation(float(value), None, arch.calls_per_query() * n, rows=n, duration=duration)
+
+    def close(self) -> None:
+        pass
+
+
+class ExecutorEvaluator:
+    """Runs configurations through the executor (sim or real providers) and scores the answers.
+
+    One event loop (a blocking portal) serves every evaluation of a search, so the cache, the
+    rate limits and the connections are shared across trials: configurations that overlap reuse
+    the calls they have in common.
+    """
+
+    def __init__(
+        self,
+        scorer: Scorer | str,
+        *,
+        sim: bool = False,
+        cache: Any = True,
+        concurrency: int | None = None,
+        query_concurrency: int | None = None,
+        env_file: str | Path | None = ".env",
+    ):
+        self.scorer = get_scorer(scorer) if not isinstance(scorer, Scorer) else scorer
+        self.sim = sim
+        from ..api import open_cache
+
+        self.cache = open_cache(cache)
+        self._owns_cache = self.cache is not None and self.cache is not cache
+        self.concurrency = concurrency
+        self.query_concurrency = query_concurrency
+        self.env_file = env_file
+        self._stack: ExitStack | None = None
+        self._portal = None
+        self._provider = None
+
+    def _ensure_portal(self):
+        if self._portal is None:
+            from anyio.from_thread import start_blocking_portal
+
+            self._stack = ExitStack()
+            self._portal = self._stack.enter_context(start_blocking_portal())
+        return self._portal
+
+    async def _run(self, arch: Architecture, rows: list[dict]) -> list[Any]:
+        from ..api import arun_dataset
+
+        return await arun_dataset(
+            arch, rows, sim=self.sim, cache=self.cache, concurrency=self.concurrency,
+            query_concurrency=self.query_concurrency, env_file=self.env_file,
+        )
+
+    async def _complete(self, spec: Any, kind: str, attempt: int = 0) -> Any:
+        """One call outside any architecture (the judge's), through the same cache; a CallResult."""
+        from dataclasses import replace
+
+        from ..architecture import Layer
+
+        if self.sim:
+            from ..runtime import sim as simulator
+
+            simulator.register()
+            spec = replace(spec, model=simulator.simulated_model(spec.model))
+        if self._provider is None:
+            from ..runtime.provider import Provider
+
+            owner = Architecture(name="scorer", layers=[Layer(kind="generator", models=[spec.model])])
+            self._provider = Provider.for_architecture(owner, cache=self.cache, env_file=self.env_file)
+        metadata = {"archon": {"kind": kind, "sample": spec.sample, "attempt": attempt}}
+        return await self._provider.complete(spec, metadata=metadata, refresh=attempt > 0)
+
+    async def aevaluate(self, arch: Architecture, rows: Sequence[dict]) -> Evaluation:
+        start = time.perf_counter()
+        rows = list(rows)
+        results = await self._run(arch, rows)
+        answers = [r.answer if r.error is None else None for r in results]
+        scores = await self.scorer.ascore_all(answers, rows, self.score_context())
+        costs = [r.cost_usd for r in results]
+        return Evaluation(
+            score=sum(scores) / len(scores) if scores else 0.0,
+            cost_usd=None if any(c is None for c in costs) else float(sum(costs)),
+            calls=sum(r.calls for r in results),
+            tokens=sum(r.tokens for r in results),
+            errors=sum(r.error is not None for r in results),
+            rows=len(rows),
+            duration=time.perf_counter() - start,
+            scores=scores,
+        )
+
+    def evaluate(self, arch: Architecture, rows: Sequence[dict]) -> Evaluation:
+        return self._ensure_portal().call(self.aevaluate, arch, rows)
+
+    def score_context(self) -> ScoreContext:
+        """What a scorer that calls models (the judge) gets: this evaluator's executor and cache."""
+        return ScoreContext(run=self._run, complete=self._complete, sim=self.sim)
+
+    def score_answers(self, answers: Sequence[str | None], rows: Sequence[dict]) -> list[float]:
+        """Scores of answers given as text (no architecture run), e.g. to check a scorer."""
+        return self._ensure_portal().call(self.scorer.ascore_all, list(answers), list(rows), self.score_context())
+
+    def close(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = self._portal = None
+        if self._owns_cache:
+            self.cache.close()
+            self._owns_cache = False
+
+    def __enter__(self) -> ExecutorEvaluator:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
