@@ -1,0 +1,273 @@
+"""The executor: runs queries through an architecture layer by layer, every call of a layer at once."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Iterable, Mapping, Protocol
+
+import anyio
+
+from ..architecture import Architecture, Defaults, Layer
+from ..components.base import CallSpec, Component, Degradation, OutputError, State
+from .keys import redact
+from .trace import CallRecord, LayerStats, QueryResult, TraceWriter, add_costs
+
+# Extra asks when a reply does not parse, before the component degrades (the first ask excluded).
+OUTPUT_RETRIES = 2
+
+
+class Completer(Protocol):
+    """What the executor needs from runtime.provider.Provider."""
+
+    async def complete(
+        self, spec: CallSpec, *, defaults: Defaults | None = None, metadata: dict | None = None,
+        refresh: bool = False,
+    ) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question to run: its id (unique in a run), its position in the dataset, the expected answer."""
+
+    question: str
+    id: str = "0"
+    index: int = 0
+    reference: Any = None
+
+
+class QueryFailed(Exception):
+    """A query cannot go on (every call of a layer failed, or no candidate is left)."""
+
+
+@dataclass
+class _Outcome:
+    """What one call of a layer produced for `combine`, and its trace record."""
+
+    value: Any = None
+    record: CallRecord | None = None
+    bug: BaseException | None = None  # an exception from our own code (parse raising a non-OutputError)
+
+
+class Executor:
+    """Runs one architecture against a provider; one instance belongs to one event loop.
+
+    `concurrency` bounds the calls in flight over all queries (None: the architecture's
+    `defaults.concurrency`; 0: no bound). `query_concurrency` bounds the queries in flight
+    in `run_many` (None: the same as `concurrency`, or 256 when calls are unbounded), so
+    queries finish roughly in order and a killed run leaves few half-done.
+    """
+
+    def __init__(
+        self,
+        arch: Architecture,
+        provider: Completer,
+        *,
+        components: Mapping[str, Component] | None = None,
+        concurrency: int | None = None,
+        query_concurrency: int | None = None,
+        output_retries: int = OUTPUT_RETRIES,
+        include_messages: bool = False,
+        trace: TraceWriter | None = None,
+    ):
+        if components is None:
+            from ..components import COMPONENTS
+
+            components = COMPONENTS
+        missing = sorted({layer.kind for layer in arch.layers} - set(components))
+        if missing:
+            raise ValueError(f"no component implements layer kind(s): {', '.join(missing)}")
+        self.arch = arch
+        self.provider = provider
+        self.components = components
+        self.concurrency = arch.defaults.concurrency if concurrency is None else concurrency
+        self.query_concurrency = query_concurrency or self.concurrency or 256
+        self.output_retries = max(0, output_retries)
+        self.include_messages = include_messages
+        self.trace = trace
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._sandboxes: anyio.CapacityLimiter | None = None
+
+    # -- many queries ----------------------------------------------------------------
+
+    async def run_many(
+        self,
+        queries: Iterable[Query],
+        on_result: Callable[[QueryResult], Awaitable[None] | None] | None = None,
+    ) -> list[QueryResult]:
+        """Run `queries` concurrently; `on_result` sees each result as it finishes.
+
+        Results come back in input order. A failed query records its error and the rest go
+        on; cancelling the caller cancels every query in flight (none is left running).
+        """
+        results: dict[int, QueryResult] = {}
+        slots = anyio.Semaphore(self.query_concurrency)
+
+        async def one(position: int, query: Query) -> None:
+            try:
+                result = await self.run_query(query)
+                results[position] = result
+                if on_result is not None:
+                    outcome = on_result(result)
+                    if outcome is not None:
+                        await outcome
+            finally:
+                slots.release()
+
+        async with anyio.create_task_group() as group:
+            for position, query in enumerate(queries):
+                # Back-pressure: no task is created for a query until a slot is free.
+                await slots.acquire()
+                group.start_soon(one, position, query)
+        return [results[i] for i in sorted(results)]
+
+    # -- one query -------------------------------------------------------------------
+
+    async def run_query(self, query: Query | str) -> QueryResult:
+        """One query through every layer; errors are recorded in the result, never raised."""
+        if isinstance(query, str):
+            query = Query(query)
+        result = QueryResult(id=query.id, question=query.question, reference=query.reference)
+        start = time.perf_counter()
+        try:
+            state = State(query=query.question)
+            for index, layer in enumerate(self.arch.layers):
+                state = await self._run_layer(index, layer, state, query, result)
+            if not state.candidates:
+                raise QueryFailed("no candidate is left after the last layer")
+            result.answer = state.candidates[0].text
+        except QueryFailed as e:
+            result.error = str(e)
+        except Exception as e:  # a component bug fails this query only; the run goes on
+            result.error = redact(f"{type(e).__name__}: {e}")
+        finally:
+            result.latency_s = time.perf_counter() - start
+        if self.trace is not None:
+            self.trace.write_query(result)
+        return result
+
+    async def _run_layer(self, index: int, layer: Layer, state: State, query: Query, result: QueryResult) -> State:
+        component = self.components[layer.kind]
+        start = time.perf_counter()
+        if layer.kind == "unit_test_evaluator" and _needs_execution(layer):
+            values = await self._execute_tests(state)
+            new_state, degradations = component.combine(layer, state, index, values)
+            result.degradations.extend(_degradation_dict(d) for d in degradations)
+            took = time.perf_counter() - start
+            result.add_layer(LayerStats.of(index, layer.kind, [], took, len(new_state.candidates)))
+            return new_state
+        specs = component.calls(layer, state, index)
+        outcomes = [_Outcome() for _ in specs]
+        if len(specs) == 1:  # no task group needed for a lone call
+            await self._call(index, layer, specs[0], query, outcomes[0])
+        elif specs:
+            async with anyio.create_task_group() as group:
+                for spec, outcome in zip(specs, outcomes):
+                    group.start_soon(self._call, index, layer, spec, query, outcome)
+        for outcome in outcomes:
+            if outcome.bug is not None:
+                raise outcome.bug
+        records = [o.record for o in outcomes if o.record is not None]
+        result.records.extend(records)
+        failed = [r for r in records if r.error is not None]
+        if specs and len(failed) == len(specs):
+            result.add_layer(LayerStats.of(index, layer.kind, records, time.perf_counter() - start, 0))
+            raise QueryFailed(
+                f"layer {index} ({layer.kind}): all {len(specs)} call(s) failed; first error: {failed[0].error}"
+            )
+        new_state, degradations = component.combine(layer, state, index, [o.value for o in outcomes])
+        result.degradations.extend(_degradation_dict(d) for d in degradations)
+        took = time.perf_counter() - start
+        result.add_layer(LayerStats.of(index, layer.kind, records, took, len(new_state.candidates)))
+        return new_state
+
+    async def _call(self, index: int, layer: Layer, spec: CallSpec, query: Query, outcome: _Outcome) -> None:
+        """One call, re-asked while its reply does not parse; fills `outcome`, never raises (but cancels)."""
+        record = CallRecord(
+            query_id=query.id, layer=index, kind=layer.kind, tag=spec.tag, model=spec.model.id, sample=spec.sample,
+        )
+        outcome.record = record
+        # The sim provider reads kind, sample and attempt (a re-ask must be a new draw). Other models
+        # get no metadata: litellm then costs ~1.5 ms less CPU a call under load (bench_throughput.py).
+        simulated = spec.model.provider == "sim"
+        archon = {"kind": layer.kind, "sample": spec.sample, "attempt": 0, "layer": index, "query": query.id}
+        cached = True
+        costs: list[float | None] = []
+        try:
+            for ask in range(self.output_retries + 1):
+                # A re-ask must reach the model again: the cached (unusable) reply is replaced.
+                archon["attempt"] = ask
+                reply = await self._complete(spec, {"archon": dict(archon)} if simulated else None, refresh=ask > 0)
+                record.attempts = reply.attempts
+                record.input_tokens += reply.input_tokens or 0
+                record.output_tokens += reply.output_tokens or 0
+                costs.append(reply.cost_usd)
+                record.cost_usd = add_costs(costs)
+                record.latency_s += reply.latency_s or 0.0
+                cached = cached and bool(reply.cached)
+                record.reasks = ask
+                if self.include_messages:
+                    record.messages = [dict(m, content=redact(m.get("content"))) for m in spec.messages]
+                    record.response = redact(reply.text)
+                if reply.error is not None:
+                    record.error = redact(str(reply.error))
+                    return
+                try:
+                    outcome.value = spec.parse(reply.text)
+                    record.parse_error = None
+                    return
+                except OutputError as e:
+                    record.parse_error = redact(str(e)) or "output did not parse"
+            outcome.value = None  # the component degrades; the trace keeps parse_error
+        except Exception as e:
+            outcome.bug = e
+        finally:
+            record.cached = cached and record.error is None
+
+    async def _execute_tests(self, state: State) -> list[Any]:
+        """Each candidate's code against the state's tests in the sandbox, off the event loop.
+
+        One entry per candidate: a tuple of bools per test, or None if the sandbox could not
+        run it. At most one sandbox per CPU runs at a time, over all queries: tests have time
+        limits, and starved processes would fail them.
+        """
+        import os
+
+        from ..components.unit_test_evaluator import execution_jobs
+        from .sandbox import SandboxError, run_tests
+
+        if self._sandboxes is None:
+            self._sandboxes = anyio.CapacityLimiter(os.cpu_count() or 1)
+        jobs = execution_jobs(state)
+        values: list[Any] = [None] * len(jobs)
+
+        async def one(position: int, code: str, tests: tuple[str, ...]) -> None:
+            try:
+                passed = await anyio.to_thread.run_sync(run_tests, code, tests, limiter=self._sandboxes)
+                values[position] = tuple(passed)
+            except SandboxError:
+                values[position] = None
+
+        async with anyio.create_task_group() as group:
+            for position, (code, tests) in enumerate(jobs):
+                group.start_soon(one, position, code, tests)
+        return values
+
+    async def _complete(self, spec: CallSpec, metadata: dict | None, refresh: bool) -> Any:
+        defaults = self.arch.defaults
+        if self.concurrency:
+            if self._limiter is None:
+                self._limiter = anyio.CapacityLimiter(self.concurrency)
+            async with self._limiter:
+                return await self.provider.complete(spec, defaults=defaults, metadata=metadata, refresh=refresh)
+        return await self.provider.complete(spec, defaults=defaults, metadata=metadata, refresh=refresh)
+
+
+def _needs_execution(layer: Layer) -> bool:
+    from ..components.unit_test_evaluator import needs_execution
+
+    return needs_execution(layer)
+
+
+def _degradation_dict(d: Degradation) -> dict[str, Any]:
+    return {"layer": d.layer, "kind": d.kind, "call": d.call, "reason": redact(d.reason), "action": d.action}
