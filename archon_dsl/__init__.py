@@ -3,11 +3,13 @@
 The public API mirrors the CLI; heavy parts are imported only when called::
 
     import archon_dsl as ad
-    template = ad.load("examples/general.arch")      # parse + declarations
+    template = ad.load("examples/itas.arch")         # parse + declarations
     result = ad.check(template)                      # every rule over the whole space
-    arch = template.instantiate({"n_gen": 5})        # a concrete Architecture
+    arch = template.instantiate({"n_gen": 4})        # a concrete Architecture
     print(ad.plan(arch).to_dict()["calls"])          # calls, depth, cost per query
-    answer = ad.run(arch, "What is 17 * 23?", sim=True)
+    answer = ad.run(arch, "What is 17 * 23?", sim=True).answer
+    ad.render(arch, "svg")                           # a diagram
+    found = ad.search(template, "arithmetic", "numeric", strategy="random", trials=8, sim=True)
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ _LAZY = {
     "Template": ("archon_dsl.template", "Template"),
     "Diagnostic": ("archon_dsl.diagnostics", "Diagnostic"),
     "ArchonError": ("archon_dsl.diagnostics", "ArchonError"),
-    "check_architecture": ("archon_dsl.check", "check_architecture"),
-    "plan": ("archon_dsl.plan", "plan"),
+    "check_architecture": ("archon_dsl.checker", "check_architecture"),
+    "plan": ("archon_dsl.api", "plan"),
     "run": ("archon_dsl.api", "run"),
     "arun": ("archon_dsl.api", "arun"),
     "run_dataset": ("archon_dsl.api", "run_dataset"),
     "arun_dataset": ("archon_dsl.api", "arun_dataset"),
-    "render": ("archon_dsl.render", "render"),
-    "search": ("archon_dsl.search", "search"),
+    "render": ("archon_dsl.diagrams", "render"),
+    "search": ("archon_dsl.itas", "search"),
+    "rank_models": ("archon_dsl.itas.ranking", "rank_models"),
 }
 
 
@@ -41,7 +44,7 @@ def check(target, **options):
     """
     from pathlib import Path
 
-    from .check import check_path, check_template, check_text
+    from .checker import check_path, check_template, check_text
     from .template import Template
 
     if isinstance(target, Template):

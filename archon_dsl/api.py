@@ -18,7 +18,7 @@ from .loader import load
 from .template import Template
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from .planner import Plan
     from .runtime.cache import Cache
     from .runtime.trace import QueryResult
 
@@ -48,7 +48,7 @@ def plan(arch: ArchLike, params: dict[str, Any] | None = None) -> Plan:
 
     >>> plan("examples/general.arch", {"depth": 3}).to_dict()["calls"]
     """
-    from .plan import plan as plan_architecture
+    from .planner import plan as plan_architecture
 
     return plan_architecture(resolve_architecture(arch, params))
 

@@ -252,7 +252,7 @@ class Architecture(BaseModel):
         return print_module(architecture_to_module(self))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from .render import render_svg
+        from .diagrams import render_svg
 
         try:
             return {"image/svg+xml": render_svg(self), "text/plain": repr(self)}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterable
 from .diagnostics import Diagnostic, Severity, Source
 
 if TYPE_CHECKING:
-    from .check import CheckResult
+    from .checker import CheckResult
 
 FORMATS = ("text", "json", "sarif", "github")
 TOOL_URI = "https://github.com/archon-dsl/archon-dsl"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from archon_dsl.check import check_text
+from archon_dsl.checker import check_text
 from archon_dsl.language.parser import parse
 
 SIZES = (500, 5_000, 50_000)

@@ -34,8 +34,8 @@ import time
 from pathlib import Path
 
 from archon_dsl.loader import load
-from archon_dsl.search import ExecutorEvaluator, load_rows, search
-from archon_dsl.search.driver import arch_key
+from archon_dsl.itas import ExecutorEvaluator, load_rows, search
+from archon_dsl.itas.driver import arch_key
 
 ROOT = Path(__file__).resolve().parent.parent
 

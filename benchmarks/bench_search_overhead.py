@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from archon_dsl.loader import load
-from archon_dsl.search import FunctionEvaluator, search
+from archon_dsl.itas import FunctionEvaluator, search
 
 ROOT = Path(__file__).resolve().parent.parent
 

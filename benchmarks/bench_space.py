@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from archon_dsl.check import check_path
+from archon_dsl.checker import check_path
 
 ITAS = Path(__file__).resolve().parent.parent / "examples" / "itas.arch"
 

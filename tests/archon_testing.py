@@ -14,7 +14,7 @@ UPDATE_GOLDEN = bool(os.environ.get("ARCHON_UPDATE_GOLDEN"))
 
 def findings(text: str, select: str | None = None, **options) -> list[dict]:
     """The diagnostics of checking `text`, as plain dicts of code, line, message, when."""
-    from archon_dsl.check import check_text
+    from archon_dsl.checker import check_text
 
     result = check_text(text, "test.arch", select=[select] if select else None, **options)
     return [

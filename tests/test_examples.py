@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from archon_testing import ROOT
 
-from archon_dsl.check import check_path
+from archon_dsl.checker import check_path
 
 VALID = sorted((ROOT / "examples").glob("*.arch"))
 INVALID = sorted((ROOT / "examples" / "invalid").glob("*.arch"))

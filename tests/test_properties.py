@@ -6,7 +6,7 @@ from archon_testing import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archon_dsl.check import check_text
+from archon_dsl.checker import check_text
 from archon_dsl.diagnostics import Diagnostic
 
 SEEDS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").rglob("*.arch"))]

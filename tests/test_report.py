@@ -7,7 +7,7 @@ import json
 import pytest
 from archon_testing import GOLDEN, ROOT, assert_golden
 
-from archon_dsl.check import check_text
+from archon_dsl.checker import check_text
 from archon_dsl.report import FORMATS, format_text, render
 
 SOURCES = ["typos.arch", "overflowing_pool.arch", "syntax.arch"]

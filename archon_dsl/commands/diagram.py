@@ -26,7 +26,7 @@ def render(
     and their domains in the caption. SVG and PNG need Graphviz: `dot`, or the
     `graphviz-pure` binary that `pip install` brings along.
     """
-    from ..render import FORMATS, RenderError, format_for, render as draw, write_diagram
+    from ..diagrams import FORMATS, RenderError, format_for, render as draw, write_diagram
 
     if not path.exists():
         fail_usage(f"{path}: no such file")

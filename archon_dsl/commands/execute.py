@@ -23,7 +23,7 @@ def plan(
     format: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
     """Show the execution plan: calls per query, depth, critical path and cost estimate."""
-    from ..plan import plan as plan_architecture
+    from ..planner import plan as plan_architecture
 
     if format not in ("text", "json"):
         fail_usage(f"unknown format '{format}'", "choose text or json")

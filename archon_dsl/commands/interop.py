@@ -33,7 +33,7 @@ def import_config(
     original ignores, and settings the language cannot express, are reported
     with their JSON path.
     """
-    from ..check import CheckResult, check_text
+    from ..checker import CheckResult, check_text
     from ..interop import import_file
 
     if not config.exists():

@@ -27,7 +27,7 @@ def _codes(values: list[str] | None) -> list[str]:
 
 def validate(args: argparse.Namespace) -> int:
     """Check .arch files against every rule, over each template's whole space."""
-    from ..check import RuleSelection, arch_files, check_path
+    from ..checker import RuleSelection, arch_files, check_path
     from ..report import render, use_colour
 
     selection = RuleSelection(_codes(args.select), _codes(args.ignore))
@@ -59,7 +59,7 @@ def validate(args: argparse.Namespace) -> int:
 
 def fmt(args: argparse.Namespace) -> int:
     """Rewrite .arch files in canonical form (comments kept)."""
-    from ..check import arch_files
+    from ..checker import arch_files
     from ..language.parser import ParseError, parse
     from ..language.printer import print_module
 
@@ -119,7 +119,7 @@ def expand(args: argparse.Namespace) -> int:
 
 def space(args: argparse.Namespace) -> int:
     """Count a template's configurations: raw, and valid under constraints, budgets and error rules."""
-    from ..check import check_template
+    from ..checker import check_template
     from ..language.printer import expr_text
 
     template = load_template_or_exit(args.path)

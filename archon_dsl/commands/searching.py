@@ -69,8 +69,8 @@ def search(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Search a template's parameters for the best architecture on a dataset (ITAS)."""
-    from ..search import STRATEGIES
-    from ..search.driver import search as run_search
+    from ..itas import STRATEGIES
+    from ..itas.driver import search as run_search
 
     if strategy not in STRATEGIES:
         fail_usage(f"unknown strategy '{strategy}'", f"choose one of {', '.join(STRATEGIES)}")
@@ -206,8 +206,8 @@ def rank_models(
     json_output: bool = typer.Option(False, "--json", help="Print the ranking as JSON."),
 ) -> None:
     """Score each model of a pool alone and write the pool back best-first (in the file that declares it)."""
-    from ..search.ranking import rank_models as run_ranking
-    from ..search.scorers import get_scorer
+    from ..itas.ranking import rank_models as run_ranking
+    from ..itas.scorers import get_scorer
 
     if not 0 <= split < 1:
         fail_usage(f"--split must be in [0, 1), got {split}")

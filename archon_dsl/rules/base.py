@@ -35,7 +35,7 @@ class Context:
 
     @cached_property
     def plan(self):
-        from ..plan import plan
+        from ..planner import plan
 
         return plan(self.arch)
 

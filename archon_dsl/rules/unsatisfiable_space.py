@@ -6,7 +6,7 @@ from .base import Rule
 
 
 class UnsatisfiableSpace(Rule):
-    """Reported by the space check (archon_dsl.check): it needs the whole space, not one point."""
+    """Reported by the space check (archon_dsl.checker): it needs the whole space, not one point."""
 
     code = "S009"
     name = "unsatisfiable-space"

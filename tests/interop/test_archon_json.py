@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from archon_testing import ROOT
 
 from archon_dsl.architecture import EnvVar
-from archon_dsl.check import check_text
+from archon_dsl.checker import check_text
 from archon_dsl.diagnostics import ArchonError
 from archon_dsl.interop import export_architecture, import_file, import_text
 from archon_dsl.language.parser import parse

@@ -13,7 +13,7 @@ import pytest
 
 from archon_testing import ROOT
 
-from archon_dsl.check import check_text
+from archon_dsl.checker import check_text
 from archon_dsl.interop import export_architecture, import_file, import_text
 from archon_dsl.loader import load_text
 from archon_dsl.rules import RULES

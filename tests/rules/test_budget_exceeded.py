@@ -19,7 +19,7 @@ def test_within_budget_passes():
 
 
 def test_budget_restricts_a_template_instead_of_failing_it():
-    from archon_dsl.check import check_text
+    from archon_dsl.checker import check_text
 
     text = 'model m = "openai/gpt-4o"\nparam n: int = 1 in 1..10\nlayer generator { model = m; samples = n }\nlayer fuser { model = m }\nbudget calls <= 6'
     result = check_text(text)

@@ -4,7 +4,7 @@ M = 'model m = "openai/gpt-4o"\nlayer generator { model = m; samples = 3 }\n'
 
 
 def test_unknown_placeholder_with_a_suggestion():
-    from archon_dsl.check import check_text
+    from archon_dsl.checker import check_text
 
     result = check_text(M + 'layer fuser { model = m; prompt = "Merge for {qeury}: {candidates}" }', select=["S013"])
     [d] = result.diagnostics

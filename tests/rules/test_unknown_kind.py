@@ -10,7 +10,7 @@ def test_misspelt_kind_suggests_the_right_one():
 
 
 def test_hint_names_the_closest_kind():
-    from archon_dsl.check import check_text
+    from archon_dsl.checker import check_text
 
     result = check_text(GOOD + "layer generator { model = m }\nlayer fusor { model = m }", select=["E002"])
     assert result.diagnostics[0].hint == "did you mean 'fuser'?"

@@ -2,7 +2,7 @@ from archon_testing import findings
 
 
 def test_unknown_provider_is_an_error_with_a_suggestion():
-    from archon_dsl.check import check_text
+    from archon_dsl.checker import check_text
 
     result = check_text('model m = "opnai/gpt-4o"\nlayer generator { model = m }', select=["S004"])
     [d] = result.diagnostics

@@ -8,7 +8,7 @@ def test_option_of_another_kind():
 
 
 def test_misspelt_option_gets_a_suggestion():
-    from archon_dsl.check import check_text
+    from archon_dsl.checker import check_text
 
     result = check_text(GOOD + "layer ranker { model = m; topk = 1 }", select=["E003"])
     assert result.diagnostics[0].hint == "did you mean `top_k`?"

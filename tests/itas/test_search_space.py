@@ -8,7 +8,7 @@ import pytest
 
 from archon_dsl.diagnostics import ArchonError
 from archon_dsl.loader import load, load_text
-from archon_dsl.search import SearchSpace
+from archon_dsl.itas import SearchSpace
 
 MIXED = """\
 archon "mixed"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from archon_dsl.diagnostics import ArchonError
-from archon_dsl.search import ExecutorEvaluator, search
+from archon_dsl.itas import ExecutorEvaluator, search
 
 
 class Counting:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from archon_dsl.loader import load_text
-from archon_dsl.search import FunctionEvaluator, SearchSpace, search
-from archon_dsl.search.bo import AxEncoding
+from archon_dsl.itas import FunctionEvaluator, SearchSpace, search
+from archon_dsl.itas.bo import AxEncoding
 
 TEMPLATE = """\
 archon "enc"

@@ -77,7 +77,7 @@ class Feasibility:
 def plan_figures(arch: Architecture) -> dict[str, float | None]:
     """Per-query calls (the most), cost (dollars, None if unknown), depth and tokens, from the plan."""
     try:
-        from ..plan import plan
+        from ..planner import plan
         from ..rules.budget_exceeded import plan_figure
     except ImportError:  # no planner: the architecture's own call count, one layer after another
         return {"calls": float(arch.calls_per_query()), "cost": None, "depth": float(len(arch.layers)), "tokens": None}
@@ -88,7 +88,7 @@ def plan_figures(arch: Architecture) -> dict[str, float | None]:
 def _rule_errors(arch: Architecture) -> list[Diagnostic] | None:
     """Error-level findings of the linter on one configuration; None when no linter is installed."""
     try:
-        from ..check import check_architecture
+        from ..checker import check_architecture
     except ImportError:
         return None
     return [d for d in check_architecture(arch) if d.severity is Severity.ERROR]

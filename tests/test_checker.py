@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archon_testing import findings
 
-from archon_dsl.check import RuleSelection, check_text
+from archon_dsl.checker import RuleSelection, check_text
 from archon_dsl.space_conditions import describe_condition
 from archon_dsl.template import Param
 

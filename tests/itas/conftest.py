@@ -57,7 +57,7 @@ def cache_dir(tmp_path_factory):
 
 
 def run_search(known_path, rows, cache_dir, **options):
-    from archon_dsl.search import search
+    from archon_dsl.itas import search
 
     options.setdefault("sim", True)
     options.setdefault("seed", 0)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from archon_dsl.loader import load_text
-from archon_dsl.plan import OUTPUT_FILL, PROMPT_OVERHEAD_TOKENS, QUERY_TOKENS, VERIFIER_STEPS, plan
+from archon_dsl.planner import OUTPUT_FILL, PROMPT_OVERHEAD_TOKENS, QUERY_TOKENS, VERIFIER_STEPS, plan
 from archon_dsl.pricing import model_info
 
 PRICED = """
@@ -167,7 +167,7 @@ layer fuser { model = a }
 
 def test_planning_imports_neither_litellm_nor_anyio():
     code = (
-        "import sys; from archon_dsl.loader import load_text; from archon_dsl.plan import plan; "
+        "import sys; from archon_dsl.loader import load_text; from archon_dsl.planner import plan; "
         "p = plan(load_text('layer generator { model = \"openai/gpt-4o\" }').instantiate()); p.to_dict(); p.text(); "
         "assert not [m for m in sys.modules if m.split('.')[0] in ('litellm', 'anyio')]"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
-from archon_dsl.check import check_architecture
+from archon_dsl.checker import check_architecture
 from archon_dsl.language.printer import print_module
 from archon_dsl.language.parser import parse
 from archon_dsl.loader import load, load_text

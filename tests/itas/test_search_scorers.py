@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from archon_dsl.search.scorers import ScorerError, get_scorer, last_number, pick_letter
+from archon_dsl.itas.scorers import ScorerError, get_scorer, last_number, pick_letter
 
 
 @pytest.mark.parametrize("reply, expected, score", [
@@ -88,7 +88,7 @@ def test_last_number_prefers_the_stated_answer():
 
 
 def test_judge_on_the_simulator(rows):
-    from archon_dsl.search import ExecutorEvaluator
+    from archon_dsl.itas import ExecutorEvaluator
 
     rows = [dict(r, baseline=f"The answer is {r['distractors'][0]}.") for r in rows[:6]]
     evaluator = ExecutorEvaluator("judge", sim=True, cache=False)
@@ -105,7 +105,7 @@ def test_judge_on_the_simulator(rows):
 
 
 def test_judge_needs_a_baseline(rows):
-    from archon_dsl.search import ExecutorEvaluator
+    from archon_dsl.itas import ExecutorEvaluator
 
     evaluator = ExecutorEvaluator("judge", sim=True, cache=False)
     try:

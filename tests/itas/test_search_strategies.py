@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from archon_dsl.loader import load
-from archon_dsl.search import SearchSpace
+from archon_dsl.itas import SearchSpace
 from archon_dsl.template import evaluate
 
 
 def _violations(known_path, result) -> list[str]:
     """Evaluated points that break a constraint, a budget or an error-level rule."""
-    from archon_dsl.check import check_architecture
-    from archon_dsl.plan import plan
+    from archon_dsl.checker import check_architecture
+    from archon_dsl.planner import plan
 
     template = load(known_path)
     space = SearchSpace(template)

@@ -16,8 +16,8 @@ from archon_testing import ROOT, assert_golden
 
 from archon_dsl.loader import load
 
-# The module, not the `archon_dsl.render` function the package exports lazily.
-render = importlib.import_module("archon_dsl.render")
+# The module, not the `archon_dsl.diagrams` function the package exports lazily.
+render = importlib.import_module("archon_dsl.diagrams")
 
 GOLDEN = Path(__file__).resolve().parent / "render_golden"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "archon_json"
