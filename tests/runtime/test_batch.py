@@ -99,12 +99,15 @@ def test_a_truncated_last_line_is_cut_off_and_the_finished_rows_are_kept(tmp_pat
 
 def test_a_cancelled_batch_leaves_whole_lines_and_resumes_without_repeating_a_call(server, tmp_path):
     stall = {"on": True}
+    answered: dict[str, int] = {}  # fuser replies sent, per question
 
     def fuse(body: dict) -> Reply:
         # "question 5" stalls in its last layer, its generator calls answered and cached:
         # the run is cancelled with that query cut off mid-way and no reply in transit.
-        if stall["on"] and "question 5" in question_of(body):
+        question = question_of(body)
+        if stall["on"] and "question 5" in question:
             return Reply.hanging()
+        answered[question] = answered.get(question, 0) + 1
         return Reply.ok("fused", latency=0.02)
 
     server.set("gen", lambda body: Reply.ok(f"draft for {question_of(body)}", latency=0.02))
@@ -132,7 +135,9 @@ def test_a_cancelled_batch_leaves_whole_lines_and_resumes_without_repeating_a_ca
     lines = out.read_text(encoding="utf-8").splitlines()
     assert sorted(json.loads(line)["id"] for line in lines) == sorted(q.id for q in queries if q.id != "q5")
     assert all(json.loads(line)["answer"] == "fused" for line in lines)
-    assert server.hits["gen"] == 24 and server.hits["fuse"] == 12  # q5's fuser call hangs, unanswered
+    # q5's fuser call hangs unanswered (on a loaded machine it may time out and be retried
+    # before the cancel; those retries were never answered, so never paid).
+    assert server.hits["gen"] == 24 and sum(answered.values()) == 11
 
     stall["on"] = False
     starts = []
@@ -143,8 +148,8 @@ def test_a_cancelled_batch_leaves_whole_lines_and_resumes_without_repeating_a_ca
     assert all(r.answer == "fused" for r in batch.results)
     assert (batch.results[5].calls, batch.results[5].cached_calls) == (3, 2)
     assert len(out.read_text(encoding="utf-8").splitlines()) == 12
-    # Nothing answered was asked again: 12 x 2 generator calls; 12 fuser calls + the one that hung.
-    assert server.hits["gen"] == 24 and server.hits["fuse"] == 13
+    # Nothing answered was asked again: 12 x 2 generator calls, one answered fuser call per question.
+    assert server.hits["gen"] == 24 and sum(answered.values()) == 12 and set(answered.values()) == {1}
 
 
 def _archonc() -> list[str]:
