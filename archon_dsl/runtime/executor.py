@@ -187,9 +187,8 @@ class Executor:
             query_id=query.id, layer=index, kind=layer.kind, tag=spec.tag, model=spec.model.id, sample=spec.sample,
         )
         outcome.record = record
-        # The sim provider reads kind, sample and attempt (a re-ask must be a new draw). Other models
-        # get no metadata: litellm then costs ~1.5 ms less CPU a call under load (bench_throughput.py).
-        simulated = spec.model.provider == "sim"
+        # The sim provider reads kind, sample and attempt (a re-ask must be a new draw); the
+        # provider passes metadata on to sim models only.
         archon = {"kind": layer.kind, "sample": spec.sample, "attempt": 0, "layer": index, "query": query.id}
         cached = True
         costs: list[float | None] = []
@@ -197,7 +196,7 @@ class Executor:
             for ask in range(self.output_retries + 1):
                 # A re-ask must reach the model again: the cached (unusable) reply is replaced.
                 archon["attempt"] = ask
-                reply = await self._complete(spec, {"archon": dict(archon)} if simulated else None, refresh=ask > 0)
+                reply = await self._complete(spec, {"archon": dict(archon)}, refresh=ask > 0)
                 record.attempts = reply.attempts
                 record.input_tokens += reply.input_tokens or 0
                 record.output_tokens += reply.output_tokens or 0
