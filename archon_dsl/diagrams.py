@@ -279,7 +279,7 @@ def to_dot(arch: Architecture, template: Template | None = None) -> str:
         f"         label={_caption(arch, template, kinds, {e[2] for e in edges})}];",
         f'  node [fontname="{FONT}", fontsize=11, style="filled", penwidth=1.2, margin="0.12,0.06"];',
         f'  edge [fontname="{FONT}", fontsize=9, arrowsize=0.7];',
-        f'  query [label="query", shape=oval, fillcolor="#EEEEEE", color="#9A9A9A"];',
+        '  query [label="query", shape=oval, fillcolor="#EEEEEE", color="#9A9A9A"];',
     ]
     # Where an edge enters and leaves a layer: a node in its first and last column.
     enter: dict[Any, str] = {"answer": "answer"}

@@ -65,3 +65,10 @@ def instantiate_or_exit(template, params):
     except InstantiateError as e:
         print_diagnostics(e)
         raise SystemExit(EXIT_USAGE if e.diagnostics and e.diagnostics[0].code == "E006" else EXIT_FINDINGS)
+
+
+def console(stderr: bool = False, width: int | None = None):
+    """A Rich console for a command's tables and progress (Rich is imported only here)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, width=width)

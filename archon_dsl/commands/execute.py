@@ -9,8 +9,9 @@ from typing import List, Optional
 
 import typer
 
-from .lint import (
-    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail_usage, instantiate_or_exit, load_template_or_exit, print_diagnostics,
+from .common import (
+    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, console, fail_usage, instantiate_or_exit, load_template_or_exit,
+    print_diagnostics,
 )
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -82,22 +83,16 @@ def run(
         _run_data(arch, data, out, limit, options, json_output, progress)
 
 
-def _stderr_console(width: int | None = None):
-    from rich.console import Console
-
-    return Console(stderr=True, width=width)
-
-
 def _print_table(table):
     """Print a summary table to stderr whole: wider than the terminal rather than with numbers cut."""
     from rich.measure import Measurement
 
-    console = _stderr_console()
-    natural = Measurement.get(console, console.options.update_width(1000), table).maximum
-    if natural > console.width:
-        console = _stderr_console(natural)
-    console.print(table)
-    return console
+    out = console(stderr=True)
+    natural = Measurement.get(out, out.options.update_width(1000), table).maximum
+    if natural > out.width:
+        out = console(stderr=True, width=natural)
+    out.print(table)
+    return out
 
 
 def _run_question(arch, question: str, options: dict, json_output: bool) -> None:
@@ -120,12 +115,12 @@ def _run_question(arch, question: str, options: dict, json_output: bool) -> None
     else:
         if result.answer is not None:
             sys.stdout.write(result.answer.rstrip("\n") + "\n")
-        console = _print_table(RunSummary.of([result], result.latency_s).table(title=f"{arch.name}: 1 query"))
+        shown = _print_table(RunSummary.of([result], result.latency_s).table(title=f"{arch.name}: 1 query"))
         for degradation in result.degradations:
-            console.print(f"[yellow]degraded[/] layer {degradation['layer']} {degradation['call']}: "
+            shown.print(f"[yellow]degraded[/] layer {degradation['layer']} {degradation['call']}: "
                           f"{degradation['reason']}; {degradation['action']}", markup=True, highlight=False)
         if result.error is not None:
-            console.print(f"[red]error:[/] {result.error}", highlight=False)
+            shown.print(f"[red]error:[/] {result.error}", highlight=False)
     raise typer.Exit(EXIT_OK if result.error is None else EXIT_FINDINGS)
 
 
@@ -172,8 +167,8 @@ def _run_data(arch, data: str, out: Path, limit: int | None, options: dict, json
         sys.stdout.write(json.dumps({"out": str(out), "queries": len(results), "resumed": bar.resumed,
                                      "failed": failed, "summary": summary.to_dict()}) + "\n")
     else:
-        console = _print_table(summary.table(title=f"{arch.name}: {len(fresh)} queries run, {bar.resumed} resumed"))
-        console.print(f"{len(results)} results in {out}" + (f"; [red]{failed} failed[/]" if failed else ""),
+        shown = _print_table(summary.table(title=f"{arch.name}: {len(fresh)} queries run, {bar.resumed} resumed"))
+        shown.print(f"{len(results)} results in {out}" + (f"; [red]{failed} failed[/]" if failed else ""),
                       highlight=False)
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
 
@@ -226,7 +221,7 @@ class _ProgressBar:
                 TextColumn("[bold]queries"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[calls]} calls"), TextColumn("{task.fields[cost]}"),
                 TimeElapsedColumn(), TextColumn("ETA {task.fields[eta]}"),
-                console=_stderr_console(), transient=False,
+                console=console(stderr=True), transient=False,
             )
             self._progress.__enter__()
         return self

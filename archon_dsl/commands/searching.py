@@ -10,15 +10,11 @@ from typing import Optional
 import typer
 
 from ..diagnostics import ArchonError
-from .lint import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail_usage, load_template_or_exit, print_diagnostics
+from .common import (
+    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, console, fail_usage, load_template_or_exit, print_diagnostics,
+)
 
 EXIT_INTERRUPTED = 130
-
-
-def _console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr)
 
 
 def _report(error: ArchonError) -> None:
@@ -84,7 +80,7 @@ def search(
         fail_usage("--resume needs --out DIR", "the directory of the search to continue")
     loaded = load_template_or_exit(template)
     options = _scorer_options(judge_model, baseline)
-    err = _console(stderr=True)
+    err = console(stderr=True)
     bar = _Progress(err, strategy, trials) if progress and not json_output else None
     try:
         with bar or _nothing():
@@ -103,7 +99,7 @@ def search(
     if json_output:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
     else:
-        _print_result(_console(), result, loaded)
+        _print_result(console(), result, loaded)
     raise typer.Exit(EXIT_OK if result.best is not None else EXIT_FINDINGS)
 
 
@@ -231,19 +227,19 @@ def rank_models(
         raise typer.Exit(EXIT_OK)
     from rich.table import Table
 
-    console = _console()
+    out = console()
     table = Table(title=f"pool {pool}, best first", show_edge=False)
     for column, justify in (("#", "right"), ("model", "left"), ("id", "left"), ("score", "right"), ("was", "right")):
         table.add_column(column, justify=justify)
     for rank, m in enumerate(ranking.ranked, 1):
         table.add_row(str(rank), m.name, m.id, f"{m.score:.4f}", str(m.position + 1))
-    console.print(table)
+    out.print(table)
     if dry_run:
-        console.print("dry run: no file changed")
+        out.print("dry run: no file changed")
     elif not ranking.changed:
-        console.print(f"the order of '{pool}' is unchanged")
+        out.print(f"the order of '{pool}' is unchanged")
     else:
-        console.print(f"wrote the new order of '{pool}' to {ranking.written}")
+        out.print(f"wrote the new order of '{pool}' to {ranking.written}")
     raise typer.Exit(EXIT_OK)
 
 

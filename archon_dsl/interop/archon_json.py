@@ -306,7 +306,7 @@ def _layer_components(layer: Any, i: int, notes: _Notes) -> list[tuple[Any, Json
     if isinstance(layer, dict) and "type" in layer:
         notes.adapted(
             where, "a layer written as a single component, not a list of them; read as a one-component layer",
-            f"the original runner fails on this shape (it looks for \"models\"): write [{{...}}]",
+            "the original runner fails on this shape (it looks for \"models\"): write [{...}]",
         )
         return [(layer, where)]
     notes.error(where, f"expected a list of components, got {_type(layer)}",
