@@ -55,10 +55,16 @@ BUDGET_METRICS = ("calls", "cost", "depth", "tokens")
 DEFAULT_FAN_IN = 24
 
 
+# Schemas are built on first validation, not at import: the linter builds its
+# architectures with model_construct from values the template already checked,
+# and building every schema cost archonc validate a tenth of its start-up.
+_LAZY = ConfigDict(defer_build=True)
+
+
 class EnvVar(BaseModel):
     """A value read from the environment when the architecture runs: `env("NAME")`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     env: str
     default: str | None = None
 
@@ -71,7 +77,7 @@ class EnvVar(BaseModel):
 class ModelSpec(BaseModel):
     """One model: its litellm id and per-model options."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str  # the declared name, or the id itself for an inline string
     id: str  # litellm model id, "provider/model"
@@ -98,6 +104,8 @@ class ModelSpec(BaseModel):
 
 class Layer(BaseModel):
     """One layer: a single component kind over a list of models."""
+
+    model_config = _LAZY
 
     kind: Kind
     models: list[ModelSpec]
@@ -133,6 +141,8 @@ class Layer(BaseModel):
 
 
 class Defaults(BaseModel):
+    model_config = _LAZY
+
     temperature: float = 0.7
     max_tokens: int = 2048
     timeout: float = 120.0
@@ -142,6 +152,8 @@ class Defaults(BaseModel):
 
 
 class Budget(BaseModel):
+    model_config = _LAZY
+
     metric: str
     op: str = "<="
     limit: float
@@ -152,6 +164,8 @@ class Budget(BaseModel):
 
 
 class ProviderLimits(BaseModel):
+    model_config = _LAZY
+
     rpm: float | None = None
     tpm: float | None = None
     concurrency: int | None = None
@@ -161,6 +175,8 @@ class ProviderLimits(BaseModel):
 
 class Architecture(BaseModel):
     """A concrete architecture: every parameter fixed, every default applied."""
+
+    model_config = _LAZY
 
     name: str = "archon"
     layers: list[Layer]

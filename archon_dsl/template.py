@@ -321,7 +321,7 @@ class Template:
         self.budget_decls: list[ast.Budget] = module.of_type(ast.Budget)
         self.body: list[ast.Body] = [s for s in module.statements if isinstance(s, (ast.LayerDecl, ast.Repeat, ast.If))]
         self.providers: dict[str, ProviderLimits] = {}
-        self.defaults = Defaults()
+        self.defaults = Defaults.model_construct()
         self._static_scope: dict[str, Any] = {}
         self._build()
 
@@ -354,13 +354,14 @@ class Template:
                 self._report(e)
         for decl in self.module.of_type(ast.ProviderDecl):
             try:
-                self.providers[decl.provider] = ProviderLimits(**_options(decl.options, scope, PROVIDER_OPTIONS, "provider"))
+                values = _options(decl.options, scope, PROVIDER_OPTIONS, "provider")
+                self.providers[decl.provider] = _validated(ProviderLimits, values, decl, f'provider "{decl.provider}"')
             except EvalError as e:
                 self._report(e)
         for decl in self.module.of_type(ast.Defaults):
             try:
                 values = _options(decl.options, scope, DEFAULT_OPTIONS, "defaults")
-                self.defaults = self.defaults.model_copy(update=values)
+                self.defaults = _validated(Defaults, {**self.defaults.model_dump(), **values}, decl, "defaults")
             except EvalError as e:
                 self._report(e)
         self._static_scope = scope
@@ -426,12 +427,16 @@ class Template:
             layers: list[Layer] = []
             self._expand(self.body, scope, layers)
             budgets = [
-                Budget(metric=b.metric, op=b.op, limit=_number(evaluate(b.limit, scope), b.limit.span, "budget"), span=b.span)
+                Budget.model_construct(
+                    metric=b.metric, op=b.op, limit=float(_number(evaluate(b.limit, scope), b.limit.span, "budget")),
+                    span=b.span,
+                )
                 for b in self.budget_decls if b.metric in BUDGET_METRICS and b.op in ("<=", "<")
             ]
         except EvalError as e:
             raise InstantiateError([e.diagnostic(self.path)]) from None
-        return Architecture(
+        # Every value was checked while evaluating: construct without validating again.
+        return Architecture.model_construct(
             name=self.name, layers=layers, defaults=self.defaults, budgets=budgets,
             providers=self.providers, assignment=full, path=self.path,
         )
@@ -536,7 +541,7 @@ def _as_model(value: Any, span: Span | None) -> ModelSpec:
     if isinstance(value, ModelSpec):
         return value
     if isinstance(value, str):
-        return ModelSpec(name=value, id=value)
+        return ModelSpec.model_construct(name=value, id=value)
     raise _invalid(f"expected a model (a declared name or a \"provider/model\" string), got {type_name(value)}", span)
 
 
@@ -549,6 +554,16 @@ def _options(options: list[ast.Option], scope: dict[str, Any], allowed: frozense
     return values
 
 
+# The type each model option must have (ints are accepted where floats are).
+_MODEL_OPTION_TYPES: dict[str, tuple[str, tuple[type, ...]]] = {
+    "temperature": ("a number", (int, float)), "rpm": ("a number", (int, float)),
+    "tpm": ("a number", (int, float)), "timeout": ("a number", (int, float)),
+    "cost_in": ("a number", (int, float)), "cost_out": ("a number", (int, float)),
+    "max_tokens": ("an int", (int,)), "concurrency": ("an int", (int,)), "context_window": ("an int", (int,)),
+    "api_base": ("a string or env(...)", (str, EnvVar)),
+}
+
+
 def _model_from_decl(decl: ast.ModelDecl, scope: dict[str, Any], with_fallbacks: bool = True) -> ModelSpec:
     fields: dict[str, Any] = {}
     params: dict[str, Any] = {}
@@ -556,19 +571,34 @@ def _model_from_decl(decl: ast.ModelDecl, scope: dict[str, Any], with_fallbacks:
         if option.name == "fallbacks" and not with_fallbacks:
             continue
         value = evaluate(option.value, scope)
-        if option.name in MODEL_OPTIONS:
-            fields[option.name] = value
-        else:
+        if option.name not in MODEL_OPTIONS:
             params[option.name] = value.model_dump() if isinstance(value, ModelSpec) else value
+            continue
+        if option.name in _MODEL_OPTION_TYPES:
+            expected, types = _MODEL_OPTION_TYPES[option.name]
+            if isinstance(value, bool) or not isinstance(value, types):
+                raise _invalid(
+                    f"option `{option.name}` of model '{decl.name}' needs {expected}, got {type_name(value)}",
+                    option.value.span,
+                )
+            if float in types and isinstance(value, int):
+                value = float(value)
+        fields[option.name] = value
     if "fallbacks" in fields:
         fallbacks = fields["fallbacks"]
         if not isinstance(fallbacks, list):
             fallbacks = [fallbacks]
         fields["fallbacks"] = tuple(_as_model(f, decl.span).id for f in fallbacks)
+    # Every field was checked above: construct without pydantic building its schema.
+    return ModelSpec.model_construct(name=decl.name, id=decl.model_id, params=params, **fields)
+
+
+def _validated(model: type, values: dict[str, Any], decl, where: str):
+    """`model` from `values`, a wrongly typed option reported at its declaration."""
     try:
-        return ModelSpec(name=decl.name, id=decl.model_id, params=params, **fields)
-    except Exception as e:  # pydantic's ValidationError: a wrongly typed option
-        raise _invalid(f"model '{decl.name}': {_first_error(e)}", decl.span) from None
+        return model.model_validate(values)
+    except Exception as e:  # pydantic's ValidationError
+        raise _invalid(f"{where}: {_first_error(e)}", decl.span) from None
 
 
 def _first_error(error: Exception) -> str:
@@ -742,7 +772,7 @@ def _layer(decl: ast.LayerDecl, scope: dict[str, Any]) -> Layer:
         raise _invalid(
             f"layer {decl.kind} has no model", decl.span, "add `model = NAME` or `models = [A, B]`",
         )
-    return Layer(kind=decl.kind, models=models, span=decl.span, **fields)
+    return Layer.model_construct(kind=decl.kind, models=models, span=decl.span, **fields)
 
 
 def load_template(module: ast.Module) -> Template:

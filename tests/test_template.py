@@ -118,3 +118,24 @@ def test_executed_unit_tests_cost_no_calls():
         'layer unit_test_generator { model = m }\nlayer unit_test_evaluator { model = m; mode = "execute" }'
     ).instantiate()
     assert arch.calls_per_query() == 5
+
+
+def test_wrongly_typed_defaults_and_provider_options_are_reported():
+    from archon_dsl.checker import check_text
+
+    text = 'defaults { temperature = "hot" }\nprovider "openai" { rpm = "many" }\nmodel m = "openai/gpt-4o"\nlayer generator { model = m }'
+    found = {(d.code, d.span.line) for d in check_text(text).diagnostics}
+    assert {("S012", 1), ("S012", 2)} <= found
+
+
+def test_wrongly_typed_model_options_are_reported_at_the_value():
+    from archon_dsl.checker import check_text
+
+    text = 'model m = "openai/gpt-4o" { temperature = "hot"; seed = 3 }\nlayer generator { model = m }'
+    [d] = [d for d in check_text(text).diagnostics if d.code == "S012"]
+    assert (d.span.line, d.span.column) == (1, 43)
+    assert d.message == "option `temperature` of model 'm' needs a number, got string"
+    template = load_text('model m = "openai/gpt-4o" { temperature = 1; max_tokens = 100; seed = 3 }\nlayer generator { model = m }')
+    model = template.instantiate().layers[0].models[0]
+    assert (model.temperature, model.max_tokens, model.params) == (1.0, 100, {"seed": 3})
+    assert model == model.model_validate(model.model_dump())  # constructed exactly as validation would
