@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .architecture import Architecture
-from .diagnostics import ArchonError, Diagnostic, Severity, Source
+from .diagnostics import ArchonError, Diagnostic, Severity, Source, read_source
 from .rules import RULES, Context, Rule
 from .rules.budget_exceeded import plan_figure
 from .space_conditions import describe_condition
@@ -323,14 +323,7 @@ def check_text(text: str, path: str = "<string>", **options) -> CheckResult:
 
 def check_path(path: str | Path, **options) -> CheckResult:
     """Check one .arch file. An unreadable file raises ArchonError (a usage problem, exit 2)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise ArchonError([Diagnostic(
-            "E000", "unreadable-file", Severity.ERROR, f"cannot read {path}: {reason}", None, str(path),
-        )]) from None
+    text = read_source(path)
     return check_text(text, str(path), **options)
 
 

@@ -125,6 +125,20 @@ def gc_paused():
             gc.enable()
 
 
+def read_source(path, *, what: str = "", span: Span | None = None, within: str | None = None) -> str:
+    """The UTF-8 text of a file, or an ArchonError (E000, a usage problem) saying why it cannot be read."""
+    from pathlib import Path
+
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise ArchonError([Diagnostic(
+            "E000", "unreadable-file", Severity.ERROR, f"cannot read {what or path}: {reason}", span,
+            within or str(path),
+        )]) from None
+
+
 def did_you_mean(word: str, choices) -> str | None:
     """The closest of `choices` to a misspelt `word`, if one is close enough."""
     import difflib

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .diagnostics import ArchonError, Diagnostic, Severity
+from .diagnostics import ArchonError, Diagnostic, Severity, read_source
 from .language import ast
 from .language.parser import parse
 from .template import Template, load_template
@@ -21,13 +21,7 @@ def load(source: str | Path) -> Template:
     """A Template from a path to an .arch file (or from .arch text, if it is not a file)."""
     path = Path(source)
     if isinstance(source, Path) or (len(str(source)) < 4096 and "\n" not in str(source) and path.suffix == ".arch"):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as e:
-            raise ArchonError([Diagnostic(
-                "E000", "unreadable-file", Severity.ERROR, f"cannot read {path}: {e.strerror or e}", None, str(path),
-            )]) from None
-        return load_text(text, str(path))
+        return load_text(read_source(path), str(path))
     return load_text(str(source))
 
 
@@ -45,13 +39,7 @@ def _resolve_includes(module: ast.Module, base: Path, stack: list[str]) -> ast.M
                 "E005", "include-cycle", Severity.ERROR, f"'{statement.path}' includes itself", statement.span,
                 module.path, "remove the circular include",
             )])
-        try:
-            text = target.read_text(encoding="utf-8")
-        except OSError as e:
-            raise ArchonError([Diagnostic(
-                "E000", "unreadable-file", Severity.ERROR, f"cannot read included file '{statement.path}': {e.strerror or e}",
-                statement.span, module.path, "the path is relative to the including file",
-            )]) from None
+        text = read_source(target, what=f"included file '{statement.path}'", span=statement.span, within=module.path)
         included_module = _resolve_includes(parse(text, str(target)), target.parent, stack + [str(target)])
         kept = (ast.ModelDecl, ast.PoolDecl, ast.ProviderDecl, ast.Defaults)
         included.extend(included_module.included)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..architecture import KINDS, Architecture, Defaults, Layer, ModelSpec
-from ..diagnostics import ArchonError, Diagnostic, Severity, Span, did_you_mean
+from ..diagnostics import ArchonError, Diagnostic, Severity, Span, did_you_mean, read_source
 from . import providers
 from .jsonpos import JsonDocument, JsonPath, parse_json, path_text
 
@@ -179,14 +179,7 @@ class ImportResult:
 
 def import_file(path: str | Path, arch_path: str | None = None) -> ImportResult:
     """Import the Archon JSON config at `path` (see import_text)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise ArchonError([Diagnostic(
-            "E000", "unreadable-file", Severity.ERROR, f"cannot read {path}: {reason}", None, str(path),
-        )]) from None
+    text = read_source(path)
     return import_text(text, str(path), arch_path)
 
 
