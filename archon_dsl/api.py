@@ -70,12 +70,18 @@ def open_cache(cache: Any) -> Cache | None:
 
 def _prepare(arch: ArchLike, params: dict[str, Any] | None, sim: bool) -> Architecture:
     architecture = resolve_architecture(arch, params)
-    if sim:
+    if sim or _uses_simulator(architecture):
         from .runtime import sim as simulator
 
         simulator.register()
-        architecture = simulator.simulate(architecture)
+        if sim:
+            architecture = simulator.simulate(architecture)
     return architecture
+
+
+def _uses_simulator(arch: ArchLike) -> bool:
+    """True for an architecture written with `sim/...` models: it runs on the simulator as is."""
+    return isinstance(arch, Architecture) and any(m.provider == "sim" for layer in arch.layers for m in layer.models)
 
 
 class _Session:
@@ -175,9 +181,10 @@ async def arun_dataset(
             if on_start is not None:
                 on_start(len(queries), len(queries))
             return [done[q.id] for q in queries]
-    if sim:
+    architecture = _prepare(arch, params, sim)
+    if sim or _uses_simulator(architecture):
         _teach_simulator(rows, queries)
-    session = _Session(_prepare(arch, params, sim), provider=provider, cache=cache, env_file=env_file,
+    session = _Session(architecture, provider=provider, cache=cache, env_file=env_file,
                        concurrency=concurrency, trace=trace, include_messages=include_messages,
                        query_concurrency=query_concurrency)
     try:

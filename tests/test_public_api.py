@@ -29,3 +29,9 @@ def test_run_on_the_simulator():
     arch = ad.load(ROOT / "examples" / "best_of_n.arch").instantiate()
     result = ad.run(arch, "What is 6 * 7?", sim=True, cache=None)
     assert result.error is None and result.answer
+
+
+def test_an_architecture_of_sim_models_runs_without_the_sim_flag():
+    arch = ad.load_text('model s = "sim/s" { skill = 0.9 }\nlayer generator { model = s; samples = 3 }\nlayer ranker { model = s; top_k = 1 }').instantiate()
+    [result] = ad.run_dataset(arch, [{"id": "1", "question": "What is 12 + 30?", "answer": "42"}], cache=None)
+    assert result.error is None and "42" in result.answer
