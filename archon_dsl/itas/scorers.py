@@ -57,7 +57,7 @@ class Scorer:
     description = ""
 
     def score(self, answer: str, row: Mapping[str, Any]) -> float:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} defines neither score() nor ascore_all()")
 
     async def ascore_all(
         self, answers: Sequence[str | None], rows: Sequence[Mapping[str, Any]], ctx: ScoreContext

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import random
 from dataclasses import dataclass
 from typing import Any, Callable, Generator, Iterator
@@ -24,7 +26,7 @@ class Proposal:
 Proposals = Generator[Proposal, Trial, None]
 
 
-class Strategy:
+class Strategy(ABC):
     """Proposes points one at a time; the driver evaluates each and sends the Trial back.
 
     A strategy proposes only feasible points it has not seen (`self.history` holds every trial,
@@ -45,8 +47,9 @@ class Strategy:
         self.arch_key = arch_key or (lambda point: None)
         self._refused: set[str] = set()
 
+    @abstractmethod
     def proposals(self) -> Proposals:
-        raise NotImplementedError
+        """The points this strategy wants evaluated next (each strategy defines its own order)."""
 
     def close(self) -> None:
         """Release what the strategy holds (Ax's client, for bo)."""
