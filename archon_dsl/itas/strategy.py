@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import random
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Callable, Generator, Iterator
 
