@@ -26,16 +26,9 @@ from tests.support.openai_server import OpenAIServer, Reply
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def server():
-    with OpenAIServer(latency=0.0) as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
 def fresh(server):
     server.reset()
-    yield
 
 
 def arch_text(server: OpenAIServer) -> str:

@@ -17,16 +17,9 @@ from archon_dsl.runtime.provider import Provider
 from tests.support.openai_server import OpenAIServer, Reply
 
 
-@pytest.fixture(scope="module")
-def server():
-    with OpenAIServer(latency=0.0) as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
 def fresh(server):
     server.reset()
-    yield
 
 
 def architecture(server: OpenAIServer, body: str, defaults: str = "retries = 2; timeout = 5"):

@@ -18,12 +18,6 @@ SECRET = "sk-test-0123456789abcdefSECRET"
 ASK = ({"role": "user", "content": "What is 2 + 2?"},)
 
 
-@pytest.fixture(scope="module")
-def server():
-    with OpenAIServer() as running:
-        yield running
-
-
 @pytest.fixture(autouse=True)
 def fresh(server, monkeypatch):
     server.reset()

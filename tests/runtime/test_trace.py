@@ -15,7 +15,7 @@ from archon_dsl.runtime.provider import Provider
 from archon_dsl.runtime.trace import (
     CallRecord, LayerStats, QueryResult, RunSummary, TraceWriter, add_costs, format_cost, read_trace,
 )
-from tests.support.openai_server import OpenAIServer, Reply
+from tests.support.openai_server import Reply
 
 SECRET = "sk-test-SECRET-0123456789abcdef"
 PARAM_SECRET = "param-secret-value-987654321"
@@ -81,12 +81,6 @@ def test_the_trace_has_a_line_per_call_and_per_query_and_messages_only_on_reques
     for field in ("query_id", "layer", "kind", "model", "sample", "cached", "attempts", "input_tokens",
                   "output_tokens", "cost_usd", "latency_s", "error"):
         assert field in events[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with OpenAIServer() as running:
-        yield running
 
 
 def run_keyed(server, tmp_path, question: str, include_messages: bool):
