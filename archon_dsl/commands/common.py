@@ -35,6 +35,22 @@ def print_diagnostics(error: ArchonError, stream=None) -> None:
         stream.write(format_diagnostic(diag, source, colour))
 
 
+def exit_code(error: ArchonError) -> int:
+    """2 for a file that cannot be read (a usage problem), 1 for findings in one that can."""
+    return EXIT_USAGE if error.diagnostics and error.diagnostics[0].code == "E000" else EXIT_FINDINGS
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """`text` to the file `output`, or to stdout; an unwritable file is a usage error."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        fail_usage(f"cannot write {output}: {e.strerror or e}")
+
+
 def load_template_or_exit(path: Path):
     """Load an .arch file; a syntax or declaration error prints and exits 1, an unreadable file exits 2."""
     from ..loader import load
@@ -48,7 +64,7 @@ def load_template_or_exit(path: Path):
         template = load(path)
     except ArchonError as e:
         print_diagnostics(e)
-        raise SystemExit(EXIT_USAGE if e.diagnostics and e.diagnostics[0].code == "E000" else EXIT_FINDINGS)
+        raise SystemExit(exit_code(e))
     errors = [d for d in template.diagnostics if d.is_error]
     if errors:
         print_diagnostics(ArchonError(errors))

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from ..diagnostics import ArchonError
-from .lint import EXIT_FINDINGS, EXIT_USAGE, fail_usage, instantiate_or_exit, load_template_or_exit, print_diagnostics
+from .common import EXIT_FINDINGS, EXIT_USAGE, fail_usage, instantiate_or_exit, load_template_or_exit, print_diagnostics
 
 
 def render(

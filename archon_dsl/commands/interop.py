@@ -9,8 +9,9 @@ from typing import List, Optional
 import typer
 
 from ..diagnostics import ArchonError, Diagnostic, Severity, Source
-from .lint import (
-    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail_usage, instantiate_or_exit, load_template_or_exit, print_diagnostics,
+from .common import (
+    EXIT_FINDINGS, EXIT_OK, exit_code, fail_usage, instantiate_or_exit, load_template_or_exit,
+    print_diagnostics, write_output,
 )
 
 
@@ -45,15 +46,9 @@ def import_config(
         result = import_file(config, arch_path)
     except ArchonError as e:
         print_diagnostics(e)
-        raise typer.Exit(EXIT_USAGE if e.diagnostics and e.diagnostics[0].code == "E000" else EXIT_FINDINGS)
+        raise typer.Exit(exit_code(e))
 
-    if output is not None:
-        try:
-            output.write_text(result.text, encoding="utf-8")
-        except OSError as e:
-            fail_usage(f"cannot write {output}: {e.strerror or e}")
-    else:
-        sys.stdout.write(result.text)
+    write_output(result.text, output)
     # The report goes where the .arch text does not.
     stream = sys.stdout if output is not None else sys.stderr
     source = Source(config.read_text(encoding="utf-8"), str(config))
@@ -89,13 +84,7 @@ def export_config(
             f"a template: exported its default configuration ({describe_assignment(arch.assignment)})",
             None, str(path), "choose another with -p name=value",
         ))
-    if output is not None:
-        try:
-            output.write_text(result.text, encoding="utf-8")
-        except OSError as e:
-            fail_usage(f"cannot write {output}: {e.strerror or e}")
-    else:
-        sys.stdout.write(result.text)
+    write_output(result.text, output)
     if notes:
         print_diagnostics(ArchonError(notes))
     if output is not None:

@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 from ..diagnostics import ArchonError
-from .common import (  # noqa: F401  (re-exported: the other command families use them)
+from .common import (
     EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail_usage, instantiate_or_exit, load_template_or_exit, print_diagnostics,
+    write_output,
 )
 
 COMMANDS = ("validate", "fmt", "expand", "space", "rules", "explain")
@@ -49,11 +50,7 @@ def validate(args: argparse.Namespace) -> int:
             print_diagnostics(e)
             return EXIT_USAGE
     colour = args.output is None and args.format == "text" and use_colour(sys.stdout)
-    text = render(results, args.format, colour=colour)
-    if args.output is not None:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    write_output(render(results, args.format, colour=colour), args.output)
     return EXIT_FINDINGS if any(r.errors for r in results) else EXIT_OK
 
 
@@ -109,11 +106,7 @@ def fmt(args: argparse.Namespace) -> int:
 def expand(args: argparse.Namespace) -> int:
     """Print the concrete architecture for a parameter assignment, as .arch text."""
     template = load_template_or_exit(args.path)
-    text = instantiate_or_exit(template, args.params).to_arch()
-    if args.output is not None:
-        args.output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    write_output(instantiate_or_exit(template, args.params).to_arch(), args.output)
     return EXIT_OK
 
 
