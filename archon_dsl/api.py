@@ -70,12 +70,10 @@ def open_cache(cache: Any) -> Cache | None:
 
 def _prepare(arch: ArchLike, params: dict[str, Any] | None, sim: bool) -> Architecture:
     architecture = resolve_architecture(arch, params)
-    if sim or _uses_simulator(architecture):
+    if sim:
         from .runtime import sim as simulator
 
-        simulator.register()
-        if sim:
-            architecture = simulator.simulate(architecture)
+        architecture = simulator.simulate(architecture)
     return architecture
 
 

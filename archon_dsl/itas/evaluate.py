@@ -122,7 +122,6 @@ class ExecutorEvaluator:
         if self.sim:
             from ..runtime import sim as simulator
 
-            simulator.register()
             spec = replace(spec, model=simulator.simulated_model(spec.model))
         if self._provider is None:
             from ..runtime.provider import Provider

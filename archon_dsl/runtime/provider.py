@@ -186,6 +186,10 @@ class Provider:
     ) -> _Attempt:
         """Up to 1 + retries attempts on one model; backoff with full jitter, or Retry-After."""
         litellm = litellm_module()
+        if model.provider == "sim":
+            from . import sim
+
+            sim.register()  # idempotent: a file of sim/ models runs without --sim
         provider_options = self.providers.get(model.provider)
         timeout = _first(model.timeout, provider_options.timeout if provider_options else None,
                          _set(defaults.timeout, _DEFAULTS.timeout), self.timeout)
