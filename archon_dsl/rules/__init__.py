@@ -10,6 +10,7 @@ from .first_layer_generators import FirstLayerGenerators
 from .fuser_fan_in import FuserFanIn
 from .generators_first_only import GeneratorsFirstOnly
 from .invalid_value import InvalidValue
+from .key_to_custom_host import KeyToCustomHost
 from .one_kind_per_layer import OneKindPerLayer
 from .pool_out_of_range import PoolOutOfRange
 from .prompt_placeholders import PromptPlaceholders
@@ -42,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     FuserFanIn(),
     RankerTopK(),
     UnknownModel(),
+    KeyToCustomHost(),
     PromptPlaceholders(),
     UndefinedName(),
     UnusedName(),

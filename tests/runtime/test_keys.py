@@ -1,8 +1,15 @@
-"""API keys: .env parsing, loading without overriding the environment, redaction."""
+"""API keys: .env parsing, which key goes where, the check before the first call, redaction."""
 
 from __future__ import annotations
 
-from archon_dsl.runtime.keys import REDACTED, is_secret_name, load_env_file, parse_env, redact
+import pytest
+
+from archon_dsl.architecture import EnvVar, ModelSpec
+from archon_dsl.loader import load_text
+from archon_dsl.runtime.keys import (
+    REDACTED, MissingCredentials, Redactor, credential_for, is_secret_name, load_env_file, parse_env, redact,
+    require_credentials,
+)
 
 ENV_TEXT = r"""
 # a comment
@@ -59,3 +66,92 @@ def test_redact_removes_secret_values_and_key_shapes():
 
 def test_redact_leaves_short_values_alone():
     assert redact("temperature 1", {"SOME_KEY": "1"}) == "temperature 1"
+
+
+# -- which key a call carries, and the check before the first call ------------------------
+
+ENV = {"OPENAI_API_KEY": "sk-openai-secret-1", "TOGETHER_API_KEY": "tog-secret-22", "PROXY_KEY": "proxy-secret-3"}
+
+
+def spec(model_id: str, api_base=None, **params) -> ModelSpec:
+    return ModelSpec(name="m", id=model_id, api_base=api_base, params=params)
+
+
+def test_a_providers_key_goes_only_to_its_own_endpoints():
+    assert credential_for(spec("openai/gpt-4o"), None, ENV).value == "sk-openai-secret-1"
+    assert credential_for(spec("openai/gpt-4o"), "https://api.openai.com/v1", ENV).value == "sk-openai-secret-1"
+    # A custom host gets no key unless the file names one.
+    stranger = credential_for(spec("openai/gpt-4o"), "https://collector.example/v1", ENV)
+    assert (stranger.variable, stranger.value, stranger.missing) == (None, None, False)
+    named = credential_for(spec("openai/gpt-4o", api_key=EnvVar(env="PROXY_KEY")), "https://collector.example/v1", ENV)
+    assert (named.variable, named.value, named.inherited) == ("PROXY_KEY", "proxy-secret-3", False)
+    assert credential_for(spec("openai/x", api_key="literal-key"), "http://127.0.0.1:1/v1", ENV).value == "literal-key"
+
+
+def test_any_of_a_providers_variables_will_do():
+    found = credential_for(spec("together_ai/meta-llama/x"), None, ENV)
+    assert (found.variable, found.value) == ("TOGETHER_API_KEY", "tog-secret-22")
+    assert credential_for(spec("together_ai/x"), None, {}).variable == "TOGETHERAI_API_KEY"
+
+
+def arch(text: str):
+    return load_text(text).instantiate()
+
+
+def test_require_credentials_names_each_variable_and_its_models():
+    architecture = arch(
+        'model gpt4o = "openai/gpt-4o"\nmodel mini = "openai/gpt-4o-mini"\n'
+        'model claude = "anthropic/claude-sonnet-4-5" { fallbacks = ["groq/llama-3.1-8b-instant"] }\n'
+        'model named = "openai/q" { api_base = "https://proxy.example/v1"; api_key = env("PROXY_KEY") }\n'
+        "layer generator { models = [gpt4o, mini, claude, named] }\nlayer fuser { model = gpt4o }"
+    )
+    with pytest.raises(MissingCredentials) as caught:
+        require_credentials(architecture, {})
+    assert caught.value.missing == {
+        "OPENAI_API_KEY": ("gpt4o = openai/gpt-4o", "mini = openai/gpt-4o-mini"),
+        "ANTHROPIC_API_KEY": ("claude = anthropic/claude-sonnet-4-5",),
+        "PROXY_KEY": ("named = openai/q",),
+        "GROQ_API_KEY": ("groq/llama-3.1-8b-instant",),
+    }
+    one = arch('model gpt4o = "openai/gpt-4o"\nlayer generator { model = gpt4o }')
+    with pytest.raises(MissingCredentials) as caught:
+        require_credentials(one, {})
+    assert str(caught.value) == (
+        "OPENAI_API_KEY is not set (model gpt4o = openai/gpt-4o): export it, put it in .env, or run offline with --sim"
+    )
+    require_credentials(one, {"OPENAI_API_KEY": "sk-x"})
+
+
+def test_sim_local_keyless_and_literal_key_models_need_no_key():
+    require_credentials(arch(
+        'model a = "sim/alpha"\nmodel b = "openai/qwen" { api_base = "http://localhost:8000/v1" }\n'
+        'model c = "ollama/llama3"\nmodel d = "openai/e" { api_base = "https://x.example"; api_key = "none" }\n'
+        'model e = "bedrock/anthropic.claude-v2"\n'
+        "layer generator { models = [a, b, c, d, e] }"
+    ), {})
+
+
+# -- one redactor for everything written ------------------------------------------------
+
+
+def test_redactor_covers_credential_names_named_keys_literals_and_json_data():
+    environ = {"LLM_PASS": "hunter2-long", "DB_SECRET": "s3cr3t-value", "MY_CRED": "named-by-file", "HOME": "/root"}
+    redactor = Redactor(environ)
+    redactor.protect(arch(
+        'model m = "openai/x" { api_base = "https://h.example"; api_key = env("MY_CRED") }\n'
+        'model n = "openai/y" { api_base = "https://h.example"; api_key = "literal-secret-9" }\n'
+        "layer generator { models = [m, n] }"
+    ))
+    text = "401: key named-by-file, hunter2-long, s3cr3t-value or literal-secret-9 rejected at /root"
+    assert redactor.text(text) == "401: key ***, ***, *** or *** rejected at /root"
+    data = {"answer": ["named-by-file", {"q": 'say "hunter2-long"'}], "n": 3, "none": None}
+    assert redactor.data(data) == {"answer": ["***", {"q": 'say "***"'}], "n": 3, "none": None}
+    assert "hunter2-long" not in redactor.json({"x": "a\nhunter2-long"})
+
+
+def test_redactor_reads_values_when_used():
+    environ: dict[str, str] = {}
+    redactor = Redactor(environ)
+    assert redactor.text("late-key-123456") == "late-key-123456"
+    environ["LATE_API_KEY"] = "late-key-123456"  # e.g. loaded from .env after start-up
+    assert redactor.text("late-key-123456") == "***"
