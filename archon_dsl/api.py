@@ -92,6 +92,10 @@ class _Session:
 
         self._owned: list[Any] = []
         if provider is None:
+            from .runtime.keys import load_env_file, require_credentials
+
+            load_env_file(env_file)
+            require_credentials(architecture)  # a missing key is said before any file is opened or call made
             opened = open_cache(cache)
             if opened is not None and opened is not cache:
                 self._owned.append(opened)

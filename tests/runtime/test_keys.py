@@ -155,3 +155,47 @@ def test_redactor_reads_values_when_used():
     assert redactor.text("late-key-123456") == "late-key-123456"
     environ["LATE_API_KEY"] = "late-key-123456"  # e.g. loaded from .env after start-up
     assert redactor.text("late-key-123456") == "***"
+
+
+# -- the run path checks keys before the first call (loopback server) ----------------------
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """No provider key in the environment, and openai/ models without api_base sent to `server`."""
+    for name in ("OPENAI_API_KEY", "LOOPBACK_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_a_missing_key_stops_the_run_before_any_call(server, clean_env, tmp_path):
+    from archon_dsl import api
+
+    server.reset()
+    clean_env.setenv("OPENAI_BASE_URL", server.base_url)  # the user's own endpoint for openai/ models
+    text = f"""
+model gpt4o = "openai/g1"
+model named = "openai/g2" {{ api_base = "{server.base_url}"; api_key = env("LOOPBACK_KEY") }}
+layer generator {{ models = [gpt4o, named] }}
+"""
+    trace = tmp_path / "trace.jsonl"
+    with pytest.raises(MissingCredentials) as caught:
+        api.run(text, "What is 2 + 2?", cache=False, env_file=None, trace=trace)
+    assert caught.value.missing == {"OPENAI_API_KEY": ("gpt4o = openai/g1",), "LOOPBACK_KEY": ("named = openai/g2",)}
+    with pytest.raises(MissingCredentials):
+        api.run_dataset(text, ["q1", "q2"], cache=False, env_file=None, out=tmp_path / "out.jsonl")
+    out = tmp_path / "out.jsonl"
+    assert server.total_hits == 0 and not trace.exists() and (not out.exists() or out.read_bytes() == b"")
+    # The same run with the keys in an --env-file reaches the server.
+    env_file = tmp_path / "keys.env"
+    env_file.write_text("OPENAI_API_KEY=sk-from-env-file-123\nLOOPBACK_KEY=loopback-secret-456\n")
+    result = api.run(text, "What is 2 + 2?", cache=False, env_file=env_file)
+    assert result.error is None and server.total_hits == 2
+
+
+def test_sim_runs_need_no_key(clean_env):
+    from archon_dsl import api
+
+    result = api.run('model gpt4o = "openai/gpt-4o"\nlayer generator { model = gpt4o }', "What is 2 + 2?",
+                     sim=True, cache=False, env_file=None)
+    assert result.error is None
