@@ -25,42 +25,72 @@ EXTENSION_FORMATS = {
     ".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid",
     ".md": "mermaid",
 }
-# A layer with more models than this is drawn as a grid of columns, so 40
-# proposers make a block, not a 20-inch column.
-MAX_ROWS = 8
+# A layer with more models than this is drawn as a grid of rows, so a wide
+# pool makes a block, not a 20-inch band; a big pool gets about sqrt(2n)
+# columns, a block about as wide as it is tall (a model is wider than high).
+MAX_COLUMNS = 5
 FONT = "Helvetica"
+# Sharp enough for print: a PNG is drawn at this many pixels per inch.
+DEFAULT_DPI = 200
+MIN_DPI, MAX_DPI = 36, 1200
+# How long a model's headline and detail line may get before losing their middle.
+HEAD_LIMIT = 22
+DETAIL_LIMIT = 28
+# ASCII throughout: graphviz-pure measures no other characters, and would misjudge label widths.
+ELLIPSIS = "..."
+
+
+def _mix(colour: str, other: str, share: float) -> str:
+    """`colour` moved `share` of the way towards `other` (both #RRGGBB)."""
+    a = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * share):02X}" for x, y in zip(a, b))
 
 
 @dataclass(frozen=True)
 class KindStyle:
-    """How a component kind is drawn."""
+    """How a component kind is drawn: a hue (node fill), its shape and Mermaid brackets."""
 
     shape: str
-    fill: str
-    border: str
-    cluster_fill: str
+    hue: str
     mermaid: tuple[str, str]  # Mermaid node brackets, open and close
 
+    @property
+    def fill(self) -> str:
+        return _mix(self.hue, "#FFFFFF", 0.15)
 
-# Okabe-Ito hues (distinguishable with common colour-vision deficiencies), as
-# light fills with the full hue on the border; shapes differ too, so the
-# kinds stay apart in greyscale print.
+    @property
+    def border(self) -> str:
+        return _mix(self.hue, "#000000", 0.45)
+
+    @property
+    def cluster_fill(self) -> str:
+        return _mix(self.hue, "#FFFFFF", 0.82)
+
+
+# Paul Tol's "light" scheme, made for filled areas under black text: of its
+# nine hues, the seven that stay furthest apart (CIE76 distance at least 14,
+# with normal vision and simulated protanopia, deuteranopia and tritanopia;
+# tests/test_diagrams.py checks it). One hue per kind, and the shapes differ
+# too, so the kinds stay apart in greyscale print.
 KIND_STYLES: dict[str, KindStyle] = {
-    "generator": KindStyle("box", "#D6E9F8", "#0072B2", "#F3F8FC", ("(", ")")),
-    "critic": KindStyle("note", "#FCE8C8", "#E69F00", "#FEF8EE", (">", "]")),
-    "ranker": KindStyle("cds", "#E9DDF1", "#8E5EA2", "#F8F4FA", ("[/", "\\]")),
-    "fuser": KindStyle("hexagon", "#D2EFE2", "#009E73", "#F1FAF6", ("{{", "}}")),
-    "verifier": KindStyle("octagon", "#F8DCD0", "#D55E00", "#FDF4F0", ("{", "}")),
-    "unit_test_generator": KindStyle("tab", "#FFF4B8", "#A89400", "#FFFCEB", ("[[", "]]")),
-    "unit_test_evaluator": KindStyle("folder", "#D3ECF8", "#3C9AD0", "#F2F9FD", ("[\\", "/]")),
+    "generator": KindStyle("box", "#77AADD", ("(", ")")),
+    "critic": KindStyle("note", "#EE8866", (">", "]")),
+    "ranker": KindStyle("cds", "#AAAA00", ("[/", "\\]")),
+    "fuser": KindStyle("hexagon", "#44BB99", ("{{", "}}")),
+    "verifier": KindStyle("octagon", "#DDDDDD", ("{", "}")),
+    "unit_test_generator": KindStyle("tab", "#EEDD88", ("[[", "]]")),
+    "unit_test_evaluator": KindStyle("folder", "#99DDFF", ("[\\", "/]")),
 }
+SLANTED = frozenset({"hexagon", "octagon"})
 EDGE_STYLES = {
-    "candidates": ('style=solid, color="#444444"', "-->"),
-    "critiques": ('style=dashed, color="#E69F00", fontcolor="#9A6A00"', "-.->"),
-    "tests": ('style=dotted, penwidth=1.6, color="#A89400", fontcolor="#6E6100"', "-.->"),
+    "candidates": ('style=solid, penwidth=1.4, color="#333333"', "-->"),
+    "critiques": ('style=dashed, penwidth=1.2, color="#B5532F"', "-.->"),
+    "tests": ('style=dotted, penwidth=1.8, color="#8A7A2E"', "-.->"),
     "query": ('style=solid, color="#9A9A9A"', "-->"),
 }
-GREY = "#666666"
+GREY = "#555555"
+INK = "#262626"  # small text on a node's fill, dark enough to read on every hue
 
 
 # ---------------------------------------------------------------------------
@@ -91,27 +121,61 @@ def _model_nodes(index: int, layer: Layer) -> list[ModelNode]:
 
 
 def _split_id(model: ModelSpec) -> tuple[str, str]:
-    """A model's headline and its detail line: the declared name over the id, or the id's tail over its provider."""
-    if model.name != model.id:
-        return model.name, model.id
+    """A model's headline and its detail line, both shortened.
+
+    A declared name (the alias) heads, over the model's own name without its
+    provider and organisation ("Qwen1.5-110B-Chat"); an inline id heads with
+    that model name, over its provider.
+    """
     provider, _, rest = model.id.partition("/")
-    if not rest:
-        return model.id, ""
-    organisation, _, tail = rest.rpartition("/")
-    return tail, f"{provider}/{organisation}" if organisation else provider
+    tail = rest.rpartition("/")[2] if rest else model.id
+    if model.name != model.id:
+        # An alias that only repeats the model's name ("s1" for "sim/s1") needs no detail line.
+        detail = provider if tail == model.name else _shorten(tail, DETAIL_LIMIT)
+        return _shorten(model.name, HEAD_LIMIT), detail
+    return _shorten(tail, HEAD_LIMIT), (provider if rest else "")
 
 
-def _shorten(text: str, limit: int = 40) -> str:
-    """Long ids lose their middle (an organisation first), keeping both ends readable."""
+def _tokens(text: str) -> list[str]:
+    """`text` cut after each separator (- _ / : space; not the dot of a version like 3.1), so the pieces join back into it."""
+    pieces, start = [], 0
+    for i, char in enumerate(text):
+        if char in "-_/: ":
+            pieces.append(text[start:i + 1])
+            start = i + 1
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def _shorten(text: str, limit: int = DETAIL_LIMIT) -> str:
+    """`text` within about `limit` characters by dropping whole tokens from its middle (never cutting one).
+
+    Both ends stay: the family at the front, the size or variant at the back
+    ("Meta-Llama-...Instruct-Turbo"). A single token too long is kept whole.
+    """
     if len(text) <= limit:
         return text
-    parts = text.split("/")
-    if len(parts) >= 3:
-        text = f"{parts[0]}/../{parts[-1]}"
-        if len(text) <= limit:
-            return text
-    keep = limit - 3
-    return text[: keep - keep // 2] + "..." + text[-(keep // 2):]
+    tokens = _tokens(text)
+    head, tail = [tokens[0]], [tokens[-1]] if len(tokens) > 1 else []
+    used = len(tokens[0]) + (len(tail[0]) if tail else 0) + len(ELLIPSIS)
+    left, right = 1, len(tokens) - 2
+    while left <= right:
+        # Take from the end (where sizes and variants are) first, then the front.
+        take_right = len(tail) <= len(head)
+        piece = tokens[right] if take_right else tokens[left]
+        if used + len(piece) > limit:
+            break
+        used += len(piece)
+        if take_right:
+            tail.insert(0, piece)
+            right -= 1
+        else:
+            head.append(piece)
+            left += 1
+    if left > right:
+        return text
+    return "".join(head) + ELLIPSIS + "".join(tail)
 
 
 def _model_options(model: ModelSpec) -> list[str]:
@@ -133,6 +197,13 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _keeps(top_k: int | None, n_in: int) -> str:
+    """What a filter keeps of `n_in` candidates: it can never keep more than it is given."""
+    if top_k is None or top_k >= n_in:
+        return f"keeps all {n_in}"
+    return f"keeps top {top_k} of {n_in}"
+
+
 def _layer_summary(layer: Layer, n_in: int, n_out: int) -> str:
     """What a layer does to the candidates, in a few words (for its cluster label)."""
     kind = layer.kind
@@ -143,13 +214,13 @@ def _layer_summary(layer: Layer, n_in: int, n_out: int) -> str:
     elif kind == "critic":
         text = f"critiques {n_in}"
     elif kind == "ranker":
-        text = f"keeps top {layer.top_k} of {n_in}" if layer.top_k is not None else f"ranks {n_in}"
+        text = f"ranks {n_in}, {_keeps(layer.top_k, n_in)}" if layer.top_k is not None else f"ranks {n_in}"
     elif kind == "verifier":
         text = f"checks {n_in}"
     elif kind == "unit_test_generator":
         text = f"writes {_plural(layer.count or 5, 'test')}"
     else:
-        keep = f", keeps top {layer.top_k}" if layer.top_k is not None else ""
+        keep = f", {_keeps(layer.top_k, n_in)}" if layer.top_k is not None else ""
         text = f"tests {n_in}{keep}" + (" (executes)" if layer.mode == "execute" else "")
     options = []
     if layer.temperature is not None:
@@ -206,58 +277,59 @@ def _html(text: str) -> str:
 
 def _node_label(node: ModelNode) -> str:
     head, detail = _split_id(node.model)
-    lines = [f"<b>{_html(_shorten(head, 30))}</b>"]
-    small = [_shorten(detail)] if detail else []
+    lines = [f'<font point-size="13"><b>{_html(head)}</b></font>']
+    small = [detail] if detail else []
     if node.samples > 1:
         small.append(f"x{node.samples}")
     small += _model_options(node.model)
     if small:
-        lines.append(f'<font point-size="9" color="{GREY}">{_html("  ".join(small))}</font>')
+        lines.append(f'<font point-size="9" color="{INK}">{_html("  ".join(small))}</font>')
     return "<" + "<br/>".join(lines) + ">"
 
 
 def _grid(nodes: list[ModelNode]) -> list[list[ModelNode]]:
-    """Columns of at most MAX_ROWS nodes, as even as they can be."""
-    if len(nodes) <= MAX_ROWS:
+    """Rows of MAX_COLUMNS nodes or, for a big pool, about sqrt(2n), as even as they can be."""
+    if len(nodes) <= MAX_COLUMNS:
         return [nodes]
-    columns = math.ceil(len(nodes) / MAX_ROWS)
-    rows = math.ceil(len(nodes) / columns)
-    return [nodes[i:i + rows] for i in range(0, len(nodes), rows)]
+    rows = math.ceil(len(nodes) / max(MAX_COLUMNS, math.ceil(math.sqrt(2 * len(nodes)))))
+    columns = math.ceil(len(nodes) / rows)
+    return [nodes[i:i + columns] for i in range(0, len(nodes), columns)]
 
 
 def _caption(arch: Architecture, template: Template | None, kinds: list[str], edge_kinds: set[str]) -> str:
-    """The graph label: title, figures and parameters (for a template) on the left, the legend on the right."""
-    info = []
+    """The graph label, drawn on top: the title, its figures, parameters (for a template) and a one-line legend."""
     calls = arch.calls_per_query()
     figures = f"{_plural(len(arch.layers), 'layer')}, up to {_plural(calls, 'LLM call')} per query"
-    info.append(f'<tr><td align="left" colspan="2"><b>{_html(arch.name)}</b>   '
-                f'<font color="{GREY}">{_html(figures)}</font></td></tr>')
+    rows = [f'<tr><td><font point-size="18"><b>{_html(arch.name)}</b></font></td></tr>',
+            f'<tr><td><font point-size="11" color="{GREY}">{_html(figures)}</font></td></tr>']
     if template is not None and template.params:
         from .template import format_value
 
+        settings = []
         for name, param in template.params.items():
             value = arch.assignment.get(name, param.default)
-            mark = "" if _same_value(value, param.default) else f"  (default {format_value(param.default)})"
-            info.append(
-                f'<tr><td align="left"><font face="Courier" point-size="10">{_html(f"{name} = {format_value(value)}{mark}   ")}</font></td>'
-                f'<td align="left"><font face="Courier" point-size="10" color="{GREY}">'
-                f'{_html(f"{param.type} in {param.domain_text()}")}</font></td></tr>'
-            )
-    # One swatch per row: a column of equal-width cells reads as a legend at any count.
+            mark = "" if _same_value(value, param.default) else f" (default {format_value(param.default)})"
+            settings.append(f"{name} = {format_value(value)}{mark}")
+        # A few settings to a line, so a long template widens the title, not the figure's height.
+        per_line = 4
+        for i in range(0, len(settings), per_line):
+            line = "    ".join(settings[i:i + per_line])
+            rows.append(f'<tr><td><font face="Courier" point-size="10">{_html(line)}</font></td></tr>')
     legend = []
     for kind in kinds:
         style = KIND_STYLES[kind]
-        legend.append(f'<tr><td bgcolor="{style.fill}" color="{style.border}" border="1" cellpadding="2">'
-                      f'<font point-size="10">{kind.replace("_", " ")}</font></td></tr>')
+        legend.append(f'<td bgcolor="{style.fill}" color="{style.border}" border="1" cellpadding="3">'
+                      f'<font point-size="10">{kind.replace("_", " ")}</font></td>')
+    lines = []
     if edge_kinds & {"critiques", "tests"}:
         lines = ["solid: candidates"]
         lines += ["dashed: critiques"] if "critiques" in edge_kinds else []
         lines += ["dotted: unit tests"] if "tests" in edge_kinds else []
-        legend += [f'<tr><td align="left"><font point-size="9" color="{GREY}">{line}</font></td></tr>' for line in lines]
-    cells = [f'<td valign="top" align="left"><table border="0" cellspacing="3" cellpadding="0">{"".join(info)}</table></td>']
+    legend += [f'<td cellpadding="3"><font point-size="10" color="{GREY}">{_html(line)}</font></td>' for line in lines]
     if legend:
-        cells.append(f'<td valign="top"><table border="0" cellspacing="2" cellpadding="0">{"".join(legend)}</table></td>')
-    return '<<table border="0" cellspacing="6" cellpadding="0"><tr>' + "".join(cells) + "</tr></table>>"
+        rows.append('<tr><td><table border="0" cellspacing="4" cellpadding="0"><tr>'
+                    + "".join(legend) + "</tr></table></td></tr>")
+    return '<<table border="0" cellspacing="2" cellpadding="0">' + "".join(rows) + "</table>>"
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -265,7 +337,11 @@ def _same_value(a: Any, b: Any) -> bool:
 
 
 def to_dot(arch: Architecture, template: Template | None = None) -> str:
-    """The architecture as Graphviz DOT text: layers left to right as clusters, a node per model."""
+    """The architecture as Graphviz DOT text: the title on top, layers top to bottom as clusters, a node per model.
+
+    Top to bottom keeps a deep pipeline near the page's proportions; a wide
+    pool wraps into rows of at most MAX_COLUMNS models.
+    """
     flow = arch.candidate_flow()
     inflow = [0] + flow[:-1]
     layer_nodes = [_model_nodes(i, layer) for i, layer in enumerate(arch.layers)]
@@ -274,55 +350,68 @@ def to_dot(arch: Architecture, template: Template | None = None) -> str:
 
     out = [
         "digraph archon {",
-        f'  graph [rankdir=LR, compound=true, newrank=true, fontname="{FONT}", fontsize=12, '
-        f'nodesep=0.08, ranksep=0.55, pad=0.25, labelloc=b, labeljust=l,',
+        f'  graph [rankdir=TB, compound=true, newrank=true, fontname="{FONT}", fontsize=12, '
+        f'nodesep=0.18, ranksep=0.38, pad=0.2, labelloc=t, labeljust=c,',
         f"         label={_caption(arch, template, kinds, {e[2] for e in edges})}];",
-        f'  node [fontname="{FONT}", fontsize=11, style="filled", penwidth=1.2, margin="0.12,0.06"];',
-        f'  edge [fontname="{FONT}", fontsize=9, arrowsize=0.7];',
-        '  query [label="query", shape=oval, fillcolor="#EEEEEE", color="#9A9A9A"];',
+        f'  node [fontname="{FONT}", fontsize=12, style="filled", penwidth=1.2, margin="0.10,0.05"];',
+        f'  edge [fontname="{FONT}", fontsize=11, arrowsize=0.8];',
+        '  query [label="query", shape=oval, fillcolor="#EEEEEE", color="#9A9A9A", group=spine];',
     ]
-    # Where an edge enters and leaves a layer: a node in its first and last column.
+    # Where an edge enters and leaves a layer: a node in its first and last row.
     enter: dict[Any, str] = {"answer": "answer"}
     leave: dict[Any, str] = {"query": "query"}
     for i, (layer, nodes) in enumerate(zip(arch.layers, layer_nodes)):
         style = KIND_STYLES[layer.kind]
         summary = _layer_summary(layer, inflow[i], flow[i])
-        label = (f'<<b>{i + 1}. {layer.kind.replace("_", " ")}</b><br/>'
-                 f'<font point-size="9" color="{GREY}">{_html(summary)}</font>>')
+        label = (f'<<font point-size="13"><b>{i + 1}. {layer.kind.replace("_", " ")}</b></font><br align="left"/>'
+                 f'<font point-size="10" color="{GREY}">{_html(summary)}</font><br align="left"/>>')
         out.append(f"  subgraph cluster_L{i} {{")
-        out.append(f'    graph [label={label}, labelloc=t, labeljust=c, style="rounded,filled", '
-                   f'fillcolor="{style.cluster_fill}", color="{style.border}", penwidth=1.2, margin=10];')
+        out.append(f'    graph [label="", style="rounded,filled", '
+                   f'fillcolor="{style.cluster_fill}", color="{style.border}", penwidth=1.2, margin=6];')
+        # The layer's name and what it does stand left of its first row, so a
+        # band is one model high and a deep pipeline stays compact.
+        out.append(f'    L{i}_name [label={label}, shape=plaintext, style="", margin="0,0"];')
+        rows = _grid(nodes)
+        enter[i] = rows[0][len(rows[0]) // 2].id
+        leave[i] = rows[-1][len(rows[-1]) // 2].id
         rounded = ', style="rounded,filled"' if layer.kind == "generator" else ""
+        # Slanted sides already leave room round the label: no margin, or a long id makes a wide node.
+        rounded += ', margin="0.01,0.05"' if style.shape in SLANTED else ""
+        # A cds's point takes room from the label's right: a margin there keeps the text inside.
+        rounded += ', margin="0.22,0.05"' if style.shape == "cds" else ""
         for node in nodes:
+            # The nodes the candidates enter and leave by share a group, which
+            # Graphviz draws as one straight spine from query to answer.
+            spine = ", group=spine" if node.id in (enter[i], leave[i]) else ""
             out.append(f'    {node.id} [label={_node_label(node)}, shape={style.shape}, '
-                       f'fillcolor="{style.fill}", color="{style.border}"{rounded}];')
-        columns = _grid(nodes)
-        # A column shares one rank, so a layer's models stand side by side
-        # even when only one of them carries the layer's edges.
-        # Invisible edges inside the column keep the models in the order written.
-        for column in columns:
-            if len(column) > 1:
-                chain = " -> ".join(n.id for n in reversed(column))  # rankdir=LR puts a flat edge's head above
-                out.append(f"    {{rank=same; {chain} [style=invis]}}")
-        # Invisible links from one column to the next lay a big layer out as a grid.
-        for left, right in zip(columns, columns[1:]):
-            for a, b in zip(left, right):
+                       f'fillcolor="{style.fill}", color="{style.border}"{rounded}{spine}];')
+        # A row shares one rank, so a layer's models stand side by side even
+        # when only one of them carries the layer's edges; invisible edges
+        # inside the row keep the models in the order written.
+        for r, row in enumerate(rows):
+            ids = ([f"L{i}_name"] if r == 0 else []) + [n.id for n in row]
+            if len(ids) > 1:
+                out.append(f"    {{rank=same; {' -> '.join(ids)} [style=invis]}}")
+        # Invisible links from one row to the next stack a big layer as a grid.
+        for upper, lower in zip(rows, rows[1:]):
+            for a, b in zip(upper, lower):
                 out.append(f"    {a.id} -> {b.id} [style=invis];")
         out.append("  }")
-        enter[i] = columns[0][len(columns[0]) // 2].id
-        leave[i] = columns[-1][len(columns[-1]) // 2].id
-    out.append('  answer [label="answer", shape=oval, fillcolor="#EEEEEE", color="#9A9A9A"];')
+    out.append('  answer [label="answer", shape=oval, fillcolor="#EEEEEE", color="#9A9A9A", group=spine];')
     for tail, head, data in edges:
         attrs = [EDGE_STYLES[data][0]]
         if isinstance(tail, int):
             attrs.append(f"ltail=cluster_L{tail}")
         if isinstance(head, int):
             attrs.append(f"lhead=cluster_L{head}")
+        # Only candidate edges carry a label (their count); critiques and tests
+        # are told apart by line style and the legend, so labels never pile up.
         if data == "candidates":
-            attrs.append(f'label="{flow[tail]}"')
+            attrs.append(f'label=" {flow[tail]}"')
         elif data in ("critiques", "tests"):
-            attrs.append(f'label="{data}"')
-        # Skip edges (critic to ranker past a layer) must not pull layers out of order.
+            # Critiques and tests leave and enter on the right, clear of the candidates' edge and its count.
+            attrs.append("tailport=e, headport=e")
+        # Skip edges (critic to fuser past a ranker) must not pull layers out of order.
         if isinstance(tail, int) and isinstance(head, int) and head - tail > 1:
             attrs.append("constraint=false")
         out.append(f"  {leave[tail]} -> {enter[head]} [{', '.join(attrs)}];")
@@ -346,7 +435,7 @@ def to_mermaid(arch: Architecture, template: Template | None = None) -> str:
     """The architecture as a Mermaid flowchart (renders in GitHub and GitLab Markdown)."""
     flow = arch.candidate_flow()
     inflow = [0] + flow[:-1]
-    out = ["flowchart LR"]
+    out = ["flowchart TB"]
     title = arch.name
     if template is not None and template.params:
         from .template import format_value
@@ -363,7 +452,7 @@ def to_mermaid(arch: Architecture, template: Template | None = None) -> str:
         out.append(f'  subgraph L{i}["{i + 1}. {layer.kind.replace("_", " ")}: {_mermaid_text(summary)}"]')
         for node in _model_nodes(i, layer):
             head, detail = _split_id(node.model)
-            extra = ([_shorten(detail)] if detail else []) + ([f"x{node.samples}"] if node.samples > 1 else [])
+            extra = ([detail] if detail else []) + ([f"x{node.samples}"] if node.samples > 1 else [])
             text = _mermaid_text(head) + (f"<br/><small>{_mermaid_text('  '.join(extra))}</small>" if extra else "")
             open_, close = style.mermaid
             out.append(f'    {node.id}{open_}"{text}"{close}')
@@ -455,16 +544,30 @@ def _missing_binary() -> RenderError:
     )
 
 
-def dot_to(dot: str, fmt: str) -> bytes:
-    """Lay out DOT text and return it as `fmt` (svg or png)."""
+def check_dpi(dpi: int | None) -> int:
+    """The pixels per inch to draw a PNG at: `dpi`, or the sharp default; anything absurd is a RenderError."""
+    if dpi is None:
+        return DEFAULT_DPI
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not MIN_DPI <= dpi <= MAX_DPI:
+        raise _error(f"dpi must be a whole number from {MIN_DPI} to {MAX_DPI}, not {dpi!r}",
+                     f"{DEFAULT_DPI} (the default) prints sharp; 300 for a print-ready figure")
+    return dpi
+
+
+def dot_to(dot: str, fmt: str, dpi: int | None = None) -> bytes:
+    """Lay out DOT text and return it as `fmt` (svg or png; a PNG at `dpi` pixels per inch, default DEFAULT_DPI).
+
+    An SVG is drawn at its natural size (points): it scales without loss.
+    """
     if fmt not in BINARY_FORMATS:
         raise _error(f"Graphviz output format '{fmt}' is not supported", f"formats: {', '.join(BINARY_FORMATS)}")
+    resolution = [f"-Gdpi={check_dpi(dpi)}"] if fmt == "png" else []
     binary = graphviz_binary()
     if binary is None:
         raise _missing_binary()
     try:
         done = subprocess.run(
-            [binary, "-Kdot", f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, timeout=120,
+            [binary, "-Kdot", f"-T{fmt}", *resolution], input=dot.encode("utf-8"), capture_output=True, timeout=120,
         )
     except OSError as e:
         raise _error(f"cannot run {binary}: {e.strerror or e}", "check the ARCHON_GRAPHVIZ variable or reinstall graphviz-pure") from None
@@ -483,9 +586,11 @@ def render_svg(arch: Architecture, template: Template | None = None) -> str:
 
 def render(
     target: Architecture | Template, fmt: str = "svg", template: Template | None = None,
-    assignment: dict[str, Any] | None = None,
+    assignment: dict[str, Any] | None = None, dpi: int | None = None,
 ) -> bytes:
     """A diagram of an architecture (or of a template at `assignment`) in `fmt`: svg, png, dot or mermaid.
+
+    `dpi` is a PNG's pixels per inch (default DEFAULT_DPI, 200: sharp in print).
 
     >>> from archon_dsl import load
     >>> svg = render(load("examples/moa.arch"), "svg")            # doctest: +SKIP
@@ -493,6 +598,7 @@ def render(
     """
     from .template import Template
 
+    dpi = check_dpi(dpi)
     if isinstance(target, Template):
         template, arch = target, target.instantiate(assignment)
     else:
@@ -502,7 +608,7 @@ def render(
     if fmt == "mermaid":
         return to_mermaid(arch, template).encode("utf-8")
     if fmt in BINARY_FORMATS:
-        return dot_to(to_dot(arch, template), fmt)
+        return dot_to(to_dot(arch, template), fmt, dpi)
     raise _error(f"unknown diagram format '{fmt}'", f"formats: {', '.join(FORMATS)}")
 
 
@@ -521,10 +627,13 @@ def format_for(path: str | Path, fmt: str | None) -> str:
     )
 
 
-def write_diagram(arch: Architecture, out: str | Path, fmt: str | None = None, template: Template | None = None) -> str:
+def write_diagram(
+    arch: Architecture, out: str | Path, fmt: str | None = None, template: Template | None = None,
+    dpi: int | None = None,
+) -> str:
     """Render `arch` into the file `out` and return the format used (Markdown files get a mermaid fence)."""
     fmt = format_for(out, fmt)
-    data = render(arch, fmt, template)
+    data = render(arch, fmt, template, dpi=dpi)
     if fmt == "mermaid" and Path(out).suffix.lower() == ".md":
         data = b"```mermaid\n" + data + b"```\n"
     Path(out).write_bytes(data)
