@@ -145,12 +145,11 @@ def make_strategy(name: str, space: SearchSpace, history: History, **options: An
 
 
 def cost_metric_for(template: Template, sim: bool) -> str:
-    """Dollars when the plan prices every model the template can use, else calls.
+    """Dollars when the plan prices every model the template can use and some price is not zero, else calls.
 
-    On the simulator calls are free, so the cost is counted in calls.
+    On the simulator the models are priced as simulated (declared prices, or the simulator's).
+    When every model is free, dollars would put every point at $0: calls tell them apart.
     """
-    if sim:
-        return "calls"
     models: dict[str, ModelSpec] = dict(template.models)
     for param in template.params.values():
         for value in param.values or []:
@@ -166,7 +165,12 @@ def cost_metric_for(template: Template, sim: bool) -> str:
     if not models:
         return "calls"
     every = Architecture(name="prices", layers=[Layer(kind="generator", models=list(models.values()))])
-    return "cost_usd" if plan_figures(every).get("cost") is not None else "calls"
+    if sim:
+        from ..runtime.sim import simulate
+
+        every = simulate(every)
+    cost = plan_figures(every).get("cost")
+    return "cost_usd" if cost else "calls"
 
 
 def arch_key(arch: Architecture) -> str:
@@ -195,6 +199,7 @@ def search(
     init_trials: int | None = None,
     scorer_options: dict[str, Any] | None = None,
     on_trial: Callable[[Trial, int, int], None] | None = None,
+    unsafe_exec: bool = False,
 ) -> SearchResult:
     """Search a template's parameters for the best configuration on a dataset.
 
@@ -212,6 +217,8 @@ def search(
         resume: continue the search recorded there.
     evaluator: evaluate configurations another way (e.g. FunctionEvaluator); default: the executor.
     on_trial(trial, evaluations, budget): called after each trial (the CLI's progress bar).
+    unsafe_exec: let execute mode and the code scorer run generated code without a sandbox when
+        bubblewrap is not available (by default that raises IsolationUnavailable first).
 
     >>> result = search("examples/itas.arch", "arithmetic", "numeric", strategy="random", trials=10, sim=True)
     >>> result.best.params, result.best_score
@@ -261,7 +268,7 @@ def search(
     if evaluator is None:
         if sim:
             _register_sim_answers(rows)
-        evaluator = ExecutorEvaluator(score_fn, sim=sim, cache=cache, concurrency=concurrency)
+        evaluator = ExecutorEvaluator(score_fn, sim=sim, cache=cache, concurrency=concurrency, unsafe_exec=unsafe_exec)
 
     history = History()
     point_arch: dict[str, str] = {}
@@ -386,7 +393,7 @@ def _finish(template, space, history, evaluator, held, multi, cost_metric, strat
             rows_dev, directory) -> SearchResult:
     trials = history.trials
     best = history.best()
-    front = pareto_front(trials)
+    front = pareto_front(trials) if multi else []  # the one front: result.json, front/ and pareto.png show it
     held_out: dict[int, Evaluation] = {}
     best_arch = None
     for trial in trials:  # a resumed search may have a new best: only the current ones keep a held-out score
@@ -402,17 +409,17 @@ def _finish(template, space, history, evaluator, held, multi, cost_metric, strat
                 held_out[trial.index] = evaluation
                 trial.held_out = evaluation.score
     result = SearchResult(
-        trials=trials, best=best, best_arch=best_arch, front=front if multi else [], objective=objective,
+        trials=trials, best=best, best_arch=best_arch, front=front, objective=objective,
         cost_metric=cost_metric, strategy=strategy, seed=seed, evaluations=history.evaluations,
         skipped=history.skipped, stopped=stopped, rows_dev=rows_dev, rows_held_out=len(held), held_out=held_out,
         out=directory.path if directory else None, rules_checked=space.rules_checked,
     )
     if directory:
-        _write_outputs(directory, template, space, result, pareto_front(trials))
+        _write_outputs(directory, template, space, result)
     return result
 
 
-def _write_outputs(directory: SearchDirectory, template, space, result: SearchResult, front: list[Trial]) -> None:
+def _write_outputs(directory: SearchDirectory, template, space, result: SearchResult) -> None:
     directory.rewrite_trials(result.trials)  # with held-out scores filled in
     directory.write_csv(result.trials, list(template.params))
     written = []
@@ -429,4 +436,4 @@ def _write_outputs(directory: SearchDirectory, template, space, result: SearchRe
     title = f"{template.name}: {result.strategy}, seed {result.seed}"
     directory.plot_progress(result.trials, title)
     cost_label = "dollars per query" if result.cost_metric == "cost_usd" else "LLM calls per query"
-    directory.plot_front(result.trials, front, cost_label, title)
+    directory.plot_front(result.trials, result.front, cost_label, title)  # the front result.json reports

@@ -6,9 +6,9 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
-from ..architecture import Architecture
+from ..architecture import Architecture, ModelSpec
 from .scorers import ScoreContext, Scorer, get_scorer
 
 
@@ -17,7 +17,7 @@ class Evaluation:
     """How one configuration did on a set of rows."""
 
     score: float  # mean row score, 0..1 for the built-in scorers
-    cost_usd: float | None  # dollars over all rows; None when some price is unknown
+    cost_usd: float | None  # dollars over all rows, cache hits at their price; None when some price is unknown
     calls: int  # LLM calls over all rows (cached ones included: the cost of running it afresh)
     tokens: int = 0
     errors: int = 0  # rows that ended in an error (scored 0)
@@ -29,6 +29,26 @@ class Evaluation:
         """Cost per query in the given metric: "cost_usd" (dollars) or "calls"."""
         total = self.cost_usd if metric == "cost_usd" else self.calls
         return float(total or 0.0) / max(self.rows, 1)
+
+
+def architecture_cost(results: Iterable[Any], models: Mapping[str, ModelSpec]) -> float | None:
+    """Dollars the calls of these query results cost at their models' prices, cache hits included.
+
+    A search compares architectures, so a trial's cost is what running it costs, whatever
+    this run found in the cache: a hit (recorded at $0 spent) is priced from its tokens
+    with the model's price, as the call it stands for was. None when some price is unknown.
+    """
+    from ..pricing import model_info, spec_info
+    from ..runtime.trace import add_costs
+
+    def price(record: Any) -> float | None:
+        if not record.cached:
+            return record.cost_usd
+        spec = models.get(record.model)
+        info = spec_info(spec) if spec is not None else model_info(record.model)
+        return info.cost(record.input_tokens, record.output_tokens) if info is not None else None
+
+    return add_costs(price(record) for result in results for record in result.records)
 
 
 class Evaluator(Protocol):
@@ -83,9 +103,15 @@ class ExecutorEvaluator:
         concurrency: int | None = None,
         query_concurrency: int | None = None,
         env_file: str | Path | None = ".env",
+        unsafe_exec: bool = False,
     ):
         self.scorer = get_scorer(scorer) if not isinstance(scorer, Scorer) else scorer
         self.sim = sim
+        self.unsafe_exec = unsafe_exec  # execute mode and the code scorer may run code without a sandbox
+        if getattr(self.scorer, "needs_sandbox", False):
+            from ..runtime.isolation import select
+
+            select(unsafe_exec)  # no sandbox: fail before the first trial, not after its calls
         from ..api import open_cache
 
         self.cache = open_cache(cache)
@@ -110,7 +136,7 @@ class ExecutorEvaluator:
 
         return await arun_dataset(
             arch, rows, sim=self.sim, cache=self.cache, concurrency=self.concurrency,
-            query_concurrency=self.query_concurrency, env_file=self.env_file,
+            query_concurrency=self.query_concurrency, env_file=self.env_file, unsafe_exec=self.unsafe_exec,
         )
 
     async def _complete(self, spec: Any, kind: str, attempt: int = 0) -> Any:
@@ -137,10 +163,9 @@ class ExecutorEvaluator:
         results = await self._run(arch, rows)
         answers = [r.answer if r.error is None else None for r in results]
         scores = await self.scorer.ascore_all(answers, rows, self.score_context())
-        costs = [r.cost_usd for r in results]
         return Evaluation(
             score=sum(scores) / len(scores) if scores else 0.0,
-            cost_usd=None if any(c is None for c in costs) else float(sum(costs)),
+            cost_usd=architecture_cost(results, self.models_of(arch)),
             calls=sum(r.calls for r in results),
             tokens=sum(r.tokens for r in results),
             errors=sum(r.error is not None for r in results),
@@ -152,9 +177,17 @@ class ExecutorEvaluator:
     def evaluate(self, arch: Architecture, rows: Sequence[dict]) -> Evaluation:
         return self._ensure_portal().call(self.aevaluate, arch, rows)
 
+    def models_of(self, arch: Architecture) -> dict[str, ModelSpec]:
+        """The models the calls go to, by id: on the simulator, their simulated versions."""
+        if self.sim:
+            from ..runtime.sim import simulate
+
+            arch = simulate(arch)
+        return {model.id: model for layer in arch.layers for model in layer.models}
+
     def score_context(self) -> ScoreContext:
         """What a scorer that calls models (the judge) gets: this evaluator's executor and cache."""
-        return ScoreContext(run=self._run, complete=self._complete, sim=self.sim)
+        return ScoreContext(run=self._run, complete=self._complete, sim=self.sim, unsafe_exec=self.unsafe_exec)
 
     def score_answers(self, answers: Sequence[str | None], rows: Sequence[dict]) -> list[float]:
         """Scores of answers given as text (no architecture run), e.g. to check a scorer."""

@@ -13,6 +13,7 @@ from ..diagnostics import ArchonError, Diagnostic, Severity
 from .trials import Trial
 
 STATE_VERSION = 1
+FRONT_KEY = "archon-dsl pareto front"  # PNG text chunk of pareto.png: the front drawn, as JSON
 # State entries that must match for --resume to continue a search (the trial budget may grow).
 RESUME_KEYS = ("template_sha256", "data_sha256", "scorer", "strategy", "seed", "split", "split_seed", "objective")
 
@@ -160,7 +161,11 @@ class SearchDirectory:
         plt.close(fig)
 
     def plot_front(self, trials: Sequence[Trial], front: Sequence[Trial], cost_label: str, title: str) -> None:
-        """Every evaluation as (cost, score), the non-dominated ones joined as a staircase."""
+        """Every evaluation as (cost, score), the given front joined as a staircase.
+
+        The PNG carries the front it draws (trial, cost, score) as text metadata under FRONT_KEY,
+        so what the picture shows can be checked against result.json.
+        """
         plt = _pyplot()
         evaluated = [t for t in trials if t.evaluated]
         fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
@@ -171,14 +176,24 @@ class SearchDirectory:
                     linewidth=1.5, zorder=3)
             ax.scatter([t.cost for t in front], [t.score for t in front], s=30, color="#d1242f",
                        label="Pareto front", zorder=4)
+        if evaluated:
             ax.legend(loc="lower right", frameon=False)
         ax.set_xlabel(cost_label)
         ax.set_ylabel("score (development split)")
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
         fig.tight_layout()
-        fig.savefig(self.front_plot)
+        drawn = [{"index": t.index, "cost": t.cost, "score": t.score} for t in front]
+        fig.savefig(self.front_plot, metadata={FRONT_KEY: json.dumps(drawn)})
         plt.close(fig)
+
+
+def plotted_front(path: str | Path) -> list[dict[str, Any]]:
+    """The front a pareto.png draws, read back from its metadata: [{index, cost, score}, ...]."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return json.loads(image.text[FRONT_KEY])
 
 
 def _pyplot():
