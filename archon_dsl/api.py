@@ -170,29 +170,33 @@ async def arun_dataset(
     env_file: str | Path | None = ".env",
     on_result: Callable[[QueryResult], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
+    keep_failed: bool = False,
 ) -> list[QueryResult]:
     """Run every row of a dataset; see `run_dataset`."""
-    from .runtime.batch import finished_results, run_batch, to_queries
+    from .runtime.batch import ResultsFile, run_batch, to_queries
 
     where = str(rows) if isinstance(rows, (str, Path)) else None
     rows = dataset_rows(rows) if isinstance(rows, (str, Path)) else list(rows)
     queries = to_queries(rows, where)
-    if out is not None:
-        done = finished_results(out)
-        if all(q.id in done for q in queries):  # nothing to run: no provider, no simulator to start
-            if on_start is not None:
-                on_start(len(queries), len(queries))
-            return [done[q.id] for q in queries]
-    architecture = _prepare(arch, params, sim)
-    if sim or _uses_simulator(architecture):
-        _teach_simulator(rows, queries)
-    session = _Session(architecture, provider=provider, cache=cache, env_file=env_file,
-                       concurrency=concurrency, trace=trace, include_messages=include_messages,
-                       query_concurrency=query_concurrency)
+    output = ResultsFile(out, keep_failed=keep_failed) if out is not None else None  # checked and locked
     try:
-        batch = await run_batch(session.executor, queries, out=out, on_result=on_result, on_start=on_start)
+        if output is not None and all(q.id in output.done for q in queries):
+            if on_start is not None:  # nothing to run: no provider, no simulator to start
+                on_start(len(queries), len(queries))
+            return [output.done[q.id] for q in queries]
+        architecture = _prepare(arch, params, sim)
+        if sim or _uses_simulator(architecture):
+            _teach_simulator(rows, queries)
+        session = _Session(architecture, provider=provider, cache=cache, env_file=env_file,
+                           concurrency=concurrency, trace=trace, include_messages=include_messages,
+                           query_concurrency=query_concurrency)
+        try:
+            batch = await run_batch(session.executor, queries, out=output, on_result=on_result, on_start=on_start)
+        finally:
+            session.close()
     finally:
-        session.close()
+        if output is not None:
+            output.close()
     return batch.results
 
 
@@ -202,9 +206,11 @@ def run_dataset(arch: ArchLike, rows: Iterable[Any] | str | Path, **options: Any
     rows: dicts with "question" (or "query"/"prompt") and optional "id" and "answer" (kept as
     `reference`), plain strings, a path to a JSONL file, or a built-in dataset name
     ("arithmetic", "multiple_choice", "python_functions").
-    out: a JSONL file to append each finished query to (fsynced); ids already in it are not run
-    again, so a killed run resumes where it stopped, and the cache covers the calls of a query
-    that was cut off. Other options as for `run`, plus query_concurrency (queries in flight),
+    out: a JSONL file to append each finished query to (fsynced); ids already answered in it are
+    not run again, so a killed run resumes where it stopped, and the cache covers the calls of a
+    query that was cut off. Failed rows run again (their new record replaces the old one), unless
+    keep_failed=True. The file is locked for the run, and an existing file that is not such an
+    output is refused untouched (OutputError). Other options as for `run`, plus query_concurrency (queries in flight),
     on_start(total, already_done) and on_result(result) callbacks.
 
     To evaluate many configurations, share one cache (and optionally one Provider, for shared
@@ -230,11 +236,6 @@ def dataset_rows(rows: Iterable[Any] | str | Path) -> list[Any]:
     """Rows from a JSONL path (any row shape `run_dataset` takes), a built-in dataset name, or an iterable."""
     if not isinstance(rows, (str, Path)):
         return list(rows)
-    path = Path(rows)
-    if path.suffix in (".jsonl", ".json") or path.exists():
-        from .runtime.batch import read_rows
+    from .datasets import read_rows
 
-        return read_rows(path)
-    from .datasets import load_dataset
-
-    return list(load_dataset(str(rows)))
+    return read_rows(rows)
