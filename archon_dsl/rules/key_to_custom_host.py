@@ -47,9 +47,11 @@ model gpt = "openai/gpt-4o" { api_base = "https://llm-proxy.example.com/v1"; api
 
     def check_template(self, template, report) -> None:
         """Declared models, once each, with the file's provider blocks."""
-        for decl in template.module.of_type(ast.ModelDecl):
-            model = template.models.get(decl.name)
-            if model is not None and decl in template.module.statements:
+        # This file's own declarations (an included file is checked on its own);
+        # one pass over the statements, not a list search per declaration.
+        for decl in template.module.statements:
+            model = template.models.get(decl.name) if isinstance(decl, ast.ModelDecl) else None
+            if model is not None:
                 self._model(model, template.providers, decl.span, report)
 
     def check(self, ctx, report) -> None:

@@ -42,9 +42,11 @@ model n = "together_ai/new-model" { cost_in = 0.9; cost_out = 0.9 }
 
     def check_template(self, template, report) -> None:
         """Declared models are checked once, even where no configuration instantiates."""
-        for decl in template.module.of_type(ast.ModelDecl):
-            model = template.models.get(decl.name)
-            if model is not None and decl in template.module.statements:
+        # This file's own declarations (an included file is checked on its own);
+        # one pass over the statements, not a list search per declaration.
+        for decl in template.module.statements:
+            model = template.models.get(decl.name) if isinstance(decl, ast.ModelDecl) else None
+            if model is not None:
                 self._model(model, decl.span, report)
 
     def check(self, ctx, report) -> None:
