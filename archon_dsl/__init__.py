@@ -14,7 +14,6 @@ The public API mirrors the CLI; heavy parts are imported only when called::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
 
 _LAZY = {
     "load": ("archon_dsl.loader", "load"),
@@ -24,6 +23,7 @@ _LAZY = {
     "Template": ("archon_dsl.template", "Template"),
     "Diagnostic": ("archon_dsl.diagnostics", "Diagnostic"),
     "ArchonError": ("archon_dsl.diagnostics", "ArchonError"),
+    "ArchitectureError": ("archon_dsl.api", "ArchitectureError"),
     "check_architecture": ("archon_dsl.checker", "check_architecture"),
     "plan": ("archon_dsl.api", "plan"),
     "run": ("archon_dsl.api", "run"),
@@ -31,8 +31,8 @@ _LAZY = {
     "run_dataset": ("archon_dsl.api", "run_dataset"),
     "arun_dataset": ("archon_dsl.api", "arun_dataset"),
     "render": ("archon_dsl.diagrams", "render"),
-    "search": ("archon_dsl.itas", "search"),
-    "rank_models": ("archon_dsl.itas.ranking", "rank_models"),
+    "search": ("archon_dsl.api", "search"),
+    "rank_models": ("archon_dsl.api", "rank_models"),
 }
 
 
@@ -54,7 +54,20 @@ def check(target, **options):
     return check_text(str(target), **options)
 
 
+def _version() -> str:
+    """The installed distribution's version: pyproject.toml is its one source."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("archon-dsl")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str):
+    if name == "__version__":
+        value = globals()["__version__"] = _version()
+        return value
     if name in _LAZY:
         import importlib
 

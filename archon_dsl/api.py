@@ -14,19 +14,82 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .architecture import Architecture
+from .diagnostics import ArchonError, Diagnostic
 from .loader import load
 from .template import Template
 
 if TYPE_CHECKING:
+    from .checker import CheckResult
     from .planner import Plan
     from .runtime.cache import Cache
     from .runtime.trace import QueryResult
 
 __all__ = [
-    "load", "plan", "run", "arun", "run_dataset", "arun_dataset", "resolve_architecture", "open_cache", "dataset_rows",
+    "ArchitectureError", "load", "check_before_run", "plan", "run", "arun", "run_dataset", "arun_dataset", "search",
+    "rank_models", "resolve_architecture", "open_cache", "dataset_rows",
 ]
 
 ArchLike = Architecture | Template | str | Path
+
+
+class ArchitectureError(ArchonError):
+    """validate rejects what was asked to run: raised before any call; `.diagnostics` holds every finding."""
+
+    def __init__(self, diagnostics: list[Diagnostic], result: CheckResult | None = None):
+        super().__init__(diagnostics)
+        self.result = result
+        errors = [d for d in diagnostics if d.is_error]
+        if errors:
+            first = errors[0]
+            where = f"{first.path}:{first.span.line}:{first.span.column}" if first.path and first.span else first.path
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            self.args = (f"{where + ': ' if where else ''}{first.code} {first.message}{more}",)
+
+
+def check_before_run(arch: ArchLike, params: dict[str, Any] | None = None, *, whole_space: bool = False) -> CheckResult:
+    """What `archonc validate` finds in what is about to run: the one configuration `params` picks (the
+    template's own findings and every rule on that architecture), or with `whole_space` every point of
+    a template's space, as validate checks it (search). Findings are returned, not raised."""
+    from .checker import check_configuration, check_template
+
+    if isinstance(arch, Architecture):
+        return check_configuration(arch)
+    template = arch if isinstance(arch, Template) else load(arch)
+    if whole_space or not template.params or any(d.is_error for d in template.diagnostics):
+        result = check_template(template)
+    else:
+        result = check_configuration(template.instantiate(params or {}), template)
+    result.source = _source_of(template.path)
+    return result
+
+
+def _source_of(path: str | None):
+    """The text of a checked file, for code frames (none for text given as a string)."""
+    from .diagnostics import Source, read_source
+
+    if not path or path.startswith("<") or not Path(path).is_file():
+        return None
+    try:
+        return Source(read_source(path), path)
+    except ArchonError:
+        return None
+
+
+def blocking_errors(result: CheckResult) -> list[Diagnostic]:
+    """The errors that stop a run. Over a whole space (search) an error that holds only at some points
+    (`when ...`) leaves the others to search, which skips those points; one that holds everywhere, or a
+    space with no valid point, stops it."""
+    errors = result.errors
+    if not result.params or not errors:
+        return errors
+    everywhere = [d for d in errors if d.when is None]
+    return everywhere or (errors if result.valid == 0 else [])
+
+
+def _require_valid(arch: ArchLike, params: dict[str, Any] | None = None, *, whole_space: bool = False) -> None:
+    result = check_before_run(arch, params, whole_space=whole_space)
+    if blocking_errors(result):
+        raise ArchitectureError(result.diagnostics, result)
 
 
 def resolve_architecture(arch: ArchLike, params: dict[str, Any] | None = None) -> Architecture:
@@ -43,14 +106,16 @@ def resolve_architecture(arch: ArchLike, params: dict[str, Any] | None = None) -
     return template.instantiate(params or {})
 
 
-def plan(arch: ArchLike, params: dict[str, Any] | None = None) -> Plan:
+def plan(arch: ArchLike, params: dict[str, Any] | None = None, *, check: bool = True) -> Plan:
     """The execution plan: calls per query (min, max), depth, critical path and cost estimate.
+
+    check: first check it as `archonc validate` does; an error-level finding raises ArchitectureError.
 
     >>> plan("examples/general.arch", {"depth": 3}).to_dict()["calls"]
     """
     from .planner import plan as plan_architecture
 
-    return plan_architecture(resolve_architecture(arch, params))
+    return plan_architecture(_prepare(arch, params, sim=False, check=check))
 
 
 def open_cache(cache: Any) -> Cache | None:
@@ -68,7 +133,12 @@ def open_cache(cache: Any) -> Cache | None:
     return cache
 
 
-def _prepare(arch: ArchLike, params: dict[str, Any] | None, sim: bool) -> Architecture:
+def _prepare(arch: ArchLike, params: dict[str, Any] | None, sim: bool, check: bool = True) -> Architecture:
+    """The architecture to run, checked first (ArchitectureError if validate finds an error), simulated if asked."""
+    if not isinstance(arch, (Architecture, Template)):
+        arch = load(arch)
+    if check:
+        _require_valid(arch, params)
     architecture = resolve_architecture(arch, params)
     if sim:
         from .runtime import sim as simulator
@@ -86,9 +156,13 @@ class _Session:
     """An executor with the trace writer and cache it opened itself (closed afterwards; shared ones are not)."""
 
     def __init__(self, architecture: Architecture, *, provider: Any, cache: Any, env_file: Any,
-                 concurrency: int | None, trace: Any, include_messages: bool, query_concurrency: int | None = None):
+                 concurrency: int | None, trace: Any, include_messages: bool, query_concurrency: int | None = None,
+                 unsafe_exec: bool = False):
         from .runtime.executor import Executor
+        from .runtime.isolation import require_for
         from .runtime.trace import TraceWriter
+
+        require_for(architecture, unsafe_exec)  # execute mode without a sandbox fails before anything is opened
 
         self._owned: list[Any] = []
         if provider is None:
@@ -106,8 +180,10 @@ class _Session:
         if isinstance(trace, (str, Path)):
             writer = TraceWriter(trace, include_messages)
             self._owned.append(writer)
+        # Passed only when asked, so an executor without the keyword keeps working.
+        extra = {"unsafe_exec": True} if unsafe_exec else {}
         self.executor = Executor(architecture, provider, concurrency=concurrency, query_concurrency=query_concurrency,
-                                 include_messages=include_messages, trace=writer)
+                                 include_messages=include_messages, trace=writer, **extra)
 
     def close(self) -> None:
         for resource in self._owned:
@@ -126,10 +202,13 @@ async def arun(
     concurrency: int | None = None,
     provider: Any = None,
     env_file: str | Path | None = ".env",
+    check: bool = True,
+    unsafe_exec: bool = False,
 ) -> QueryResult:
     """Answer one question; see `run`."""
-    session = _Session(_prepare(arch, params, sim), provider=provider, cache=cache, env_file=env_file,
-                       concurrency=concurrency, trace=trace, include_messages=include_messages)
+    session = _Session(_prepare(arch, params, sim, check), provider=provider, cache=cache, env_file=env_file,
+                       concurrency=concurrency, trace=trace, include_messages=include_messages,
+                       unsafe_exec=unsafe_exec)
     try:
         return await session.executor.run_query(question)
     finally:
@@ -146,6 +225,9 @@ def run(arch: ArchLike, question: str, **options: Any) -> QueryResult:
     cache: True (default: .archon/cache), False, a directory, or a shared Cache instance.
     trace: a path to append a JSONL trace of every call to; include_messages adds prompts and replies.
     concurrency: calls in flight at most (default: the architecture's; 0: no bound).
+    check: first check it as `archonc validate` does (the default); an error-level finding raises
+        ArchitectureError (with `.diagnostics`) before any call. check=False skips that.
+    unsafe_exec: let unit-test evaluators run generated code without an isolation backend.
 
     >>> run("examples/general.arch", "What is 17 * 23?", sim=True).answer
     """
@@ -170,6 +252,8 @@ async def arun_dataset(
     env_file: str | Path | None = ".env",
     on_result: Callable[[QueryResult], None] | None = None,
     on_start: Callable[[int, int], None] | None = None,
+    check: bool = True,
+    unsafe_exec: bool = False,
     keep_failed: bool = False,
 ) -> list[QueryResult]:
     """Run every row of a dataset; see `run_dataset`."""
@@ -184,12 +268,12 @@ async def arun_dataset(
             if on_start is not None:  # nothing to run: no provider, no simulator to start
                 on_start(len(queries), len(queries))
             return [output.done[q.id] for q in queries]
-        architecture = _prepare(arch, params, sim)
+        architecture = _prepare(arch, params, sim, check)
         if sim or _uses_simulator(architecture):
             _teach_simulator(rows, queries)
         session = _Session(architecture, provider=provider, cache=cache, env_file=env_file,
                            concurrency=concurrency, trace=trace, include_messages=include_messages,
-                           query_concurrency=query_concurrency)
+                           query_concurrency=query_concurrency, unsafe_exec=unsafe_exec)
         try:
             batch = await run_batch(session.executor, queries, out=output, on_result=on_result, on_start=on_start)
         finally:
@@ -220,6 +304,36 @@ def run_dataset(arch: ArchLike, rows: Iterable[Any] | str | Path, **options: Any
     import anyio
 
     return anyio.run(lambda: arun_dataset(arch, rows, **options))
+
+
+def search(template: Template | str | Path, data: Any, scorer: Any = "exact", *, check: bool = True,
+           unsafe_exec: bool = False, **options: Any):
+    """Search a template's parameters for the best configuration on a dataset (ITAS); see
+    `archon_dsl.itas.search` for the options. The whole space is checked first, as `archonc validate`
+    checks it: an error-level finding raises ArchitectureError before any call (check=False skips it).
+
+    >>> result = search("examples/itas.arch", "arithmetic", "numeric", strategy="random", trials=10, sim=True)
+    """
+    from .itas import search as run_search
+
+    if not isinstance(template, Template):
+        template = load(template)
+    if check:
+        _require_valid(template, whole_space=True)
+    if unsafe_exec:  # passed only when asked, so a search without the keyword keeps working
+        options["unsafe_exec"] = True
+    return run_search(template, data, scorer, **options)
+
+
+def rank_models(file: str | Path, pool: str, data: Any, scorer: Any = "exact", *, check: bool = True,
+                **options: Any):
+    """Score each model of a pool alone and write the pool back best-first; see
+    `archon_dsl.itas.ranking.rank_models`. The file is checked first, as `archonc validate` checks it."""
+    from .itas.ranking import rank_models as run_ranking
+
+    if check:
+        _require_valid(load(file), whole_space=True)
+    return run_ranking(file, pool, data, scorer, **options)
 
 
 def _teach_simulator(rows: list[Any], queries: list[Any]) -> None:

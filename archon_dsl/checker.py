@@ -307,6 +307,21 @@ def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
+def check_configuration(arch: Architecture, template: Template | None = None) -> CheckResult:
+    """validate's rules on the one configuration that is about to run: the template's own findings
+    (declarations, template-wide rules) and the findings of every rule on `arch`."""
+    diagnostics: list[Diagnostic] = []
+    if template is not None:
+        for rule in RULES:
+            diagnostics.extend(_run(rule, "check_template", template, template.path))
+        forwarded = {r.code for r in RULES}
+        diagnostics.extend(d for d in template.diagnostics if d.code not in forwarded)
+    diagnostics.extend(check_architecture(arch, template=template))
+    diagnostics = _dedupe(diagnostics)
+    path = template.path if template is not None else (arch.path or "<architecture>")
+    return CheckResult(path=path, diagnostics=diagnostics, valid=int(not any(d.is_error for d in diagnostics)))
+
+
 def check_text(text: str, path: str = "<string>", **options) -> CheckResult:
     """Parse and check .arch text; a syntax error is a finding, not an exception."""
     from .loader import load_text
@@ -340,6 +355,7 @@ def arch_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 __all__ = [
-    "CheckResult", "RuleSelection", "arch_files", "check_architecture", "check_path", "check_template",
+    "CheckResult", "RuleSelection", "arch_files", "check_architecture", "check_configuration", "check_path",
+    "check_template",
     "check_text", "format_value",
 ]

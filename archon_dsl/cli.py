@@ -1,52 +1,115 @@
-"""`archonc`: parses arguments, calls the API, prints. Exit 0 clean, 1 findings, 2 usage or internal error."""
+"""`archonc`: one argparse parser for every command; parses, calls the API, prints. Exit codes: docs/cli.md."""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 
-# The front end's commands parse their own arguments, so that they start without importing Typer.
-FRONT_END = frozenset({"validate", "fmt", "expand", "space", "rules", "explain"})
+from .commands import diagram, execute, interop, lint, searching
+from .commands.common import (
+    EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_USAGE, HelpFormatter, print_diagnostics,
+)
+
+DESCRIPTION = "Compose, check, run and search LLM inference-time architectures (.arch files)."
 
 
-def build_app():
-    """The Typer app with every command family registered."""
-    import typer
+class _Version(argparse.Action):
+    """`--version`: read from the installed package's metadata only when asked (it costs an import)."""
 
-    from .commands import diagram, execute, interop, lint, searching
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
 
-    app = typer.Typer(
-        name="archonc",
-        help="Compose, check, run and search LLM inference-time architectures (.arch files).",
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
+    def __call__(self, parser, namespace, values, option_string=None):
+        from . import __version__
+
+        sys.stdout.write(f"archonc {__version__}\n")
+        raise SystemExit(0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of `archonc` and all its commands (building it imports nothing heavy)."""
+    parser = argparse.ArgumentParser(
+        prog="archonc", description=DESCRIPTION, formatter_class=HelpFormatter,
+        epilog="`archonc COMMAND -h` describes a command. Exit codes: 0 ok, 1 findings, 2 usage (docs/cli.md).",
     )
+    parser.add_argument("--version", action=_Version)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for module in (lint, execute, searching, diagram, interop):
-        module.register(app)
-    return app
+        module.add_commands(sub)
+    return parser
+
+
+def dispatch(argv: list[str]) -> int:
+    """Run one command; its exit code. Errors become messages: a traceback only with ARCHON_DEBUG=1."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return args.handler(args)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_USAGE)
+    except BaseException as e:  # noqa: BLE001 - every failure is reported, never a bare traceback
+        return _report_failure(e)
+
+
+def _report_failure(error: BaseException) -> int:
+    """Say what happened, from the first real error inside any exception group; the exit code."""
+    from .diagnostics import ArchonError
+    from .errors import first_error, os_error_message
+
+    cause = first_error(error)
+    if isinstance(cause, KeyboardInterrupt):
+        sys.stderr.write("interrupted\n")
+        return EXIT_INTERRUPTED
+    if isinstance(cause, SystemExit):
+        return cause.code if isinstance(cause.code, int) else EXIT_USAGE
+    if os.environ.get("ARCHON_DEBUG"):
+        raise error
+    if isinstance(cause, ArchonError):
+        print_diagnostics(cause)
+        return EXIT_FINDINGS if type(cause).__name__ == "ArchitectureError" else EXIT_USAGE
+    if type(cause).__name__ == "MissingCredentials":  # runtime/keys.py: a key is missing, found before any call
+        sys.stderr.write(f"archonc: error: {cause}\n")
+        return EXIT_USAGE
+    if isinstance(cause, OSError) and cause.errno is not None:
+        message, hint = os_error_message(cause)
+        sys.stderr.write(f"archonc: error: {message}\n" + (f"  help: {hint}\n" if hint else ""))
+        return EXIT_USAGE
+    if isinstance(cause, UnicodeDecodeError):
+        sys.stderr.write(f"archonc: error: input is not UTF-8 text: {cause}\n")
+        return EXIT_USAGE
+    sys.stderr.write(
+        f"archonc: internal error: {type(cause).__name__}: {cause}\n(set ARCHON_DEBUG=1 for the traceback)\n"
+    )
+    return EXIT_USAGE
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said there
+            pass
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: internal failures exit 2 with a message, never a bare traceback."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    try:
-        if argv and argv[0] in FRONT_END:
-            from .commands.lint import run
+    """Console entry point. As a process (no `argv`), exit at once when the work is saved: without the
+    seconds of interpreter teardown that litellm, Ax and torch cost. Given `argv`, raise SystemExit."""
+    if argv is not None:
+        raise SystemExit(dispatch(list(argv)))
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate in an argument never kills the output
+        stream.reconfigure(errors="backslashreplace")
+    code = dispatch(sys.argv[1:])
+    # atexit runs what would run at a normal exit: the cache writers commit what is queued and stop,
+    # locks are released, temporary files removed. Then nothing is left but freeing memory.
+    import atexit
 
-            sys.exit(run(argv))
-        build_app()(args=argv, prog_name="archonc")
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as e:  # a bug of ours: say so plainly, keep the detail one flag away
-        import os
-
-        if os.environ.get("ARCHON_DEBUG"):
-            raise
-        sys.stderr.write(f"archonc: internal error: {type(e).__name__}: {e}\n(set ARCHON_DEBUG=1 for the traceback)\n")
-        sys.exit(2)
+    atexit._run_exitfuncs()
+    _flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -60,33 +60,58 @@ def _location(diag: Diagnostic) -> str:
     return f"{path}:{diag.span.line}:{diag.span.column}"
 
 
+class SourceCache:
+    """Source texts by path, each read once: the code frame of a finding in an included file shows that file."""
+
+    def __init__(self, *known: Source | None):
+        self._by_path: dict[str, Source | None] = {source.path: source for source in known if source is not None}
+
+    def get(self, path: str | None) -> Source | None:
+        if not path or path.startswith("<"):
+            return self._by_path.get(path) if path else None
+        if path not in self._by_path:
+            from pathlib import Path
+
+            source = None
+            try:
+                if Path(path).is_file():  # never block on a FIFO or read a device for a code frame
+                    source = Source(Path(path).read_text(encoding="utf-8"), path)
+            except (OSError, UnicodeDecodeError, ValueError):
+                pass
+            self._by_path[path] = source
+        return self._by_path[path]
+
+
 def format_text(results: Iterable[CheckResult], colour: bool = False, show_space: bool = True) -> str:
-    """Human output: `path:line:col: CODE message`, a code frame, the hint and when it fires."""
+    """Human output: `path:line:col: severity: CODE message`, a code frame, the hint and when it fires."""
     out: list[str] = []
-    errors = warnings = notes = files = 0
+    errors = warnings = infos = files = 0
     spaces: list[str] = []
+    sources = SourceCache()
     for result in results:
         files += 1
         for diag in result.diagnostics:
             errors += diag.severity is Severity.ERROR
             warnings += diag.severity is Severity.WARNING
-            notes += diag.severity is Severity.INFO
-            out.append(format_diagnostic(diag, result.source, colour))
+            infos += diag.severity is Severity.INFO
+            own = diag.path is None or diag.path == result.path
+            out.append(format_diagnostic(diag, result.source if own else sources.get(diag.path), colour))
         if show_space and result.params and result.raw:
             sampled = f" (sampled {result.checked:,})" if result.sampled else ""
             spaces.append(
                 f"{result.path}: {result.valid:,} of {result.raw:,} configurations valid{sampled}"
             )
     out.extend(spaces)
-    out.append(summary_line(errors, warnings, files, colour, notes))
+    out.append(summary_line(errors, warnings, files, colour, infos))
     return "\n".join(out) + "\n"
 
 
 def format_diagnostic(diag: Diagnostic, source: Source | None, colour: bool = False) -> str:
+    """One finding: its location, severity, code and name, message, code frame, when, notes and help."""
+    where = _paint(_location(diag), "path", colour) + ": " if diag.path or diag.span else ""
     head = (
-        _paint(_location(diag), "path", colour) + ": "
-        + _paint(diag.code, diag.severity.value, colour) + " "
-        + f"[{diag.name}] {diag.message}"
+        where + _paint(f"{diag.severity.value}:", diag.severity.value, colour) + " "
+        + _paint(diag.code, "code", colour) + f" [{diag.name}] {diag.message}"
     )
     lines = [head]
     if source is not None:
@@ -101,12 +126,13 @@ def format_diagnostic(diag: Diagnostic, source: Source | None, colour: bool = Fa
     return "\n".join(lines) + "\n"
 
 
-def summary_line(errors: int, warnings: int, files: int, colour: bool = False, notes: int = 0) -> str:
+def summary_line(errors: int, warnings: int, files: int, colour: bool = False, infos: int = 0) -> str:
+    """`Found 1 error and 2 warnings in 3 files (1 info).`; the lowest severity is called info everywhere."""
     def plural(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
     where = plural(files, "file")
-    noted = f" ({plural(notes, 'note')})" if notes else ""
+    noted = f" ({infos} info)" if infos else ""
     if not errors and not warnings:
         return _paint(f"All checks passed ({where}){noted}.", "hint", colour)
     text = f"Found {plural(errors, 'error')} and {plural(warnings, 'warning')} in {where}{noted}."
@@ -114,14 +140,17 @@ def summary_line(errors: int, warnings: int, files: int, colour: bool = False, n
 
 
 def format_json(results: Iterable[CheckResult]) -> str:
+    """One document: every file's findings and space, and the counts by severity (error, warning, info)."""
     files = []
-    errors = warnings = 0
+    errors = warnings = infos = 0
     for result in results:
         diags = [d.to_dict() for d in result.diagnostics]
         errors += sum(d.is_error for d in result.diagnostics)
         warnings += sum(d.severity is Severity.WARNING for d in result.diagnostics)
+        infos += sum(d.severity is Severity.INFO for d in result.diagnostics)
         files.append({"path": result.path, "diagnostics": diags, "space": result.space()})
-    return json.dumps({"files": files, "summary": {"errors": errors, "warnings": warnings}}, indent=2) + "\n"
+    summary = {"errors": errors, "warnings": warnings, "info": infos}
+    return json.dumps({"files": files, "summary": summary}, indent=2) + "\n"
 
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -27,7 +27,7 @@ def test_validate_clean_file_exits_0():
 def test_validate_errors_exit_1_with_code_frame():
     done = archonc("validate", "examples/invalid/typos.arch")
     assert done.returncode == 1
-    assert "examples/invalid/typos.arch:6:7: E002 [unknown-kind] unknown component kind 'fusor'" in done.stdout
+    assert "examples/invalid/typos.arch:6:7: error: E002 [unknown-kind] unknown component kind 'fusor'" in done.stdout
     assert "6 | layer fusor { model = gpt4o }" in done.stdout
     assert "help: did you mean 'fuser'?" in done.stdout
 

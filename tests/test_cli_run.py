@@ -95,7 +95,7 @@ def test_plan_prints_calls_depth_and_cost_as_text_or_json(arch, tmp_path):
     (["run", "{arch}", "q?", "-p", "m=1"], 2, "no parameter named 'm'"),
     (["run", "missing.arch", "q?"], 2, "no such file"),
     (["plan", "{arch}", "--format", "yaml"], 2, "unknown format"),
-    (["run", "{arch}", "--data", "missing.jsonl", "--out", "o.jsonl", "--sim"], 2, "cannot read"),
+    (["run", "{arch}", "--data", "missing.jsonl", "--out", "o.jsonl", "--sim"], 2, "no dataset file"),
     # A value outside its domain is a finding about the template (as for `archonc expand`).
     (["run", "{arch}", "q?", "-p", "n=9"], 1, "n=9 is outside its domain 1..4"),
 ])

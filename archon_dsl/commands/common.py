@@ -1,13 +1,75 @@
-"""What every command shares: exit codes, usage errors, printing diagnostics, loading a template."""
+"""What every command shares: exit codes, the parser's look, usage errors, printing diagnostics, loading a template."""
 
 from __future__ import annotations
 
+import argparse
+import inspect
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 from ..diagnostics import ArchonError
 
+# Documented in docs/cli.md; 130 and 143 are what shells report for SIGINT and SIGTERM.
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+# Output to a pipe or a file is never wrapped: a log line or a table stays whole for grep.
+UNWRAPPED_WIDTH = 10_000
+
+
+def output_width(stream=None) -> int | None:
+    """The terminal's width for a terminal, else a width that never wraps (None: let the terminal decide)."""
+    stream = stream or sys.stdout
+    return None if hasattr(stream, "isatty") and stream.isatty() else UNWRAPPED_WIDTH
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help, with descriptions laid out as written and no wrapping when piped."""
+
+    def __init__(self, prog: str, **kwargs: Any):
+        width = output_width()
+        if width is not None:
+            kwargs["width"] = width
+        kwargs.setdefault("max_help_position", 32)
+        super().__init__(prog, **kwargs)
+
+
+def add_command(sub, name: str, handler: Callable[[argparse.Namespace], int], doc: str | None = None):
+    """A subcommand whose help is the handler's docstring (first line in `archonc -h`, whole in `-h`)."""
+    text = inspect.cleandoc(doc or handler.__doc__ or "")
+    parser = sub.add_parser(name, help=text.split("\n", 1)[0], description=text, formatter_class=HelpFormatter)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def add_params_option(parser) -> None:
+    parser.add_argument("--param", "-p", dest="params", action="append", metavar="NAME=VALUE",
+                        help="fix a template parameter, e.g. -p n_gen=3 (repeatable)")
+
+
+def positive_int(what: str, minimum: int = 1):
+    """An argparse type: an integer of at least `minimum`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be an integer, got '{text}'") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{what} must be {minimum} or more, got {value}")
+        return value
+
+    return parse
+
+
+def choice(*choices: str):
+    """An argparse type: one of `choices`, with the list in the error."""
+    def parse(value: str) -> str:
+        if value not in choices:
+            raise argparse.ArgumentTypeError(f"unknown format '{value}'; choose one of {', '.join(choices)}")
+        return value
+
+    return parse
 
 
 def fail_usage(message: str, hint: str | None = None) -> None:
@@ -18,21 +80,23 @@ def fail_usage(message: str, hint: str | None = None) -> None:
     raise SystemExit(EXIT_USAGE)
 
 
-def print_diagnostics(error: ArchonError, stream=None) -> None:
+def print_diagnostics(error: ArchonError, stream=None, sources=()) -> None:
     """Print the diagnostics an ArchonError carries, with code frames where the source is readable."""
-    from ..diagnostics import Source
-    from ..report import format_diagnostic, use_colour
+    from ..report import SourceCache, format_diagnostic, use_colour
 
     stream = stream or sys.stderr
     colour = use_colour(stream)
+    sources = SourceCache(*sources)
     for diag in error.diagnostics:
-        source = None
-        if diag.path and not diag.path.startswith("<"):
-            try:
-                source = Source(Path(diag.path).read_text(encoding="utf-8"), diag.path)
-            except (OSError, UnicodeDecodeError):
-                source = None
-        stream.write(format_diagnostic(diag, source, colour))
+        stream.write(format_diagnostic(diag, sources.get(diag.path), colour))
+
+
+def print_findings(results, stream=None) -> None:
+    """Check results as `archonc validate` prints them: code frames and the summary line."""
+    from ..report import format_text, use_colour
+
+    stream = stream or sys.stderr
+    stream.write(format_text(results, colour=use_colour(stream), show_space=False))
 
 
 def exit_code(error: ArchonError) -> int:
@@ -45,14 +109,33 @@ def write_output(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    if Path(output).is_dir():
+        fail_usage(f"{output} is a directory", "give a file name")
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        Path(output).write_text(text, encoding="utf-8", errors="surrogateescape")
     except OSError as e:
-        fail_usage(f"cannot write {output}: {e.strerror or e}")
+        from ..errors import describe_os_error
+
+        fail_usage(f"cannot write {output}: {describe_os_error(e)}")
 
 
-def load_template_or_exit(path: Path):
-    """Load an .arch file; a syntax or declaration error prints and exits 1, an unreadable file exits 2."""
+def _findings_of(error: ArchonError, path: Path):
+    """An ArchonError from loading a file, as the check result validate would print for it."""
+    from ..checker import CheckResult
+    from ..diagnostics import Source
+
+    try:
+        source = Source(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError):
+        source = None
+    return CheckResult(path=str(path), diagnostics=error.diagnostics, source=source, raw=0, valid=0, checked=0)
+
+
+def load_template_or_exit(path: Path, *, declarations: bool = True):
+    """Load an .arch file. A syntax error prints as validate prints it and exits 1; an unreadable file exits 2.
+
+    `declarations=False` leaves declaration errors to a full check that follows (which prints them with the rest).
+    """
     from ..loader import load
 
     path = Path(path)
@@ -63,13 +146,40 @@ def load_template_or_exit(path: Path):
     try:
         template = load(path)
     except ArchonError as e:
-        print_diagnostics(e)
-        raise SystemExit(exit_code(e))
+        if exit_code(e) == EXIT_USAGE and e.diagnostics[0].span is None:  # the file itself, not an include
+            print_diagnostics(e)
+            raise SystemExit(EXIT_USAGE)
+        print_findings([_findings_of(e, path)])
+        raise SystemExit(EXIT_FINDINGS)
     errors = [d for d in template.diagnostics if d.is_error]
-    if errors:
+    if errors and declarations:
         print_diagnostics(ArchonError(errors))
         raise SystemExit(EXIT_FINDINGS)
     return template
+
+
+def check_or_exit(template, params: list[str] | None, *, whole_space: bool = False) -> None:
+    """validate's rules before anything runs: errors print as validate prints them and exit 1; warnings print.
+
+    One configuration is checked (the one `params` picks), or with `whole_space` every point, as validate does.
+    """
+    from ..api import blocking_errors, check_before_run
+    from ..template import InstantiateError, parse_assignment
+
+    try:
+        assignment = None if whole_space else parse_assignment(template, params or [])
+        result = check_before_run(template, assignment, whole_space=whole_space)
+    except InstantiateError:
+        return  # a bad -p value: instantiate_or_exit says so, with its own exit code
+    if blocking_errors(result):
+        print_findings([result])
+        raise SystemExit(EXIT_FINDINGS)
+    shown = [d for d in result.diagnostics if d.severity.value in ("error", "warning")]
+    if shown:
+        print_diagnostics(ArchonError(shown), sources=[result.source])
+    if result.errors:  # errors at some points of a space: the search leaves those points out
+        sys.stderr.write(f"archonc: {len(result.errors)} of these errors hold only at some points; "
+                         "those configurations are skipped\n")
 
 
 def instantiate_or_exit(template, params):
@@ -84,7 +194,10 @@ def instantiate_or_exit(template, params):
 
 
 def console(stderr: bool = False, width: int | None = None):
-    """A Rich console for a command's tables and progress (Rich is imported only here)."""
+    """A Rich console for a command's tables and progress (Rich is imported only here); unwrapped when piped."""
     from rich.console import Console
 
-    return Console(stderr=stderr, width=width)
+    stream = sys.stderr if stderr else sys.stdout
+    if width is None:
+        width = output_width(stream)
+    return Console(stderr=stderr, width=width, soft_wrap=width == UNWRAPPED_WIDTH)

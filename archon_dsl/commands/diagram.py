@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
-from typing import List, Optional
-
-import typer
 
 from ..diagnostics import ArchonError
-from .common import EXIT_FINDINGS, EXIT_USAGE, fail_usage, instantiate_or_exit, load_template_or_exit, print_diagnostics
+from .common import (
+    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_command, add_params_option, fail_usage, instantiate_or_exit,
+    load_template_or_exit, positive_int, print_diagnostics,
+)
 
 
-def render(
-    path: Path = typer.Argument(..., help="An .arch file, or an Archon JSON config."),
-    output: Optional[Path] = typer.Option(
-        None, "--output", "-o", help="The diagram file; its extension picks the format (.svg .png .dot .mmd .md).",
-    ),
-    format: Optional[str] = typer.Option(None, "--format", "-f", help="svg, png, dot or mermaid."),
-    params: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=value: the configuration to draw."),
-) -> None:
+def render(args: argparse.Namespace) -> int:
     """Draw an architecture: layers left to right, a node per model, edges for candidates, critiques and tests.
 
     A template is drawn at its defaults (or at -p values), with its parameters
@@ -28,6 +22,9 @@ def render(
     """
     from ..diagrams import FORMATS, RenderError, format_for, render as draw, write_diagram
 
+    path, output, format, params = args.path, args.output, args.format, args.params
+    # --dpi goes to the renderer only when given, so a renderer without the keyword keeps working.
+    extra = {"dpi": args.dpi} if args.dpi is not None else {}
     if not path.exists():
         fail_usage(f"{path}: no such file")
     if format is not None and format not in FORMATS:
@@ -49,24 +46,36 @@ def render(
             arch = import_file(path).architecture
         except ArchonError as e:
             print_diagnostics(e)
-            raise typer.Exit(EXIT_FINDINGS)
+            return EXIT_FINDINGS
     else:
         template = load_template_or_exit(path)
         arch = instantiate_or_exit(template, params)
 
+    if output is not None and output.is_dir():
+        fail_usage(f"{output} is a directory", "give a file name, e.g. -o diagram.svg")
     try:
         if output is None:
-            sys.stdout.write(draw(arch, fmt, template).decode("utf-8"))
-            return
-        write_diagram(arch, output, fmt, template)
+            sys.stdout.write(draw(arch, fmt, template, **extra).decode("utf-8"))
+            return EXIT_OK
+        write_diagram(arch, output, fmt, template, **extra)
     except RenderError as e:
         print_diagnostics(e)
-        raise typer.Exit(EXIT_USAGE)
+        return EXIT_USAGE
     except OSError as e:
-        fail_usage(f"cannot write {output}: {e.strerror or e}")
+        from ..errors import describe_os_error
+
+        fail_usage(f"cannot write {output}: {describe_os_error(e)}")
     sys.stderr.write(f"wrote {output} ({fmt})\n")
+    return EXIT_OK
 
 
-def register(app) -> None:
-    """Add this family's commands to the Typer app."""
-    app.command()(render)
+def add_commands(sub) -> None:
+    """Add `render` to `archonc`'s parser."""
+    p = add_command(sub, "render", render)
+    p.add_argument("path", type=Path, metavar="FILE", help="an .arch file, or an Archon JSON config")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE",
+                   help="the diagram file; its extension picks the format (.svg .png .dot .mmd .md)")
+    p.add_argument("--format", "-f", metavar="FORMAT", help="svg, png, dot or mermaid (default: svg)")
+    add_params_option(p)
+    p.add_argument("--dpi", type=positive_int("--dpi"), metavar="N",
+                   help="resolution of a PNG, in dots per inch (default: the renderer's)")

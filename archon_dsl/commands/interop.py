@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
-from typing import List, Optional
-
-import typer
 
 from ..diagnostics import ArchonError, Diagnostic, Severity, Source
 from .common import (
-    EXIT_FINDINGS, EXIT_OK, exit_code, fail_usage, instantiate_or_exit, load_template_or_exit,
-    print_diagnostics, write_output,
+    EXIT_FINDINGS, EXIT_OK, add_command, add_params_option, exit_code, fail_usage, instantiate_or_exit,
+    load_template_or_exit, print_diagnostics, write_output,
 )
 
 
@@ -22,11 +20,7 @@ def _report(results, stream) -> None:
     stream.write(format_text(results, colour=use_colour(stream), show_space=False))
 
 
-def import_config(
-    config: Path = typer.Argument(..., help="An Archon JSON config (the original framework's format)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the .arch here (default: stdout)."),
-    check: bool = typer.Option(True, "--check/--no-check", help="Run the linter on the imported architecture."),
-) -> None:
+def import_config(args: argparse.Namespace) -> int:
     """Turn an Archon JSON config into an .arch file, then lint it.
 
     The .arch file is written even when the config breaks one of the paper's
@@ -37,6 +31,7 @@ def import_config(
     from ..checker import CheckResult, check_text
     from ..interop import import_file
 
+    config, output, check = args.config, args.output, args.check
     if not config.exists():
         fail_usage(f"{config}: no such file")
     if config.is_dir():
@@ -46,7 +41,7 @@ def import_config(
         result = import_file(config, arch_path)
     except ArchonError as e:
         print_diagnostics(e)
-        raise typer.Exit(exit_code(e))
+        return exit_code(e)
 
     write_output(result.text, output)
     # The report goes where the .arch text does not.
@@ -58,17 +53,15 @@ def import_config(
     _report(results, stream)
     if output is not None:
         stream.write(f"wrote {output}\n")
-    raise typer.Exit(EXIT_FINDINGS if any(r.errors for r in results) else EXIT_OK)
+    return EXIT_FINDINGS if any(r.errors for r in results) else EXIT_OK
 
 
-def export_config(
-    path: Path = typer.Argument(..., help="An .arch file (a template exports one configuration)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the JSON here (default: stdout)."),
-    params: Optional[List[str]] = typer.Option(None, "--param", "-p", help="name=value (repeatable)."),
-) -> None:
+def export_config(args: argparse.Namespace) -> int:
     """Write an architecture as an Archon JSON config the original runner accepts."""
     from ..interop import export_architecture
     from ..template import describe_assignment
+
+    path, output, params = args.path, args.output, args.params
 
     template = load_template_or_exit(path)
     arch = instantiate_or_exit(template, params)
@@ -76,7 +69,7 @@ def export_config(
         result = export_architecture(arch)
     except ArchonError as e:
         print_diagnostics(e)
-        raise typer.Exit(EXIT_FINDINGS)
+        return EXIT_FINDINGS
     notes = list(result.diagnostics)
     if template.params and not params:
         notes.append(Diagnostic(
@@ -89,10 +82,18 @@ def export_config(
         print_diagnostics(ArchonError(notes))
     if output is not None:
         sys.stderr.write(f"wrote {output}\n")
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
-def register(app: typer.Typer) -> None:
-    """Add this family's commands to the Typer app."""
-    app.command("import")(import_config)
-    app.command("export")(export_config)
+def add_commands(sub) -> None:
+    """Add `import` and `export` to `archonc`'s parser."""
+    p = add_command(sub, "import", import_config)
+    p.add_argument("config", type=Path, metavar="CONFIG", help="an Archon JSON config (the original framework's format)")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the .arch here (default: stdout)")
+    p.add_argument("--check", action=argparse.BooleanOptionalAction, default=True,
+                   help="run the linter on the imported architecture (default: on)")
+
+    p = add_command(sub, "export", export_config)
+    p.add_argument("path", type=Path, metavar="FILE", help="an .arch file (a template exports one configuration)")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the JSON here (default: stdout)")
+    add_params_option(p)

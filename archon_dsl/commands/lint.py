@@ -1,10 +1,4 @@
-"""The front end's commands: validate, fmt, expand, space, rules, explain.
-
-They parse their arguments with argparse rather than Typer: `archonc validate`
-must start in a fraction of a second, and importing Typer alone costs about
-as much as lark, pydantic and networkx together. `register` lists them in the
-Typer app (for `archonc --help`) and hands their arguments back here.
-"""
+"""The front end's commands: validate, fmt, expand, space, rules, explain (nothing heavy is imported)."""
 
 from __future__ import annotations
 
@@ -15,11 +9,9 @@ from pathlib import Path
 
 from ..diagnostics import ArchonError
 from .common import (
-    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail_usage, instantiate_or_exit, load_template_or_exit, print_diagnostics,
-    write_output,
+    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_command, add_params_option, choice, fail_usage, instantiate_or_exit,
+    load_template_or_exit, positive_int, print_diagnostics, write_output,
 )
-
-COMMANDS = ("validate", "fmt", "expand", "space", "rules", "explain")
 
 
 def _codes(values: list[str] | None) -> list[str]:
@@ -28,7 +20,7 @@ def _codes(values: list[str] | None) -> list[str]:
 
 def validate(args: argparse.Namespace) -> int:
     """Check .arch files against every rule, over each template's whole space."""
-    from ..checker import RuleSelection, arch_files, check_path
+    from ..checker import CheckResult, RuleSelection, arch_files, check_path
     from ..report import render, use_colour
 
     selection = RuleSelection(_codes(args.select), _codes(args.ignore))
@@ -41,22 +33,29 @@ def validate(args: argparse.Namespace) -> int:
     files = arch_files(args.paths)
     if not files:
         fail_usage(f"no .arch files under {', '.join(map(str, args.paths))}")
-    results = []
+    named = {path for path in args.paths if not path.is_dir()}
+    results, unreadable_named = [], []
     for file in files:
         try:
             results.append(check_path(file, select=selection.select, ignore=selection.ignore,
                                       max_points=args.max_points))
-        except ArchonError as e:
-            print_diagnostics(e)
-            return EXIT_USAGE
+        except ArchonError as e:  # cannot be read or decoded: a finding of that file; the others still report
+            results.append(CheckResult(path=str(file), diagnostics=e.diagnostics, raw=0, valid=0, checked=0))
+            if file in named:
+                unreadable_named.append(e.diagnostics[0].message)
     colour = args.output is None and args.format == "text" and use_colour(sys.stdout)
     write_output(render(results, args.format, colour=colour), args.output)
+    for message in unreadable_named:  # a file named on the command line that cannot be read: a usage problem
+        sys.stderr.write(f"archonc: error: {message}\n")
+    if unreadable_named:
+        return EXIT_USAGE
     return EXIT_FINDINGS if any(r.errors for r in results) else EXIT_OK
 
 
 def fmt(args: argparse.Namespace) -> int:
     """Rewrite .arch files in canonical form (comments kept)."""
     from ..checker import arch_files
+    from ..diagnostics import read_source
     from ..language.parser import ParseError, parse
     from ..language.printer import print_module
 
@@ -73,12 +72,9 @@ def fmt(args: argparse.Namespace) -> int:
     changed, broken = [], False
     for path in arch_files(args.paths):
         try:
-            original = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            fail_usage(f"cannot read {path}: {e}")
-        try:
+            original = read_source(path)
             formatted = print_module(parse(original, str(path)))
-        except ParseError as e:
+        except ArchonError as e:  # unreadable or a syntax error: say so, leave the file, format the others
             print_diagnostics(e)
             broken = True
             continue
@@ -156,79 +152,38 @@ def explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _formats(*choices: str):
-    def check(value: str) -> str:
-        if value not in choices:
-            raise argparse.ArgumentTypeError(f"unknown format '{value}'; choose one of {', '.join(choices)}")
-        return value
-
-    return check
-
-
-def build_parser() -> argparse.ArgumentParser:
+def add_commands(sub) -> None:
+    """Add the front end's commands to `archonc`'s parser."""
     from ..report import FORMATS
 
-    parser = argparse.ArgumentParser(prog="archonc")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("validate", help=validate.__doc__, description=validate.__doc__)
+    p = add_command(sub, "validate", validate)
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories (every .arch below)")
-    p.add_argument("--format", "-f", default="text", type=_formats(*FORMATS), help="text, json, sarif or github")
+    p.add_argument("--format", "-f", default="text", type=choice(*FORMATS), metavar="FORMAT",
+                   help="text, json, sarif or github (default: text)")
     p.add_argument("--select", action="append", metavar="CODES", help="only these rule codes or prefixes (A,S004)")
     p.add_argument("--ignore", action="append", metavar="CODES", help="skip these rule codes or prefixes")
-    p.add_argument("--max-points", type=int, default=50_000, help="sample a template's space past this many points")
-    p.add_argument("--output", "-o", type=Path, help="write the report here instead of stdout")
-    p.set_defaults(handler=validate)
+    p.add_argument("--max-points", type=positive_int("--max-points"), default=50_000, metavar="N",
+                   help="sample a template's space past N points (default: 50000)")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here instead of stdout")
 
-    p = sub.add_parser("fmt", help=fmt.__doc__, description=fmt.__doc__)
+    p = add_command(sub, "fmt", fmt)
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories ('-' for stdin)")
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is not formatted")
     p.add_argument("--diff", action="store_true", help="print a diff instead of writing")
-    p.set_defaults(handler=fmt)
 
-    p = sub.add_parser("expand", help=expand.__doc__, description=expand.__doc__)
-    p.add_argument("path", type=Path, help="an .arch template")
-    p.add_argument("--param", "-p", dest="params", action="append", metavar="NAME=VALUE", help="repeatable")
-    p.add_argument("--output", "-o", type=Path, help="write the .arch here")
-    p.set_defaults(handler=expand)
+    p = add_command(sub, "expand", expand)
+    p.add_argument("path", type=Path, metavar="FILE", help="an .arch template")
+    add_params_option(p)
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the .arch here (default: stdout)")
 
-    p = sub.add_parser("space", help=space.__doc__, description=space.__doc__)
-    p.add_argument("path", type=Path, help="an .arch template")
-    p.add_argument("--format", "-f", default="text", type=_formats("text", "json"), help="text or json")
-    p.add_argument("--max-points", type=int, default=50_000, help="sample the space past this many points")
-    p.set_defaults(handler=space)
+    p = add_command(sub, "space", space)
+    p.add_argument("path", type=Path, metavar="FILE", help="an .arch template")
+    p.add_argument("--format", "-f", default="text", type=choice("text", "json"), metavar="FORMAT",
+                   help="text or json (default: text)")
+    p.add_argument("--max-points", type=positive_int("--max-points"), default=50_000, metavar="N",
+                   help="sample the space past N points (default: 50000)")
 
-    p = sub.add_parser("rules", help=rules.__doc__, description=rules.__doc__)
-    p.set_defaults(handler=rules)
+    add_command(sub, "rules", rules)
 
-    p = sub.add_parser("explain", help=explain.__doc__, description=explain.__doc__)
-    p.add_argument("code", help="a rule code (A002) or name (first-layer-generators)")
-    p.set_defaults(handler=explain)
-    return parser
-
-
-def run(argv: list[str]) -> int:
-    """Run one front-end command; returns the exit code (argparse exits 2 itself on usage errors)."""
-    args = build_parser().parse_args(argv)
-    return args.handler(args)
-
-
-def register(app) -> None:
-    """List the front-end commands in the Typer app; their arguments are parsed here, by argparse."""
-    import typer
-
-    def passthrough(name: str, doc: str):
-        def command(ctx) -> None:
-            raise SystemExit(run([name, *ctx.args]))
-
-        # Set here: with postponed annotations Typer could not resolve a `typer.Context` string.
-        command.__annotations__ = {"ctx": typer.Context, "return": None}
-        command.__doc__ = doc
-        return command
-
-    settings = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
-    for name in COMMANDS:
-        handler = globals()[name]
-        app.command(name, context_settings=settings, add_help_option=False, help=handler.__doc__)(
-            passthrough(name, handler.__doc__)
-        )
+    p = add_command(sub, "explain", explain)
+    p.add_argument("code", metavar="CODE", help="a rule code (A002) or name (first-layer-generators)")

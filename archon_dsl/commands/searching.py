@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Optional
-
-import typer
 
 from ..diagnostics import ArchonError
 from .common import (
-    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, console, fail_usage, load_template_or_exit, print_diagnostics,
+    EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, add_command, check_or_exit, console, fail_usage,
+    load_template_or_exit, positive_int, print_diagnostics,
 )
-
-EXIT_INTERRUPTED = 130
 
 
 def _report(error: ArchonError) -> None:
@@ -29,11 +26,13 @@ def _report(error: ArchonError) -> None:
                 sys.stderr.write(f"  help: {diag.hint}\n")
 
 
-def _cache(no_cache: bool, cache_dir: Optional[Path]):
+def _cache(no_cache: bool, cache_dir: Path | None):
+    if no_cache and cache_dir is not None:
+        fail_usage("--no-cache and --cache-dir contradict each other", "give one of them")
     return False if no_cache else (cache_dir if cache_dir is not None else True)
 
 
-def _scorer_options(judge_model: Optional[str], baseline: Optional[Path]) -> dict:
+def _scorer_options(judge_model: str | None, baseline: Path | None) -> dict:
     options = {}
     if judge_model:
         options["model"] = judge_model
@@ -44,30 +43,13 @@ def _scorer_options(judge_model: Optional[str], baseline: Optional[Path]) -> dic
     return options
 
 
-def search(
-    template: Path = typer.Argument(..., help="The .arch template; its params are the search space."),
-    data: str = typer.Option(..., "--data", help="A JSONL dataset or a built-in name (arithmetic, ...)."),
-    scorer: str = typer.Option(..., "--scorer", help="exact, numeric, mc, regex[:PATTERN], code, judge or module:function."),
-    strategy: str = typer.Option("bo", "--strategy", help="bo (Ax/BoTorch), random, greedy or grid."),
-    trials: int = typer.Option(20, "--trials", "-n", help="Evaluations to spend."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the strategy (random, greedy, grid: reproducible)."),
-    split: float = typer.Option(0.2, "--split", help="Fraction of rows held out to re-score the best."),
-    objective: str = typer.Option("score", "--objective", help="score, or score,cost for a Pareto front."),
-    sim: bool = typer.Option(False, "--sim", help="Run offline: every model goes to the simulator."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Directory for trials, plots, best.arch, state."),
-    resume: bool = typer.Option(False, "--resume", help="Continue the search recorded in --out."),
-    concurrency: Optional[int] = typer.Option(None, "--concurrency", "-j", help="Calls in flight at most."),
-    judge_model: Optional[str] = typer.Option(None, "--judge-model", help="judge scorer: the judging model."),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="judge scorer: an .arch whose answers are the baseline."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the response cache."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory (default .archon/cache)."),
-    json_output: bool = typer.Option(False, "--json", help="Print the result as JSON (no table)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
-) -> None:
+def search(args: argparse.Namespace) -> int:
     """Search a template's parameters for the best architecture on a dataset (ITAS)."""
+    from ..api import search as run_search
     from ..itas import STRATEGIES
-    from ..itas.driver import search as run_search
 
+    strategy, objective, trials, split, out, resume = (
+        args.strategy, args.objective, args.trials, args.split, args.out, args.resume)
     if strategy not in STRATEGIES:
         fail_usage(f"unknown strategy '{strategy}'", f"choose one of {', '.join(STRATEGIES)}")
     if objective.replace(" ", "") not in ("score", "score,cost"):
@@ -78,29 +60,35 @@ def search(
         fail_usage(f"--split must be in [0, 1), got {split}", "e.g. --split 0.2 holds out a fifth of the rows")
     if resume and out is None:
         fail_usage("--resume needs --out DIR", "the directory of the search to continue")
-    loaded = load_template_or_exit(template)
-    options = _scorer_options(judge_model, baseline)
+    cache = _cache(args.no_cache, args.cache_dir)
+    if out is not None and out.exists() and not out.is_dir():
+        fail_usage(f"--out {out} is a file", "search writes several files: give a directory")
+    loaded = load_template_or_exit(args.template, declarations=args.no_check)
+    if not args.no_check:
+        check_or_exit(loaded, None, whole_space=True)
+    options = _scorer_options(args.judge_model, args.baseline)
+    extra = {"unsafe_exec": True} if args.unsafe_exec else {}
     err = console(stderr=True)
-    bar = _Progress(err, strategy, trials) if progress and not json_output else None
+    bar = _Progress(err, strategy, trials) if args.progress and not args.json else None
     try:
         with bar or _nothing():
             result = run_search(
-                loaded, data, scorer, strategy=strategy, trials=trials, seed=seed, split=split,
-                objective=objective, sim=sim, out=out, resume=resume, cache=_cache(no_cache, cache_dir),
-                concurrency=concurrency, scorer_options=options, on_trial=bar.update if bar else None,
+                loaded, args.data, args.scorer, check=False, strategy=strategy, trials=trials, seed=args.seed,
+                split=split, objective=objective, sim=args.sim, out=out, resume=resume, cache=cache,
+                concurrency=args.concurrency, scorer_options=options, on_trial=bar.update if bar else None, **extra,
             )
     except ArchonError as e:
         _report(e)
-        raise typer.Exit(EXIT_USAGE)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         hint = f" (continue with --resume --out {out})" if out else ""
         err.print(f"[yellow]interrupted[/]{hint}")
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if json_output:
+        return EXIT_INTERRUPTED
+    if args.json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
     else:
         _print_result(console(), result, loaded)
-    raise typer.Exit(EXIT_OK if result.best is not None else EXIT_FINDINGS)
+    return EXIT_OK if result.best is not None else EXIT_FINDINGS
 
 
 class _nothing:
@@ -186,45 +174,35 @@ def _print_result(console, result, template) -> None:
         console.print("[dim]pass --out DIR to keep the trials, plots and best.arch[/]")
 
 
-def rank_models(
-    file: Path = typer.Argument(..., help="The .arch file whose pool to order."),
-    pool: str = typer.Option(..., "--pool", help="The pool to rank."),
-    data: str = typer.Option(..., "--data", help="A JSONL dataset or a built-in name."),
-    scorer: str = typer.Option(..., "--scorer", help="exact, numeric, mc, regex[:PATTERN], code, judge or module:function."),
-    sim: bool = typer.Option(False, "--sim", help="Run offline: every model goes to the simulator."),
-    split: float = typer.Option(0.2, "--split", help="Held-out fraction left unused (as in search)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the ranking; change no file."),
-    concurrency: Optional[int] = typer.Option(None, "--concurrency", "-j", help="Calls in flight at most."),
-    judge_model: Optional[str] = typer.Option(None, "--judge-model", help="judge scorer: the judging model."),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="judge scorer: an .arch whose answers are the baseline."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the response cache."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory (default .archon/cache)."),
-    json_output: bool = typer.Option(False, "--json", help="Print the ranking as JSON."),
-) -> None:
+def rank_models(args: argparse.Namespace) -> int:
     """Score each model of a pool alone and write the pool back best-first (in the file that declares it)."""
     from ..itas.ranking import rank_models as run_ranking
     from ..itas.scorers import get_scorer
 
+    file, pool, split, dry_run = args.file, args.pool, args.split, args.dry_run
     if not 0 <= split < 1:
         fail_usage(f"--split must be in [0, 1), got {split}")
-    load_template_or_exit(file)
-    options = _scorer_options(judge_model, baseline)
+    cache = _cache(args.no_cache, args.cache_dir)
+    template = load_template_or_exit(file, declarations=args.no_check)
+    if not args.no_check:
+        check_or_exit(template, None, whole_space=True)
+    options = _scorer_options(args.judge_model, args.baseline)
     try:
         ranking = run_ranking(
-            file, pool, data, get_scorer(scorer, **options), sim=sim, split=split,
-            cache=_cache(no_cache, cache_dir), concurrency=concurrency, write=not dry_run,
+            file, pool, args.data, get_scorer(args.scorer, **options), sim=args.sim, split=split,
+            cache=cache, concurrency=args.concurrency, write=not dry_run,
         )
     except ArchonError as e:
         _report(e)
-        raise typer.Exit(EXIT_USAGE)
-    if json_output:
+        return EXIT_USAGE
+    if args.json:
         sys.stdout.write(json.dumps({
             "pool": ranking.pool, "order": ranking.order, "changed": ranking.changed,
             "written": str(ranking.written) if ranking.written else None,
             "models": [{"name": m.name, "id": m.id, "score": m.score, "calls": m.evaluation.calls,
                         "cost_usd": m.evaluation.cost_usd, "was": m.position} for m in ranking.ranked],
         }, indent=2) + "\n")
-        raise typer.Exit(EXIT_OK)
+        return EXIT_OK
     from rich.table import Table
 
     out = console()
@@ -240,10 +218,50 @@ def rank_models(
         out.print(f"the order of '{pool}' is unchanged")
     else:
         out.print(f"wrote the new order of '{pool}' to {ranking.written}")
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
-def register(app) -> None:
-    """Add this family's commands to the Typer app."""
-    app.command("search")(search)
-    app.command("rank-models")(rank_models)
+def add_commands(sub) -> None:
+    """Add `search` and `rank-models` to `archonc`'s parser."""
+    p = add_command(sub, "search", search)
+    p.add_argument("template", type=Path, metavar="TEMPLATE", help="the .arch template; its params are the space")
+    p.add_argument("--data", required=True, metavar="DATA", help="a JSONL dataset or a built-in name (arithmetic, ...)")
+    p.add_argument("--scorer", required=True, metavar="SCORER",
+                   help="exact, numeric, mc, regex[:PATTERN], code, judge or module:function")
+    p.add_argument("--strategy", default="bo", metavar="NAME",
+                   help="bo (Ax/BoTorch), random, greedy or grid (default: bo)")
+    p.add_argument("--trials", "-n", type=positive_int("--trials"), default=20, metavar="N",
+                   help="evaluations to spend (default: 20)")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the strategy (default: 0)")
+    _shared_options(p, split_help="fraction of rows held out to re-score the best (default: 0.2)")
+    p.add_argument("--objective", default="score", metavar="OBJECTIVE",
+                   help="score, or score,cost for a Pareto front (default: score)")
+    p.add_argument("--out", "-o", type=Path, metavar="DIR", help="directory for trials, plots, best.arch, state")
+    p.add_argument("--resume", action="store_true", help="continue the search recorded in --out")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (no table)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
+                   help="show a progress bar (default: on)")
+    p.add_argument("--unsafe-exec", action="store_true",
+                   help="let unit-test evaluators run generated code without an isolation backend")
+
+    p = add_command(sub, "rank-models", rank_models)
+    p.add_argument("file", type=Path, metavar="FILE", help="the .arch file whose pool to order")
+    p.add_argument("--pool", required=True, metavar="NAME", help="the pool to rank")
+    p.add_argument("--data", required=True, metavar="DATA", help="a JSONL dataset or a built-in name")
+    p.add_argument("--scorer", required=True, metavar="SCORER",
+                   help="exact, numeric, mc, regex[:PATTERN], code, judge or module:function")
+    _shared_options(p, split_help="held-out fraction left unused, as in search (default: 0.2)")
+    p.add_argument("--dry-run", action="store_true", help="print the ranking; change no file")
+    p.add_argument("--json", action="store_true", help="print the ranking as JSON")
+
+
+def _shared_options(p, split_help: str) -> None:
+    p.add_argument("--split", type=float, default=0.2, metavar="X", help=split_help)
+    p.add_argument("--sim", action="store_true", help="run offline: every model goes to the simulator")
+    p.add_argument("--concurrency", "-j", type=positive_int("--concurrency", 0), metavar="N",
+                   help="calls in flight at most (0: no bound)")
+    p.add_argument("--judge-model", metavar="MODEL", help="judge scorer: the judging model")
+    p.add_argument("--baseline", type=Path, metavar="FILE", help="judge scorer: an .arch whose answers are the baseline")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
+    p.add_argument("--cache-dir", type=Path, metavar="DIR", help="cache directory (default: .archon/)")
+    p.add_argument("--no-check", action="store_true", help="do not check the file first (validate's rules)")

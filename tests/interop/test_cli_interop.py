@@ -29,7 +29,7 @@ def test_import_writes_the_arch_file_and_reports_with_json_positions(tmp_path):
     done = archonc("import", str(FIXTURES / "moa.json"), "-o", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
     assert load(out).instantiate().layers[0].kind == "generator"
-    assert f"{FIXTURES / 'moa.json'}:5:101: J010 [ignored-key] $.layers[0][0..2].top_k" in done.stdout
+    assert f"{FIXTURES / 'moa.json'}:5:101: info: J010 [ignored-key] $.layers[0][0..2].top_k" in done.stdout
     assert f"wrote {out}" in done.stdout
 
 
