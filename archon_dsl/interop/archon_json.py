@@ -584,14 +584,14 @@ def arch_text(arch: Architecture, json_path: str, diagnostics: list[Diagnostic])
         header.append("# What the import changed or dropped (see docs/interop.md):")
         for d in notes:
             # A key may hold any character; a comment must stay on its line.
-            message = "".join(c if c.isprintable() else " " for c in d.message)
-            header.append(f"#   {d.code} {message}")
-    from ..language.parser import parse
-    from ..language.printer import print_module
-
-    # Printed through the formatter, so `archonc fmt --check` accepts the file as written.
-    text = "\n".join(header) + "\n" + arch.to_arch()
-    return print_module(parse(text, arch.path or "<import>"))
+            message = d.message if d.message.isprintable() else "".join(
+                c if c.isprintable() else " " for c in d.message)
+            # The formatter drops a comment's trailing spaces: so does this, and `fmt --check` agrees.
+            header.append(f"#   {d.code} {message}".rstrip())
+    # Comments on their own lines before the first statement print as written, so the
+    # canonical text is the header and then the formatter's text of the architecture
+    # (no second parse of the whole file).
+    return "\n".join(header) + "\n" + arch.to_arch()
 
 
 # ---------------------------------------------------------------------------
@@ -608,7 +608,20 @@ class ExportResult:
 
     @property
     def text(self) -> str:
-        return json.dumps(self.config, indent=4) + "\n"
+        """The config as JSON, one component per line (as the original's own configs are written).
+
+        Each component is encoded by json's C encoder; `indent=` would take its pure-Python
+        path, several times slower on a config of many layers.
+        """
+        rest = {k: v for k, v in self.config.items() if k != "layers"}
+        head = [f"    {json.dumps(k)}: {json.dumps(v)}," for k, v in rest.items()]
+        layers = [
+            "        [\n" + ",\n".join("            " + json.dumps(c) for c in layer) + "\n        ]"
+            if layer else "        []"
+            for layer in self.config.get("layers", [])
+        ]
+        body = "    \"layers\": [\n" + ",\n".join(layers) + "\n    ]" if layers else '    "layers": []'
+        return "{\n" + "\n".join(head + [body]) + "\n}\n"
 
 
 def export_architecture(arch: Architecture) -> ExportResult:

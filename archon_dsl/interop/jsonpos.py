@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from bisect import bisect_right
 from typing import Any
 
 from ..diagnostics import ArchonError, Diagnostic, Severity, Source, Span
@@ -12,8 +12,14 @@ from ..diagnostics import ArchonError, Diagnostic, Severity, Source, Span
 JsonPath = tuple[str | int, ...]
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|NaN|-?Infinity")
 _SPACE = re.compile(r"[ \t\n\r]*")
+_NEWLINE = re.compile(r"\n")
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Skips one value at C speed: the text was accepted by json.loads already.
+_DECODER = json.JSONDecoder()
+
+# (member key or element index, where the key or element is written, its length, where its value starts)
+_Member = tuple[str | int, int, int, int]
 
 
 def path_text(path: JsonPath) -> str:
@@ -22,97 +28,131 @@ def path_text(path: JsonPath) -> str:
     for part in path:
         if isinstance(part, int):
             out.append(f"[{part}]")
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+        elif _PLAIN_NAME.fullmatch(part):
             out.append(f".{part}")
         else:
             out.append(f"[{json.dumps(part)}]")
     return "".join(out)
 
 
-@dataclass
 class JsonDocument:
-    """A parsed JSON file: its value, where each part of it starts, and keys given twice."""
+    """A parsed JSON file: its value, where each part of it is written, and keys given twice.
 
-    value: Any
-    source: Source
-    offsets: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)  # path -> (offset, length)
-    duplicates: list[JsonPath] = field(default_factory=list)
+    Positions are found on demand: a container's members are indexed the first
+    time a path goes through it, so locating any number of paths costs one pass
+    over the containers they touch, never a pass per path.
+    """
+
+    def __init__(self, value: Any, text: str, path: str = "<string>", has_duplicates: bool = False):
+        self.value, self.text, self.path = value, text, path
+        self._members: dict[JsonPath, dict[str | int, _Member]] = {}
+        self._line_starts: list[int] | None = None
+        self.duplicates: list[JsonPath] = self._find_duplicates() if has_duplicates else []
 
     def span(self, path: JsonPath) -> Span | None:
         """Where `path` is written (its key, for an object member), or its nearest written parent."""
-        while True:
-            if path in self.offsets:
-                offset, length = self.offsets[path]
-                return self.source.span_at_offset(offset, length)
-            if not path:
-                return None
-            path = path[:-1]
+        text = self.text
+        offset = _skip(text, 0)
+        where, length = offset, 1
+        walked: JsonPath = ()
+        for part in path:
+            if offset >= len(text) or text[offset] not in "{[":
+                break
+            member = self._index(walked, offset).get(part)
+            if member is None or isinstance(part, bool):
+                break
+            _, where, length, offset = member
+            walked += (part,)
+        return self._span(where, length)
+
+    def _span(self, offset: int, length: int) -> Span:
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self.text)]
+        line = bisect_right(self._line_starts, offset)
+        column = offset - self._line_starts[line - 1] + 1
+        return Span(line, column, line, column + max(length, 1))
+
+    def _index(self, path: JsonPath, offset: int) -> dict[str | int, _Member]:
+        """The members of the container at `offset` by key (the last of a key given twice, as json keeps)."""
+        members = self._members.get(path)
+        if members is None:
+            members = self._members[path] = {m[0]: m for m in _scan(self.text, offset)}
+        return members
+
+    def _find_duplicates(self) -> list[JsonPath]:
+        """Every key given twice in one object, walking each container once."""
+        found: list[tuple[int, JsonPath]] = []
+        text = self.text
+        stack: list[tuple[JsonPath, int]] = [((), _skip(text, 0))]
+        while stack:
+            path, offset = stack.pop()
+            members = _scan(text, offset)
+            seen: set[str | int] = set()
+            for key, where, _, value_at in members:
+                if key in seen:
+                    found.append((where, path + (key,)))
+                seen.add(key)
+                if text[value_at] in "{[":
+                    stack.append((path + (key,), value_at))
+            self._members.setdefault(path, {m[0]: m for m in members})
+        return [path for _, path in sorted(found)]
+
+
+def _scan(text: str, i: int) -> list[_Member]:
+    """The members of the object or array starting at `i`, in the order written."""
+    out: list[_Member] = []
+    opening = text[i]
+    if opening not in "{[":
+        return out
+    closing = "}" if opening == "{" else "]"
+    i = _skip(text, i + 1)
+    if text[i] == closing:
+        return out
+    index = 0
+    while True:
+        if opening == "{":
+            match = _STRING.match(text, i)
+            raw = match.group()
+            key: str | int = raw[1:-1] if "\\" not in raw else json.loads(raw)
+            value_at = _skip(text, _skip(text, match.end()) + 1)  # past the colon
+            where, length = i, match.end() - i
+        else:
+            key, value_at, where, length = index, i, i, 1
+            index += 1
+        _, end = _DECODER.raw_decode(text, value_at)
+        out.append((key, where, length, value_at))
+        i = _skip(text, end)
+        if text[i] == closing:
+            return out
+        i = _skip(text, i + 1)  # the comma
 
 
 def parse_json(text: str, path: str = "<string>") -> JsonDocument:
     """Parse JSON text; broken JSON raises ArchonError (J001) with the line and column."""
+    duplicates = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict:
+        nonlocal duplicates
+        value = dict(items)
+        if len(value) != len(items):
+            duplicates = True
+        return value
+
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as e:
-        source = Source(text, path)
-        raise ArchonError([Diagnostic(
-            "J001", "invalid-json", Severity.ERROR, f"not valid JSON: {e.msg}",
-            source.span_at_offset(e.pos), path, "fix the JSON syntax (a trailing comma or a missing quote is common)",
-        )]) from None
-    document = JsonDocument(value, Source(text, path))
-    _Locator(text, document).value(_skip(text, 0), ())
-    return document
+        raise ArchonError([_invalid(text, path, f"not valid JSON: {e.msg}", e.pos,
+                                    "fix the JSON syntax (a trailing comma or a missing quote is common)")]) from None
+    except RecursionError:
+        raise ArchonError([_invalid(text, path, "not a config: lists or objects nested too deeply to read", 0,
+                                    "an Archon config nests four levels deep")]) from None
+    return JsonDocument(value, text, path, duplicates)
+
+
+def _invalid(text: str, path: str, message: str, offset: int, hint: str) -> Diagnostic:
+    return Diagnostic("J001", "invalid-json", Severity.ERROR, message, Source(text, path).span_at_offset(offset),
+                      path, hint)
 
 
 def _skip(text: str, i: int) -> int:
     return _SPACE.match(text, i).end()
-
-
-class _Locator:
-    """Walks text that json.loads accepted, recording where each key and element starts."""
-
-    def __init__(self, text: str, document: JsonDocument):
-        self.text, self.document = text, document
-
-    def value(self, i: int, path: JsonPath) -> int:
-        self.document.offsets.setdefault(path, (i, 1))
-        ch = self.text[i]
-        if ch == "{":
-            return self._object(i, path)
-        if ch == "[":
-            return self._array(i, path)
-        match = (_STRING if ch == '"' else _SCALAR).match(self.text, i)
-        return match.end()
-
-    def _object(self, i: int, path: JsonPath) -> int:
-        i = _skip(self.text, i + 1)
-        seen: set[str] = set()
-        if self.text[i] == "}":
-            return i + 1
-        while True:
-            match = _STRING.match(self.text, i)
-            key = json.loads(match.group())
-            if key in seen:
-                self.document.duplicates.append(path + (key,))
-            seen.add(key)
-            # A member's position is its key: that is what a reader looks for.
-            self.document.offsets[path + (key,)] = (i, match.end() - i)
-            i = _skip(self.text, match.end())
-            i = _skip(self.text, i + 1)  # the colon
-            i = _skip(self.text, self.value(i, path + (key,)))
-            if self.text[i] == "}":
-                return i + 1
-            i = _skip(self.text, i + 1)  # the comma
-
-    def _array(self, i: int, path: JsonPath) -> int:
-        i = _skip(self.text, i + 1)
-        if self.text[i] == "]":
-            return i + 1
-        index = 0
-        while True:
-            self.document.offsets[path + (index,)] = (i, 1)
-            i = _skip(self.text, self.value(i, path + (index,)))
-            if self.text[i] == "]":
-                return i + 1
-            i = _skip(self.text, i + 1)
-            index += 1

@@ -251,6 +251,7 @@ def test_export_then_import_gives_the_same_architecture(path):
     arch = import_file(path).architecture
     exported = export_architecture(arch)
     assert problems(exported.config) == []
+    assert json.loads(exported.text) == exported.config
     again = import_text(exported.text, "exported.json").architecture
     assert again.same_as(arch)
     assert export_architecture(again).config == exported.config

@@ -51,3 +51,23 @@ def test_broken_json_is_one_diagnostic_with_line_and_column():
 ])
 def test_path_text(path, text):
     assert path_text(path) == text
+
+
+def test_keys_given_twice_are_found_in_nested_and_overwritten_objects_in_document_order():
+    document = parse_json('{"a": {"k": 1, "k": 2}, "a": {"x": [1, {"y": 1, "y": 2}]}}')
+    assert document.duplicates == [("a", "k"), ("a",), ("a", "x", 1, "y")]
+    # A path through a key given twice follows the value json keeps: the last.
+    assert document.span(("a", "x", 1, "y")) == Span(1, 49, 1, 52)
+
+
+def test_json_nested_beyond_what_python_reads_is_one_diagnostic():
+    with pytest.raises(ArchonError) as info:
+        parse_json("[" * 100_000 + "]" * 100_000, "deep.json")
+    [diag] = info.value.diagnostics
+    assert diag.code == "J001" and "nested too deeply" in diag.message
+
+
+def test_many_paths_are_located_each_at_its_own_line():
+    text = '{"layers": [\n' + ",\n".join('[{"type": "fuser", "top_k": 1}]' for _ in range(2000)) + "\n]}"
+    document = parse_json(text)
+    assert [document.span(("layers", i, 0, "top_k")).line for i in range(2000)] == list(range(2, 2002))

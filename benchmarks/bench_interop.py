@@ -1,0 +1,102 @@
+"""Import and export of Archon JSON configs of 10,000, 50,000 and 100,000 layers: time should grow linearly.
+
+Run: python benchmarks/bench_interop.py [--cli] [--sizes 10000,50000,100000]
+
+In process, per size:
+  import   JSON file -> Architecture and its .arch text, with the import notes located in the JSON
+  load     the .arch file -> Architecture (parse and instantiate: what `archonc export` does first)
+  export   Architecture -> JSON text
+With --cli, also cold processes as a user runs them (median of 3, 1 at 100,000 layers):
+  `archonc import CONFIG.json -o OUT.arch --no-check` and `archonc export OUT.arch -o OUT.json`.
+The generated config is a published config's shape: a generator layer, then critic, ranker
+(with the `ranker_batch_size` an LLM ranker ignores, one note per ranker layer) and fuser layers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SIZES = (10_000, 50_000, 100_000)
+
+
+def config(layers: int) -> dict:
+    """A config of `layers` layers in the shape of the original's published ones."""
+    def component(kind: str, model: str, model_type: str, **extra) -> dict:
+        return {"type": kind, "model": model, "model_type": model_type, "temperature": 0.7,
+                "max_tokens": 2048, "samples": 1, **extra}
+
+    cycle = [
+        [component("critic", "gpt-4o", "OpenAI_API")],
+        [component("ranker", "Qwen/Qwen2-72B-Instruct", "Together_API", top_k=3, ranker_batch_size=16,
+                   use_critiques=True)],
+        [component("fuser", "gpt-4o", "OpenAI_API"), component("fuser", "Qwen/Qwen2-72B-Instruct", "Together_API")],
+    ]
+    out = [[component("generator", "gpt-4o", "OpenAI_API", samples=3),
+            component("generator", "Qwen/Qwen2-72B-Instruct", "Together_API", samples=3)]]
+    for i in range(layers - 2):
+        out.append(cycle[i % 3])
+    out.append([component("fuser", "gpt-4o", "OpenAI_API")])
+    return {"name": f"generated-{layers}", "layers": out}
+
+
+def timed(fn, runs: int) -> tuple[float, object]:
+    """The median time of `runs` calls, and the last result."""
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def cli(*args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"archonc {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cli", action="store_true", help="also time cold `archonc import` and `archonc export` runs")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="layer counts, comma-separated")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    from archon_dsl.interop import export_architecture, import_file
+    from archon_dsl.loader import load
+
+    header = f"{'layers':>8} {'import s':>9} {'load s':>7} {'export s':>9} {'import us/layer':>16} {'export us/layer':>16}"
+    if args.cli:
+        header += f" {'cli import s':>13} {'cli export s':>13}"
+    print(header)
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            runs = 3 if size < 100_000 else 1
+            source = Path(tmp) / f"config{size}.json"
+            source.write_text(json.dumps(config(size), indent=2), encoding="utf-8")
+            arch_path = Path(tmp) / f"config{size}.arch"
+            import_s, imported = timed(lambda: import_file(source, str(arch_path)), runs)
+            arch_path.write_text(imported.text, encoding="utf-8")
+            load_s, template = timed(lambda: load(arch_path), runs)
+            arch = template.instantiate()
+            export_s, exported = timed(lambda: export_architecture(arch).text, runs)
+            assert json.loads(exported)["layers"], "export wrote no layers"
+            row = (f"{size:>8} {import_s:>9.2f} {load_s:>7.2f} {export_s:>9.2f} "
+                   f"{import_s / size * 1e6:>16.1f} {export_s / size * 1e6:>16.1f}")
+            if args.cli:
+                out_json = Path(tmp) / f"out{size}.json"
+                cli_import, _ = timed(lambda: cli("import", str(source), "-o", str(arch_path), "--no-check"), runs)
+                cli_export, _ = timed(lambda: cli("export", str(arch_path), "-o", str(out_json)), runs)
+                row += f" {cli_import:>13.2f} {cli_export:>13.2f}"
+            print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()
