@@ -48,6 +48,7 @@ class ScoreContext:
     run: Callable[[Any, list[dict]], Awaitable[list[Any]]] | None = None  # (architecture, rows) -> results
     complete: Callable[[Any, str, int], Awaitable[Any]] | None = None  # (CallSpec, kind, attempt) -> CallResult
     sim: bool = False
+    unsafe_exec: bool = False  # the code scorer may run answers unisolated when no sandbox is available
 
 
 class Scorer:
@@ -322,11 +323,12 @@ class CodeExecution(Scorer):
 
     name = "code"
     description = "code extracted from the reply passes every test in the row's 'tests' (sandboxed)"
+    needs_sandbox = True  # the evaluator checks for one (runtime/isolation) before the first trial
 
     def __init__(self, timeout: float = 10.0, memory_mb: int = 512, partial: bool = False):
         self.timeout, self.memory_mb, self.partial = timeout, memory_mb, partial
 
-    def score(self, answer: str, row: Mapping[str, Any]) -> float:
+    def score(self, answer: str, row: Mapping[str, Any], unsafe_exec: bool = False) -> float:
         from ..runtime.sandbox import extract_code, run_tests
 
         tests = row.get("tests") or row.get("test")
@@ -337,12 +339,14 @@ class CodeExecution(Scorer):
         code = extract_code(answer)
         if not code:
             return 0.0
-        passed = run_tests(code, list(tests), timeout=self.timeout, memory_mb=self.memory_mb)
+        passed = run_tests(code, list(tests), timeout=self.timeout, memory_mb=self.memory_mb, unsafe_exec=unsafe_exec)
         if self.partial:
             return sum(passed) / len(passed) if passed else 0.0
         return 1.0 if passed and all(passed) else 0.0
 
     async def ascore_all(self, answers, rows, ctx):
+        import functools
+
         import anyio
 
         # The sandbox runs a subprocess per answer: run them on threads, a few at a time.
@@ -351,7 +355,8 @@ class CodeExecution(Scorer):
 
         async def one(i: int) -> None:
             if answers[i] is not None:
-                scores[i] = _clamp(await anyio.to_thread.run_sync(self.score, answers[i], rows[i], limiter=limiter))
+                score = functools.partial(self.score, answers[i], rows[i], unsafe_exec=ctx.unsafe_exec)
+                scores[i] = _clamp(await anyio.to_thread.run_sync(score, limiter=limiter))
 
         async with anyio.create_task_group() as tg:
             for i in range(len(rows)):
