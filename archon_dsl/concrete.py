@@ -50,7 +50,7 @@ def model_identifier(model: ModelSpec, taken: set[str]) -> str:
 def _model_options(model: ModelSpec) -> list[ast.Option]:
     options = []
     for field in ("api_base", "temperature", "max_tokens", "rpm", "tpm", "concurrency", "timeout",
-                  "context_window", "cost_in", "cost_out"):
+                  "context_window", "cost_in", "cost_out", "transport"):
         value = getattr(model, field)
         if value is not None:
             options.append(ast.Option(field, literal(value)))
@@ -96,7 +96,8 @@ def architecture_to_module(arch: Architecture) -> ast.Module:
     for layer in arch.layers:
         refs = [ast.Name(names[(m.name, m.id, m.model_dump_json())]) for m in layer.models]
         options = [ast.Option("model", refs[0])] if len(refs) == 1 else [ast.Option("models", ast.ListExpr(refs))]
-        for field in ("samples", "temperature", "max_tokens", "top_k", "count", "mode", "prompt", "system"):
+        for field in ("samples", "temperature", "max_tokens", "top_k", "count", "mode", "steps", "first_k",
+                      "length_control", "batch_size", "prompt", "system", "no_system"):
             value = getattr(layer, field)
             if value is None or (field == "samples" and value == 1):
                 continue

@@ -196,13 +196,16 @@ def model_info(model_id: str) -> ModelInfo | None:
 
     Tried in order: the full id ("together_ai/meta-llama/..."), the id without its
     provider prefix where the entry's provider matches ("openai/gpt-4o" -> "gpt-4o"),
-    then both again ignoring case. `sim/...` models cost nothing.
+    then both again ignoring case. `sim/...` models have simulated prices by the skill their
+    name suggests (see sim_prices).
     """
     provider, _, rest = model_id.partition("/")
     if not rest:
         provider, rest = "", model_id
     if provider == "sim":
-        return ModelInfo(key=model_id, provider="sim", input_cost_per_token=0.0, output_cost_per_token=0.0)
+        cost_in, cost_out = sim_prices(model_id)
+        return ModelInfo(key=model_id, provider="sim", input_cost_per_token=cost_in / PER_MILLION,
+                         output_cost_per_token=cost_out / PER_MILLION)
     entries = table()
     lower = _lower_index()
     for candidate in (model_id, lower.get(model_id.lower())):
@@ -216,10 +219,24 @@ def model_info(model_id: str) -> ModelInfo | None:
     return None
 
 
+def sim_prices(model_id: str, params=None) -> tuple[float, float]:
+    """A simulated model's default dollars per million input and output tokens, by its skill
+    (its `skill` option, else the skill its name suggests): stronger models cost more."""
+    from .runtime.sim.skills import default_prices, skill_of
+
+    return default_prices(skill_of(model_id, params))
+
+
 def spec_info(model) -> ModelInfo | None:
     """A ModelSpec's prices and window: its own `cost_in`/`cost_out` ($ per 1M tokens) and
-    `context_window` override the table; None if neither gives a price or a window."""
-    return _spec_info(model.id, model.cost_in, model.cost_out, model.context_window)
+    `context_window` override the table; None if neither gives a price or a window.
+    A `sim/` model without declared prices has simulated ones (sim_prices)."""
+    cost_in, cost_out = model.cost_in, model.cost_out
+    if model.provider == "sim" and (cost_in is None or cost_out is None) and "skill" in model.params:
+        default_in, default_out = sim_prices(model.id, model.params)
+        cost_in = default_in if cost_in is None else cost_in
+        cost_out = default_out if cost_out is None else cost_out
+    return _spec_info(model.id, cost_in, cost_out, model.context_window)
 
 
 @lru_cache(maxsize=4096)

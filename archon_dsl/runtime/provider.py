@@ -1,4 +1,10 @@
-"""The one module that calls model providers: litellm.acompletion with retries, limits, cache and cost."""
+"""The one module that calls model providers: it picks the transport and keeps retries, limits, cache and cost.
+
+Transports (runtime/transports/): the openai SDK for OpenAI-compatible endpoints, litellm for
+every other provider, the simulator for `sim/` models. Which one a call takes is decided here
+(`transport_for`); everything around the attempt (limits, retries with backoff or Retry-After,
+error classification, fallbacks, prices, the cache) is shared by all three.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,13 @@ import anyio
 
 from ..architecture import Defaults, EnvVar, ModelSpec, ProviderLimits
 from ..components.base import CallSpec
-from ..pricing import model_info, spec_info
+from ..pricing import spec_info
 from .cache import Cache, CachedReply, cache_key
-from .keys import load_env_file, redact
+from .keys import credential_for, is_custom_host, load_env_file, redact
 from .limits import Limits
+from .transports import Reply, Request
+from .transports.endpoints import default_base, speaks_openai, with_path
+from .transports.litellm import litellm_module  # noqa: F401  (imported on first call; kept for callers)
 
 # HTTP statuses worth another attempt: timeouts, conflicts, rate limits and server errors.
 RETRY_STATUSES = frozenset({408, 409, 425, 429})
@@ -24,29 +33,33 @@ RETRY_STATUSES = frozenset({408, 409, 425, 429})
 MAX_RETRY_AFTER = 120.0
 ERROR_CHARS = 500
 _DEFAULTS = Defaults()
-# Providers whose client refuses to start without a key, even for a local server.
-_NEEDS_SOME_KEY = frozenset({"openai"})
-_PLACEHOLDER_KEY = "sk-no-key"  # for OpenAI-compatible local servers that check none
-
-_litellm = None
 
 
-def litellm_module():
-    """litellm, imported on first use, with its debug banner off.
+def transport_for(model: ModelSpec, api_base: str | None = None) -> str:
+    """Which transport a call to `model` takes: "sim", "openai" or "litellm".
 
-    The local price table is used (else importing it fetches one over the network). The
-    rest of litellm's per-call extras are off by default and stay so: no callbacks, no
-    cache (ours is cache.py; litellm's crashes on a hit in current releases), no budget.
-    Its retries are turned off per call (`max_retries=0`, `num_retries=0`): we retry.
+    `sim/` models go to the simulator. A model's `transport` option decides next. Otherwise a
+    model with an `api_base` and providers that speak the OpenAI chat API (openai, together_ai,
+    groq, deepseek, fireworks_ai, openrouter, mistral, vLLM, Ollama, LM Studio, ...) take the openai
+    SDK, and everything else litellm. `api_base` is where the call goes (a provider block's, if set).
     """
-    global _litellm
-    if _litellm is None:
-        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-        import litellm
+    if model.provider == "sim":
+        return "sim"
+    if model.transport is not None:
+        return model.transport
+    base = api_base if api_base is not None else _resolve(model.api_base)
+    if speaks_openai(model.provider, base) and (base is not None or default_base(model.provider) is not None):
+        return "openai"
+    return "litellm"
 
-        litellm.suppress_debug_info = True  # no "Give Feedback / Get Help" banner on stdout per error
-        _litellm = litellm
-    return _litellm
+
+def _key(found):
+    """The key itself: keys.credential_for gives the key, or a Credential carrying it as `.value`."""
+    return getattr(found, "value", found)
+
+
+def _resolve(value):
+    return value.resolve() if isinstance(value, EnvVar) else value
 
 
 @dataclass(slots=True)
@@ -78,6 +91,7 @@ class _Attempt:
     output_tokens: int = 0
     cost_usd: float | None = None
     error: str | None = None
+    simulated_s: float | None = None  # a simulated model's latency, summed over its attempts
 
 
 class Provider:
@@ -116,8 +130,7 @@ class Provider:
         self.jitter = jitter
         self.sleep = sleep if sleep is not None else anyio.sleep
         load_env_file(env_file)
-        self._structured: dict[str, bool] = {}
-        self._keys: dict[str, bool] = {}
+        self._transports: dict[str, Any] = {}
 
     @classmethod
     def for_architecture(cls, architecture, *, cache: Cache | None = None, limits: Limits | None = None, **options) -> Provider:
@@ -139,8 +152,9 @@ class Provider:
         refresh: bool = False,
     ) -> CallResult:
         """Run one call: from the cache if there (unless `refresh`), else the model, then its fallbacks."""
-        start = time.perf_counter()
         model = spec.model
+        self.transport(transport_for(model, self._api_base(model)))  # loaded before the clock starts
+        start = time.perf_counter()
         defaults = defaults or _DEFAULTS
         temperature = _first(spec.temperature, model.temperature, defaults.temperature)
         max_tokens = _first(spec.max_tokens, model.max_tokens, defaults.max_tokens)
@@ -160,10 +174,13 @@ class Provider:
                     )
         result = CallResult(None, model.id)
         errors: list[str] = []
+        simulated: float | None = None
         candidate = model
         fallbacks = iter(model.fallbacks)
         while True:
             attempt = await self._attempts(candidate, spec, defaults, temperature, max_tokens, metadata, result)
+            if attempt.simulated_s is not None:
+                simulated = (simulated or 0.0) + attempt.simulated_s
             if attempt.error is None:
                 result.text, result.model = attempt.text, candidate.id
                 result.input_tokens, result.output_tokens = attempt.input_tokens, attempt.output_tokens
@@ -175,21 +192,35 @@ class Provider:
                 result.error = redact("; ".join(errors))[: ERROR_CHARS * len(errors)]
                 break
             candidate = self._fallback(fallback)
-        result.latency_s = time.perf_counter() - start
+        # A simulated call reports the latency it simulates (it is not slept unless asked): the
+        # trace and the records then show what the real models would take.
+        result.latency_s = simulated if simulated is not None else time.perf_counter() - start
         if result.error is None and key is not None:
             self.cache.put(key, CachedReply(result.text, result.model, result.input_tokens, result.output_tokens,
                                             result.cost_usd))
         return result
 
+    def transport(self, name: str):
+        """The transport called `name` ("openai", "litellm", "sim"), created on first use."""
+        found = self._transports.get(name)
+        if found is None:
+            if name == "openai":
+                from .transports.openai_sdk import OpenAITransport as make
+            elif name == "sim":
+                from .transports.sim import SimTransport as make
+            else:
+                from .transports.litellm import LiteLLMTransport as make, litellm_module
+
+                litellm_module()  # its import (seconds) is no call's latency
+            found = self._transports[name] = make()
+        return found
+
     async def _attempts(
         self, model: ModelSpec, spec: CallSpec, defaults: Defaults, temperature, max_tokens, metadata, result: CallResult,
     ) -> _Attempt:
         """Up to 1 + retries attempts on one model; backoff with full jitter, or Retry-After."""
-        litellm = litellm_module()
-        if model.provider == "sim":
-            from . import sim
-
-            sim.register()  # idempotent: a file of sim/ models runs without --sim
+        api_base = self._api_base(model)
+        transport = self.transport(transport_for(model, api_base))
         provider_options = self.providers.get(model.provider)
         timeout = _first(model.timeout, provider_options.timeout if provider_options else None,
                          _set(defaults.timeout, _DEFAULTS.timeout), self.timeout)
@@ -197,30 +228,29 @@ class Provider:
         retries = self.retries if retries is None else max(0, retries)
         estimate = _estimate_tokens(spec.messages, max_tokens)
         limits = self.limits
+        request = self._request(model, spec, transport, api_base, temperature, max_tokens, timeout, metadata)
         outcome = _Attempt()
         for attempt in range(retries + 1):
             result.attempts += 1
             error: BaseException | None = None
-            kwargs = self._request(model, spec, temperature, max_tokens, timeout, metadata)  # fresh: litellm edits it
-            # The per-call timeout is litellm's (it passes it to the HTTP client): a cancel
-            # scope of ours around each call would cost more than the rest of this method.
             try:
                 if limits is None:
-                    response = await litellm.acompletion(**kwargs)
+                    reply = await transport.send(request)
                 else:
                     async with limits.slot(model, estimate) as slot:
-                        response = await litellm.acompletion(**kwargs)
-                        slot.report(sum(_usage(response)))
+                        reply = await transport.send(request)
+                        slot.report(reply.input_tokens + reply.output_tokens)
             except Exception as e:  # a provider's failure: retried or reported, never raised
                 error = e
             if error is None:
-                text = _text(response)
-                if text is None:
+                if reply.latency_s is not None:
+                    outcome.simulated_s = (outcome.simulated_s or 0.0) + reply.latency_s
+                if reply.text is None:
                     outcome.error = f"{model.id}: the reply has no text"
                     return outcome
-                outcome.text = text
-                outcome.input_tokens, outcome.output_tokens = _usage(response)
-                outcome.cost_usd = _cost(model, response, outcome.input_tokens, outcome.output_tokens)
+                outcome.text = reply.text
+                outcome.input_tokens, outcome.output_tokens = reply.input_tokens, reply.output_tokens
+                outcome.cost_usd = _cost(model, reply)
                 outcome.error = None
                 return outcome
             outcome.error = f"{model.id}: {_describe(error)}"
@@ -241,26 +271,29 @@ class Provider:
 
     # -- the request ------------------------------------------------------------------
 
-    def _request(self, model: ModelSpec, spec: CallSpec, temperature, max_tokens, timeout, metadata) -> dict[str, Any]:
-        kwargs: dict[str, Any] = dict(_resolved(model.params))
-        kwargs.update(
-            # Copies: litellm adds keys to the dicts it is given, and the caller's must stay as they were.
-            model=model.id, messages=[dict(m) for m in spec.messages], temperature=temperature, max_tokens=max_tokens,
-            timeout=timeout, max_retries=0, num_retries=0,
-            drop_params=True,  # a parameter the model does not take (temperature on o-series) is left out, not an error
+    def _request(self, model: ModelSpec, spec: CallSpec, transport, api_base: str | None, temperature, max_tokens,
+                 timeout, metadata) -> Request:
+        """One attempt's request: where it goes, with which key (keys.credential_for) and what it asks."""
+        params = _resolved(model.params)
+        params.pop("api_key", None)  # sent as the credential, never as a body field
+        custom = is_custom_host(model.provider, api_base)
+        key = _key(credential_for(model, api_base))
+        if transport.name == "openai":
+            api_base = with_path(model.provider, api_base) if api_base else default_base(model.provider)
+        response_format = spec.response_format
+        if response_format is not None and not self._takes_response_format(transport, model):
+            response_format = None
+        return Request(
+            model=model, messages=list(spec.messages), temperature=temperature, max_tokens=max_tokens,
+            timeout=timeout, api_base=api_base, api_key=key,
+            custom_endpoint=custom, params=params, response_format=response_format,
+            # Only the sim reads metadata (sample, kind, attempt); for every other provider
+            # litellm's handling of it costs about 1.5 ms of CPU a call (bench_throughput.py).
+            metadata=dict(metadata) if metadata is not None and transport.name == "sim" else None,
         )
-        api_base = self._api_base(model)
-        if api_base:
-            kwargs["api_base"] = api_base
-            if model.provider in _NEEDS_SOME_KEY and "api_key" not in kwargs and not self._has_key(model.provider):
-                kwargs["api_key"] = _PLACEHOLDER_KEY
-        # Only the sim reads metadata (sample, kind, attempt); for every other provider
-        # litellm's handling of it costs about 1.5 ms of CPU a call (bench_throughput.py).
-        if metadata is not None and model.provider == "sim":
-            kwargs["metadata"] = dict(metadata)
-        if spec.response_format is not None and self._takes_response_format(model.id):
-            kwargs["response_format"] = spec.response_format
-        return kwargs
+
+    def _takes_response_format(self, transport, model: ModelSpec) -> bool:
+        return transport.takes_response_format(model)
 
     def _api_base(self, model: ModelSpec) -> str | None:
         value = model.api_base
@@ -269,35 +302,9 @@ class Provider:
             value = options.api_base if options else None
         return value.resolve() if isinstance(value, EnvVar) else value
 
-    def _has_key(self, provider: str) -> bool:
-        """Whether the environment holds the provider's key (looked up once per provider)."""
-        has = self._keys.get(provider)
-        if has is None:
-            has = self._keys[provider] = bool(os.environ.get(f"{provider.upper()}_API_KEY"))
-        return has
-
     def _fallback(self, fallback_id: str) -> ModelSpec:
         known = self.models.get(fallback_id)
         return known if known is not None else ModelSpec(name=fallback_id, id=fallback_id)
-
-    def _takes_response_format(self, model_id: str) -> bool:
-        """Only for models litellm knows to accept a JSON schema: an unknown one may reject it."""
-        known = self._structured.get(model_id)
-        if known is None:
-            known = False
-            info = model_info(model_id)
-            if info is not None and info.provider != "sim":
-                litellm = litellm_module()
-                provider, _, name = model_id.partition("/")
-                try:
-                    known = bool(litellm.supports_response_schema(model=model_id)) and "response_format" in (
-                        litellm.get_supported_openai_params(model=name or model_id, custom_llm_provider=provider or None)
-                        or ()
-                    )
-                except Exception:  # litellm could not place the model: do not send a schema
-                    known = False
-            self._structured[model_id] = known
-        return known
 
 
 def _first(*values):
@@ -324,33 +331,16 @@ def _estimate_tokens(messages, max_tokens: int | None) -> int:
     return chars // 4 + (max_tokens or 0)
 
 
-def _text(response) -> str | None:
-    try:
-        return response.choices[0].message.content
-    except (AttributeError, IndexError, TypeError):
-        return None
-
-
-def _usage(response) -> tuple[int, int]:
-    usage = getattr(response, "usage", None)
-    if usage is None:
-        return 0, 0
-    return int(getattr(usage, "prompt_tokens", 0) or 0), int(getattr(usage, "completion_tokens", 0) or 0)
-
-
-def _cost(model: ModelSpec, response, input_tokens: int, output_tokens: int) -> float | None:
-    """The model's own prices if it gives them, else litellm's (computed with the response), else None."""
-    if model.cost_in is not None or model.cost_out is not None:
-        info = spec_info(model)
-        return info.cost(input_tokens, output_tokens) if info else None
-    info = model_info(model.id)
+def _cost(model: ModelSpec, reply: Reply) -> float | None:
+    """Declared prices first (`cost_in`/`cost_out`; a sim model's simulated ones), else the transport's
+    own figure (litellm's), else the price table's; None when no price is known."""
+    info = spec_info(model)
+    declared = model.cost_in is not None or model.cost_out is not None or model.provider == "sim"
+    if not declared and reply.cost_usd is not None:
+        return reply.cost_usd
     if info is None or not info.priced:
         return None
-    hidden = getattr(response, "_hidden_params", None) or {}
-    cost = hidden.get("response_cost") if isinstance(hidden, dict) else None
-    if cost is None:
-        return info.cost(input_tokens, output_tokens)
-    return float(cost)
+    return info.cost(reply.input_tokens, reply.output_tokens)
 
 
 def _status(error: BaseException) -> int | None:
@@ -367,7 +357,7 @@ def _retryable(error: BaseException) -> bool:
         return True
     names = {cls.__name__ for cls in type(error).__mro__}
     if names & {"Timeout", "APITimeoutError", "APIConnectionError", "TimeoutException", "ConnectError",
-                "ServiceUnavailableError", "InternalServerError", "RateLimitError"}:
+                "ServiceUnavailableError", "InternalServerError", "RateLimitError", "MalformedReply"}:
         return True
     status = _status(error)
     return status is not None and (status in RETRY_STATUSES or status >= 500)

@@ -1,4 +1,4 @@
-"""Provider.complete through the real litellm path, against the loopback OpenAI-compatible server."""
+"""Provider.complete through both real transports (the openai SDK and litellm), against the loopback OpenAI-compatible server."""
 
 from __future__ import annotations
 
@@ -18,10 +18,17 @@ SECRET = "sk-test-0123456789abcdefSECRET"
 ASK = ({"role": "user", "content": "What is 2 + 2?"},)
 
 
-@pytest.fixture(autouse=True)
-def fresh(server, monkeypatch):
+TRANSPORT = "openai"  # set per test by the `transport` fixture: every test runs on both
+
+
+@pytest.fixture(autouse=True, params=["openai", "litellm"])
+def transport(request, server, monkeypatch):
     server.reset()
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_BASE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(globals(), "TRANSPORT", request.param)
+    return request.param
 
 
 class Sleeps:
@@ -35,6 +42,7 @@ class Sleeps:
 
 
 def model(server: OpenAIServer, name: str = "m", **options) -> ModelSpec:
+    options.setdefault("transport", TRANSPORT)
     return ModelSpec(name=name, id=f"openai/{name}", api_base=server.base_url, **options)
 
 
@@ -70,25 +78,48 @@ def test_sampling_options_resolve_call_then_model_then_defaults(server):
 
 def test_model_params_pass_through_and_env_api_base_resolves(server, monkeypatch):
     monkeypatch.setenv("LOOPBACK_BASE", server.base_url)
-    spec = ModelSpec(name="p", id="openai/p", api_base=EnvVar(env="LOOPBACK_BASE"), params={"top_p": 0.25, "seed": 7})
+    spec = ModelSpec(name="p", id="openai/p", api_base=EnvVar(env="LOOPBACK_BASE"), transport=TRANSPORT,
+                     params={"top_p": 0.25, "seed": 7, "repetition_penalty": 1.1})
     result = complete(make(), CallSpec(spec, ASK))
     assert result.error is None
     body = server.requests[-1].body
-    assert (body["top_p"], body["seed"]) == (0.25, 7)
+    assert (body["top_p"], body["seed"], body["repetition_penalty"]) == (0.25, 7, 1.1)
 
 
 def test_provider_block_supplies_api_base_and_timeout(server):
     provider = make(providers={"openai": ProviderLimits(api_base=server.base_url, timeout=0.3)}, retries=0)
     server.set("m", Reply.hanging())
-    result = complete(provider, CallSpec(ModelSpec(name="m", id="openai/m"), ASK))
+    result = complete(provider, CallSpec(ModelSpec(name="m", id="openai/m", transport=TRANSPORT), ASK))
     assert "Timeout" in result.error and server.hits["m"] == 1
 
 
-def test_the_api_key_is_sent_but_never_returned(server):
+def test_a_key_the_file_names_is_sent_but_never_returned(server, monkeypatch):
+    monkeypatch.setenv("LLM_PASS", SECRET)
     server.set("m", Reply(status=401, body='{"error": {"message": "Incorrect API key provided: ' + SECRET + '"}}'))
-    result = complete(make(), CallSpec(model(server), ASK))
+    result = complete(make(), CallSpec(model(server, params={"api_key": EnvVar(env="LLM_PASS")}), ASK))
     assert server.requests[-1].headers["authorization"] == f"Bearer {SECRET}"
+    assert "api_key" not in server.requests[-1].body
     assert result.error and SECRET not in result.error and "AuthenticationError" in result.error
+
+
+def test_an_inherited_key_never_goes_to_a_custom_api_base(server, monkeypatch):
+    monkeypatch.setenv("TOGETHERAI_API_KEY", SECRET + "-together")
+    together = ModelSpec(name="t", id="together_ai/t", api_base=server.base_url, transport=TRANSPORT)
+    for spec in (model(server), together):
+        assert complete(make(), CallSpec(spec, ASK)).error is None
+    for request in server.requests:
+        assert SECRET not in request.headers.get("authorization", "")
+    # A provider block's api_base is just as custom.
+    provider = make(providers={"openai": ProviderLimits(api_base=server.base_url)})
+    assert complete(provider, CallSpec(ModelSpec(name="m", id="openai/m", transport=TRANSPORT), ASK)).error is None
+    assert SECRET not in server.requests[-1].headers.get("authorization", "")
+
+
+def test_the_providers_own_endpoint_gets_its_key(server, monkeypatch):
+    # OPENAI_BASE_URL is the user's own environment: it moves openai's own endpoint (here, to the loopback).
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    result = complete(make(), CallSpec(ModelSpec(name="m", id="openai/m", transport=TRANSPORT), ASK))
+    assert result.error is None and server.requests[-1].headers["authorization"] == f"Bearer {SECRET}"
 
 
 def test_retry_after_in_seconds_is_honoured(server):
@@ -203,7 +234,7 @@ def test_every_failure_is_reported_when_the_fallbacks_fail_too(server):
     assert result.model == "openai/primary"
 
 
-def test_cost_comes_from_litellm_for_a_priced_model(server):
+def test_cost_comes_from_the_price_table_for_a_priced_model(server):
     server.set("gpt-4o", Reply.ok("one two three"))
     result = complete(make(), CallSpec(model(server, "gpt-4o"), ASK))
     from archon_dsl.pricing import model_info
@@ -243,16 +274,18 @@ def test_samples_and_failures_are_cached_apart(server, tmp_path):
 def test_no_api_key_reaches_the_cache_file(server, tmp_path):
     server.set("m", Reply.echo())
     cache = Cache(tmp_path / "cache.sqlite")
-    secret_param = ModelSpec(name="m", id="openai/m", api_base=server.base_url, params={"api_key": SECRET})
-    for spec in (model(server), secret_param):
-        assert complete(make(cache=cache), CallSpec(spec, ASK)).error is None
+    secret_param = model(server, params={"api_key": SECRET})
+    for spec, question in ((model(server), "What is 2 + 2?"), (secret_param, "And 3 + 3?")):
+        assert complete(make(cache=cache), CallSpec(spec, ({"role": "user", "content": question},))).error is None
     cache.close()
     assert server.requests[-1].headers["authorization"] == f"Bearer {SECRET}"
     for path in tmp_path.iterdir():
         assert SECRET.encode() not in Path(path).read_bytes()
 
 
-def test_litellm_gets_no_retries_and_metadata_only_for_the_sim(server, monkeypatch):
+def test_litellm_gets_no_retries_and_no_metadata(server, monkeypatch, transport):
+    if transport != "litellm":
+        pytest.skip("what litellm.acompletion receives")
     seen = []
     litellm = provider_module.litellm_module()
     real = litellm.acompletion
@@ -266,14 +299,6 @@ def test_litellm_gets_no_retries_and_metadata_only_for_the_sim(server, monkeypat
     complete(make(), CallSpec(model(server), ASK), metadata=metadata)
     assert (seen[0]["max_retries"], seen[0]["num_retries"]) == (0, 0)
     assert "metadata" not in seen[0]  # litellm's handling of it costs CPU on every call
-
-    from archon_dsl.architecture import ModelSpec
-    from archon_dsl.runtime import sim
-
-    sim.register()
-    complete(make(), CallSpec(ModelSpec(name="s", id="sim/alpha"), ASK), metadata=metadata)
-    assert seen[1]["metadata"]["archon"] == {"sample": 3}
-    assert metadata == {"archon": {"sample": 3}}  # litellm annotates its copy, not ours
 
 
 SCHEMA = {"type": "json_schema", "json_schema": {"name": "verdict", "schema": {"type": "object"}}}

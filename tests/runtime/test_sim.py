@@ -1,19 +1,26 @@
-import asyncio
+"""The simulator: what it answers, and that it is a provider of its own (no litellm, prices, simulated latency)."""
 
+import asyncio
+import subprocess
+import sys
+
+import anyio
 import pytest
 
-from archon_dsl.runtime import sim  # first: it keeps litellm from fetching its cost map online
+from archon_dsl.architecture import Architecture, Layer, ModelSpec
+from archon_dsl.components import COMPONENTS, OutputError, State, answer
+from archon_dsl.components.base import CallSpec
+from archon_dsl.datasets import load_dataset
+from archon_dsl.pricing import spec_info
+from archon_dsl.runtime import sim
+from archon_dsl.runtime.provider import Provider
+from archon_dsl.runtime.sandbox import extract_code, run_tests
+from archon_dsl.runtime.transports import Request
+from archon_dsl.runtime.transports.sim import SimTransport
 
-import litellm  # noqa: E402
-
-from archon_dsl.architecture import Architecture, Layer, ModelSpec  # noqa: E402
-from archon_dsl.components import COMPONENTS, OutputError, State, answer  # noqa: E402
-from archon_dsl.datasets import load_dataset  # noqa: E402
-from archon_dsl.runtime.sandbox import extract_code, run_tests  # noqa: E402
-
-sim.register()
 ARITHMETIC = load_dataset("arithmetic")
 PYTHON = load_dataset("python_functions")
+TRANSPORT = SimTransport()
 
 
 def spec_model(name: str, **params) -> ModelSpec:
@@ -21,16 +28,24 @@ def spec_model(name: str, **params) -> ModelSpec:
 
 
 async def ask(spec, kind: str | None, *, send_format: bool = True, attempt: int = 0) -> str:
+    """One call straight to the sim transport (with or without the schema the component asks for)."""
     metadata = {"archon": {"sample": spec.sample, "attempt": attempt, **({"kind": kind} if kind else {})}}
-    extra = {"response_format": spec.response_format} if send_format and spec.response_format else {}
-    reply = await litellm.acompletion(
-        model=spec.model.id, messages=list(spec.messages), metadata=metadata, **extra, **spec.model.params
+    request = Request(
+        model=spec.model, messages=list(spec.messages), temperature=None, max_tokens=None, timeout=60.0,
+        api_base=None, api_key=None, custom_endpoint=False, params=dict(spec.model.params),
+        response_format=spec.response_format if send_format else None, metadata=metadata,
     )
-    return reply.choices[0].message.content
+    return (await TRANSPORT.send(request)).text
+
+
+def call(model: ModelSpec, question: str, **options):
+    """One call through the Provider, as the executor makes it."""
+    provider = Provider(env_file=None, retries=0)
+    return anyio.run(lambda: provider.complete(CallSpec(model, ({"role": "user", "content": question},), **options)))
 
 
 async def run(layers: list[Layer], query: str, **how) -> State:
-    """A minimal driver: each layer's calls through litellm on sim, parsed, then combined."""
+    """A minimal driver: each layer's calls through the sim transport, parsed, then combined."""
     state = State(query=query)
     for index, layer in enumerate(layers):
         component = COMPONENTS[layer.kind]
@@ -52,19 +67,56 @@ def accuracy(layers: list[Layer], rows: list[dict]) -> float:
     return asyncio.run(score())
 
 
-def test_litellm_reaches_the_simulator_offline_with_usage():
-    reply = litellm.completion(model="sim/alpha", messages=[{"role": "user", "content": "What is 12 * (3 + 4)?"}])
-    text = reply.choices[0].message.content
-    assert text.strip().splitlines()[-1].startswith("Answer: ")
-    assert reply.usage.prompt_tokens == 6 and reply.usage.completion_tokens >= 1
-    assert reply.model == "sim/alpha"
-    assert litellm.completion_cost(reply) == 0.0
+def test_the_provider_reaches_the_simulator_with_usage_price_and_latency():
+    model = spec_model("alpha", skill=0.5)
+    result = call(model, "What is 12 * (3 + 4)?")
+    assert result.error is None and result.text.strip().splitlines()[-1].startswith("Answer: ")
+    assert result.input_tokens == 6 and result.output_tokens >= 1
+    assert result.cost_usd == pytest.approx(spec_info(model).cost(result.input_tokens, result.output_tokens))
+    assert result.cost_usd > 0  # simulated prices: the search sees a cost trade-off
+    # The latency is simulated from skill and reply length, reported, not slept.
+    assert result.latency_s == pytest.approx(sim.default_latency(0.5, result.output_tokens))
 
 
-def test_register_is_idempotent():
-    sim.register()
-    sim.register()
-    assert [e["provider"] for e in litellm.custom_provider_map].count("sim") == 1
+def test_a_sim_run_never_imports_litellm_and_sets_no_process_state():
+    code = (
+        "import os, sys; before = dict(os.environ)\n"
+        "import anyio\n"
+        "from archon_dsl.architecture import ModelSpec\n"
+        "from archon_dsl.components.base import CallSpec\n"
+        "from archon_dsl.runtime.provider import Provider\n"
+        "spec = CallSpec(ModelSpec(name='a', id='sim/a'), ({'role': 'user', 'content': 'What is 2 + 3?'},))\n"
+        "result = anyio.run(lambda: Provider(env_file=None).complete(spec))\n"
+        "assert result.error is None and result.text, result\n"
+        "print('litellm' in sys.modules, dict(os.environ) == before)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
+
+
+def test_sleep_makes_a_call_wait_its_latency():
+    model = spec_model("slow", latency=0.05, sleep=True)
+
+    async def timed():
+        begin = anyio.current_time()
+        result = await Provider(env_file=None).complete(CallSpec(model, ({"role": "user", "content": "2 + 2?"},)))
+        return result, anyio.current_time() - begin
+
+    result, took = anyio.run(timed)
+    assert result.latency_s == 0.05 and took >= 0.05  # a lower bound only
+
+
+def test_declared_prices_win_over_the_simulated_ones():
+    model = ModelSpec(name="p", id="sim/p", cost_in=3.0, cost_out=6.0, params={"skill": 0.9})
+    result = call(model, "What is 6 * 7?")
+    assert result.cost_usd == pytest.approx((result.input_tokens * 3.0 + result.output_tokens * 6.0) / 1e6)
+
+
+def test_default_prices_rise_with_skill():
+    weak, strong = sim.default_prices(0.2), sim.default_prices(0.85)
+    assert 0 < weak[0] < strong[0] and weak[1] == pytest.approx(4 * weak[0], rel=0.01)
+    named = spec_info(ModelSpec(name="g", id="sim/gpt-4o"))
+    assert named.input_cost_per_token * 1e6 == pytest.approx(sim.default_prices(sim.default_skill("gpt-4o"))[0])
 
 
 def test_deterministic_and_the_sample_index_and_seed_matter(monkeypatch):
@@ -215,17 +267,16 @@ def test_registered_answers_for_a_user_dataset():
     assert reply.endswith("Answer: 8")
 
 
-def test_model_options_arrive_as_litellm_kwargs_and_are_checked():
-    messages = [{"role": "user", "content": ARITHMETIC[1]["question"]}]
-    right = str(ARITHMETIC[1]["answer"])
-    assert litellm.completion(model="sim/k", messages=messages, skill=1.0, latency=0.001).choices[0].message.content.endswith(right)
-    with pytest.raises(Exception, match="skill must be between 0 and 1"):
-        litellm.completion(model="sim/k", messages=messages, skill=3)
+def test_model_options_are_read_and_checked():
+    question, right = ARITHMETIC[1]["question"], str(ARITHMETIC[1]["answer"])
+    assert call(spec_model("k", skill=1.0, latency=0.001), question).text.endswith(right)
+    assert "skill must be between 0 and 1" in call(spec_model("k", skill=3), question).error
+    assert "sleep must be true or false" in call(spec_model("k", sleep="yes"), question).error
 
 
 def test_max_tokens_cuts_the_reply():
-    reply = litellm.completion(model="sim/k", messages=[{"role": "user", "content": PYTHON[0]["question"]}], max_tokens=5)
-    assert reply.choices[0].finish_reason == "length" and len(reply.choices[0].message.content) <= 20
+    result = call(spec_model("k"), PYTHON[0]["question"], max_tokens=5)
+    assert result.error is None and len(result.text) <= 20
 
 
 def test_default_skills_order_model_families():

@@ -1,4 +1,4 @@
-"""The offline `sim` provider: a deterministic simulator of LLM calls, served to litellm as `sim/<name>`.
+"""The offline simulator of LLM calls behind `sim/<name>` models: what each call answers, deterministically.
 
 The simulator is not a model. It reads which component is asking (from the call's metadata, its
 `response_format`, or the prompt), finds the ground truth of the query (the built-in datasets,
@@ -18,67 +18,42 @@ sandbox can run it. Same seed, model, messages, sample index and attempt: same r
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # read the bundled cost map, offline
-
 import ast
-import asyncio
 import hashlib
 import json
 import math
+import os
 import re
-import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from ..architecture import KINDS, Architecture, ModelSpec
-from ..components.parsing import extract_code
+from ...architecture import KINDS, Architecture, ModelSpec
+from ...components.parsing import extract_code
+from .skills import MEDIUM_SKILL, default_latency, default_skill
 
 PROVIDER = "sim"
 SEED_ENV = "ARCHON_SIM_SEED"
 
-# --------------------------------------------------------------------------- skills
-
-# Well-known families first; then the parameter count in the name decides; unknown -> medium.
-FAMILY_SKILLS: tuple[tuple[str, float], ...] = (
-    (r"gpt-4o-mini|gpt-4\.1-mini|gpt-4\.1-nano|haiku|flash|o1-mini|o3-mini|-mini\b", 0.65),
-    (r"gpt-4o|gpt-4-turbo|gpt-4\.1|gpt-4\b|gpt-5|\bo1\b|\bo3\b|claude-3-5-sonnet|claude-3\.5-sonnet|"
-     r"claude-3-opus|claude-3-7|claude-(?:sonnet|opus)-4|gemini-1\.5-pro|gemini-2|gemini-pro|405b", 0.85),
-)
-SIZE_SKILLS: tuple[tuple[float, float], ...] = ((300, 0.85), (60, 0.72), (30, 0.65), (13, 0.6), (8, 0.5), (0, 0.45))
-MEDIUM_SKILL = 0.6
-_SIZE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?:x(\d+(?:\.\d+)?))?b\b")
-
-
-def default_skill(model: str) -> float:
-    """A plausible skill for a model name: frontier > 70B > 8B > 7B; unknown names get a medium one."""
-    name = model.lower()
-    for pattern, skill in FAMILY_SKILLS:
-        if re.search(pattern, name):
-            return skill
-    match = _SIZE.search(name)
-    if match:
-        # A mixture of experts such as 8x22b counts all its experts.
-        size = float(match.group(1)) * (float(match.group(2)) if match.group(2) else 1.0)
-        return next(skill for floor, skill in SIZE_SKILLS if size >= floor)
-    return MEDIUM_SKILL
+# --------------------------------------------------------------------------- a model's behaviour
 
 
 @dataclass(frozen=True)
 class SimConfig:
     """How one simulated model behaves; set per model in .arch: `{ skill = 0.8; latency = 0.05 }`.
 
-    skill: 0..1, see the module doc. latency: seconds each call waits. seed: the draw (default: env
-    ARCHON_SIM_SEED, else 0). messy: chance a structured reply ignores response_format and comes
-    as prose the tolerant parsers must read. broken: chance a reply is unusable (retries, degradation).
+    skill: 0..1, see the module doc. latency: the seconds a call is reported to take (default: by
+    skill and reply length, skills.default_latency); the call waits that long only with
+    `sleep = true`. seed: the draw (default: env ARCHON_SIM_SEED, else 0). messy: chance a
+    structured reply ignores response_format and comes as prose the tolerant parsers must read.
+    broken: chance a reply is unusable (retries, degradation).
     """
 
     skill: float = MEDIUM_SKILL
-    latency: float = 0.0
+    latency: float | None = None
     seed: int = 0
     messy: float = 0.0
     broken: float = 0.0
+    sleep: bool = False
 
     @classmethod
     def for_model(cls, model: str, params: Mapping[str, Any] | None = None) -> SimConfig:
@@ -86,19 +61,28 @@ class SimConfig:
         seed = params.get("seed")
         if seed is None:
             seed = os.environ.get(SEED_ENV, "0")
+        latency = params.get("latency")
+        sleep = params.get("sleep", False)
+        if not isinstance(sleep, bool):
+            raise ValueError(f"sim model '{model}': sleep must be true or false, got {sleep!r}")
         config = cls(
             skill=_number(params, "skill", default_skill(model)),
-            latency=_number(params, "latency", 0.0),
+            latency=None if latency is None else _number(params, "latency", 0.0),
             seed=_integer(seed, "seed"),
             messy=_number(params, "messy", 0.0),
             broken=_number(params, "broken", 0.0),
+            sleep=sleep,
         )
         for name in ("skill", "messy", "broken"):
             if not 0.0 <= getattr(config, name) <= 1.0:
                 raise ValueError(f"sim model '{model}': {name} must be between 0 and 1, got {getattr(config, name)}")
-        if config.latency < 0:
+        if config.latency is not None and config.latency < 0:
             raise ValueError(f"sim model '{model}': latency must be >= 0 seconds, got {config.latency}")
         return config
+
+    def latency_for(self, output_tokens: int) -> float:
+        """Seconds a call writing `output_tokens` tokens takes: the set latency, else the default by skill."""
+        return self.latency if self.latency is not None else default_latency(self.skill, output_tokens)
 
     @property
     def judging(self) -> float:
@@ -221,7 +205,7 @@ def _load_builtins() -> None:
     global _BUILTINS_LOADED
     if _BUILTINS_LOADED:
         return
-    from ..datasets import BUILTIN, load_dataset
+    from ...datasets import BUILTIN, load_dataset
 
     _BUILTINS_LOADED = True
     for name in BUILTIN:
@@ -724,10 +708,14 @@ def complete(
     response_format: Any = None,
     attempt: int = 0,
     params: Mapping[str, Any] | None = None,
+    config: SimConfig | None = None,
 ) -> str:
-    """The simulator's reply to one call (what `litellm.completion(model="sim/...")` returns as text)."""
+    """The simulator's reply to one call of `model` ("sim/<name>" or "<name>"), as text.
+
+    `config` is the model's SimConfig when the caller has it already (else read from `params`).
+    """
     name = model.removeprefix(f"{PROVIDER}/")
-    cfg = SimConfig.for_model(name, params)
+    cfg = config if config is not None else SimConfig.for_model(name, params)
     kind = kind_of(messages, response_format, kind)
     req = read_request(messages, kind, response_format)
     rng = _Draw(cfg.seed, name, kind, [[m.get("role"), _text(m.get("content"))] for m in messages], sample, attempt)
@@ -750,105 +738,17 @@ def complete(
     return reply
 
 
-# --------------------------------------------------------------------------- litellm provider
+# --------------------------------------------------------------------------- one call
 
 
-def _tokens(text: str) -> int:
+def tokens(text: str) -> int:
+    """Tokens the simulator counts for a text: about 4 characters each."""
     return max(1, math.ceil(len(text) / 4))
 
 
-def _call_options(optional_params: dict | None, litellm_params: dict | None) -> dict[str, Any]:
-    optional = dict(optional_params or {})
-    metadata = (litellm_params or {}).get("metadata") or {}
-    archon = metadata.get("archon") if isinstance(metadata, dict) else None
-    archon = archon if isinstance(archon, dict) else {}
-    return {
-        "sample": int(archon.get("sample", 0) or 0),
-        "attempt": int(archon.get("attempt", 0) or 0),
-        "kind": archon.get("kind"),
-        "response_format": optional.get("response_format"),
-        "max_tokens": optional.get("max_tokens") or optional.get("max_completion_tokens"),
-        "params": optional,
-    }
-
-
-_PRICED: set[str] = set()
-
-
-def _price_at_zero(model: str) -> None:
-    """Tell litellm a sim model costs nothing, so cost accounting works (and skips slow failed look-ups)."""
-    if model in _PRICED:
-        return
-    import litellm
-
-    litellm.register_model({f"{PROVIDER}/{model}": {
-        "litellm_provider": PROVIDER, "mode": "chat", "input_cost_per_token": 0.0, "output_cost_per_token": 0.0,
-        "cache_creation_input_token_cost": 0.0, "cache_read_input_token_cost": 0.0,
-        "max_tokens": 1_000_000, "max_input_tokens": 1_000_000, "max_output_tokens": 1_000_000,
-    }})
-    _PRICED.add(model)
-
-
-def _make_handler():
-    from litellm import CustomLLM
-
-    class SimProvider(CustomLLM):
-        """litellm's handler for `sim/<name>` models: answers from the simulator, offline."""
-
-        def _reply(self, model: str, messages: list, model_response, optional_params, litellm_params):
-            _price_at_zero(model)
-            options = _call_options(optional_params, litellm_params)
-            text = complete(
-                model, messages, sample=options["sample"], kind=options["kind"],
-                response_format=options["response_format"], attempt=options["attempt"], params=options["params"],
-            )
-            finish = "stop"
-            if options["max_tokens"] and _tokens(text) > int(options["max_tokens"]):
-                text, finish = text[: int(options["max_tokens"]) * 4], "length"
-            model_response.choices[0].message.content = text
-            model_response.choices[0].finish_reason = finish
-            model_response.model = f"{PROVIDER}/{model}"
-            prompt = sum(_tokens(_text(m.get("content"))) for m in messages)
-            completion = _tokens(text)
-            from litellm import Usage
-
-            model_response.usage = Usage(
-                prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
-            )
-            return model_response, SimConfig.for_model(model, options["params"]).latency
-
-        def completion(self, model, messages, *args, model_response=None, optional_params=None,
-                       litellm_params=None, **kwargs):
-            response, latency = self._reply(model, messages, model_response, optional_params, litellm_params)
-            if latency:
-                time.sleep(latency)
-            return response
-
-        async def acompletion(self, model, messages, *args, model_response=None, optional_params=None,
-                              litellm_params=None, **kwargs):
-            response, latency = self._reply(model, messages, model_response, optional_params, litellm_params)
-            if latency:
-                await asyncio.sleep(latency)
-            return response
-
-    return SimProvider()
-
-
-_HANDLER = None
-
-
-def register() -> None:
-    """Make `sim/<name>` models answer through litellm (idempotent; imports litellm)."""
-    global _HANDLER
-    import litellm
-
-    if _HANDLER is None:
-        _HANDLER = _make_handler()
-    entries = [e for e in litellm.custom_provider_map if e.get("provider") != PROVIDER]
-    litellm.custom_provider_map = entries + [{"provider": PROVIDER, "custom_handler": _HANDLER}]
-    from litellm.utils import custom_llm_setup
-
-    custom_llm_setup()
+def prompt_tokens(messages: list[dict]) -> int:
+    """Tokens the simulator counts for a call's messages."""
+    return sum(tokens(_text(m.get("content"))) for m in messages)
 
 
 # --------------------------------------------------------------------------- simulate an architecture
@@ -862,14 +762,27 @@ def sim_id(model_id: str) -> str:
 
 
 def simulated_model(model: ModelSpec) -> ModelSpec:
-    """`model` routed to the simulator, with the skill its name suggests unless one is set."""
-    params = {k: v for k, v in model.params.items()}
-    if not model.id.startswith(f"{PROVIDER}/"):
-        params.setdefault("skill", default_skill(model.id))
-    return model.model_copy(update={
+    """`model` routed to the simulator, with the skill its name suggests unless one is set.
+
+    A model the price table knows keeps its real prices, so a rehearsal costs what the real run
+    would; the others get the simulated default by skill (pricing.spec_info).
+    """
+    if model.id.startswith(f"{PROVIDER}/"):
+        return model
+    params = {k: v for k, v in model.params.items() if k != "api_key"}
+    params.setdefault("skill", default_skill(model.id))
+    update: dict[str, Any] = {
         "id": sim_id(model.id), "api_base": None, "params": params,
         "fallbacks": tuple(sim_id(f) for f in model.fallbacks),
-    })
+    }
+    if model.cost_in is None and model.cost_out is None:
+        from ...pricing import model_info
+
+        info = model_info(model.id)
+        if info is not None and info.priced:
+            update["cost_in"] = round(info.input_cost_per_token * 1_000_000, 6)
+            update["cost_out"] = round(info.output_cost_per_token * 1_000_000, 6)
+    return model.model_copy(update=update)
 
 
 def simulate(arch: Architecture) -> Architecture:
@@ -878,7 +791,3 @@ def simulate(arch: Architecture) -> Architecture:
     return arch.model_copy(update={"layers": layers, "providers": {}})
 
 
-__all__ = [
-    "PROVIDER", "SEED_ENV", "SimConfig", "Truth", "answer_in", "complete", "default_skill", "kind_of",
-    "register", "register_answers", "sim_id", "simulate", "simulated_model", "truth_for",
-]
