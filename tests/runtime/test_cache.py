@@ -140,3 +140,112 @@ def test_caches_of_one_file_in_one_process_share_what_they_know(tmp_path):
     assert second.get(key()) == REPLY
     first.close()
     second.close()
+
+
+# -- a cache file that is corrupt, foreign or locked -------------------------------------------
+
+
+def test_a_corrupt_row_is_a_miss_and_the_fresh_reply_replaces_it(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with Cache(path) as cache:
+        cache.put(key(), REPLY)
+        cache.put(key(sample=1), REPLY)
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE replies SET input_tokens = 'lots' WHERE key = ?", (key(),))
+        connection.execute("UPDATE replies SET cost_usd = -1.0 WHERE key = ?", (key(sample=1),))
+    with Cache(path) as cache:
+        assert cache.get(key()) is None and cache.get(key(sample=1)) is None
+        assert (cache.corrupt, cache.misses, cache.errors) == (2, 2, 0)
+        cache.put(key(), REPLY)  # as the provider does with the fresh reply
+    with Cache(path) as cache:
+        assert cache.get(key()) == REPLY and cache.corrupt == 0
+
+
+def test_a_query_over_a_corrupt_cache_succeeds_and_repairs_it(server, tmp_path):
+    from archon_dsl.api import run
+    from tests.support.openai_server import Reply
+
+    server.reset()
+    server.set("gen", Reply.ok("draft"))
+    text = f'model gen = "openai/gen" {{ api_base = "{server.base_url}" }}\nlayer generator {{ model = gen; samples = 2 }}\n'
+    path = tmp_path / "c.sqlite"
+
+    def ask():
+        with Cache(path) as cache:
+            from archon_dsl.loader import load_text
+            from archon_dsl.runtime.provider import Provider
+
+            arch = load_text(text).instantiate()
+            provider = Provider.for_architecture(arch, cache=cache, env_file=None)
+            return run(arch, "2 + 2?", provider=provider)
+
+    assert ask().error is None and server.hits["gen"] == 2
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("UPDATE replies SET input_tokens = 'lots'").rowcount == 2
+    again = ask()
+    assert again.error is None and again.answer == "draft" and server.hits["gen"] == 4  # misses, not failures
+    assert ask().cached_calls == 2 and server.hits["gen"] == 4  # the rows were replaced
+
+
+def test_a_replies_table_of_another_shape_is_refused_loudly_and_left_alone(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE replies (id INTEGER PRIMARY KEY, body TEXT)")
+        connection.execute("INSERT INTO replies (body) VALUES ('somebody else''s data')")
+    before = path.read_bytes()
+    with pytest.raises(ArchonError) as raised:
+        Cache(path)
+    message = str(raised.value)
+    assert f"the cache {path} has a 'replies' table of another shape (columns: id, body; 1 rows)" in message
+    assert "--no-cache" in raised.value.diagnostics[0].hint and str(path) in raised.value.diagnostics[0].hint
+    assert path.read_bytes() == before
+
+
+def test_an_empty_replies_table_of_another_shape_is_replaced(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE replies (key TEXT, reply TEXT)")
+    with Cache(path) as cache:
+        cache.put(key(), REPLY)
+    with Cache(path) as cache:
+        assert cache.get(key()) == REPLY and cache.stats()["lost"] == 0
+
+
+def _hold_write_lock(path):
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_write_lock_held_past_close_loses_the_write_with_a_warning(tmp_path, capsys):
+    path = tmp_path / "c.sqlite"
+    Cache(path).close()
+    holder = _hold_write_lock(path)
+    try:
+        cache = Cache(path)
+        cache.put(key(), REPLY)
+        assert cache.get(key()) == REPLY  # served from memory while it cannot be written
+        cache.close()
+    finally:
+        holder.rollback()
+        holder.close()
+    assert cache.lost == 1 and cache.writes == 0
+    warning = capsys.readouterr().err
+    assert f"archon: warning: 1 reply could not be saved in the cache {path}" in warning
+    assert "another process held the cache's write lock" in warning
+
+
+def test_a_write_held_up_by_a_lock_is_committed_once_the_lock_goes(tmp_path, capsys):
+    path = tmp_path / "c.sqlite"
+    Cache(path).close()
+    holder = _hold_write_lock(path)
+    cache = Cache(path)
+    cache.put(key(), REPLY)
+    release = threading.Timer(0.5, holder.rollback)
+    release.start()
+    cache.close()  # retries while the other writer holds the lock, then commits
+    release.join()
+    holder.close()
+    assert (cache.writes, cache.lost) == (1, 0) and capsys.readouterr().err == ""
+    with Cache(path) as again:
+        assert again.get(key()) == REPLY
