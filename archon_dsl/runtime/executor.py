@@ -10,7 +10,7 @@ import anyio
 
 from ..architecture import Architecture, Defaults, Layer
 from ..components.base import CallSpec, Component, Degradation, OutputError, State
-from .keys import redact
+from .keys import REDACTOR, redact
 from .trace import CallRecord, LayerStats, QueryResult, TraceWriter, add_costs
 
 # Extra asks when a reply does not parse, before the component degrades (the first ask excluded).
@@ -55,8 +55,7 @@ class Executor:
     `concurrency` bounds the calls in flight over all queries (None: the architecture's
     `defaults.concurrency`; 0: no bound). `query_concurrency` bounds the queries in flight
     in `run_many` (None: the same as `concurrency`, or 256 when calls are unbounded), so
-    queries finish roughly in order and a killed run leaves few half-done. `unsafe_exec`
-    lets execute mode run generated code unisolated when no sandbox (bwrap) is available.
+    queries finish roughly in order and a killed run leaves few half-done.
     """
 
     def __init__(
@@ -70,7 +69,6 @@ class Executor:
         output_retries: int = OUTPUT_RETRIES,
         include_messages: bool = False,
         trace: TraceWriter | None = None,
-        unsafe_exec: bool = False,
     ):
         if components is None:
             from ..components import COMPONENTS
@@ -80,6 +78,7 @@ class Executor:
         if missing:
             raise ValueError(f"no component implements layer kind(s): {', '.join(missing)}")
         self.arch = arch
+        REDACTOR.protect(arch)  # the keys it names (api_key = env("...")) are redacted from everything written
         self.provider = provider
         self.components = components
         self.concurrency = arch.defaults.concurrency if concurrency is None else concurrency
@@ -89,10 +88,6 @@ class Executor:
         self.trace = trace
         self._limiter: anyio.CapacityLimiter | None = None
         self._sandboxes: anyio.CapacityLimiter | None = None
-        self.unsafe_exec = unsafe_exec
-        from .isolation import require_for
-
-        require_for(arch, unsafe_exec)  # execute mode without a sandbox fails here, before any call
 
     # -- many queries ----------------------------------------------------------------
 
@@ -211,9 +206,9 @@ class Executor:
                 record.latency_s += reply.latency_s or 0.0
                 cached = cached and bool(reply.cached)
                 record.reasks = ask
-                if self.include_messages:
-                    record.messages = [dict(m, content=redact(m.get("content"))) for m in spec.messages]
-                    record.response = redact(reply.text)
+                if self.include_messages:  # redacted when written (CallRecord.to_dict)
+                    record.messages = [dict(m) for m in spec.messages]
+                    record.response = reply.text
                 if reply.error is not None:
                     record.error = redact(str(reply.error))
                     return
@@ -236,7 +231,6 @@ class Executor:
         run it. At most one sandbox per CPU runs at a time, over all queries: tests have time
         limits, and starved processes would fail them.
         """
-        import functools
         import os
 
         from ..components.unit_test_evaluator import execution_jobs
@@ -249,8 +243,7 @@ class Executor:
 
         async def one(position: int, code: str, tests: tuple[str, ...]) -> None:
             try:
-                run = functools.partial(run_tests, code, tests, unsafe_exec=self.unsafe_exec)
-                passed = await anyio.to_thread.run_sync(run, limiter=self._sandboxes)
+                passed = await anyio.to_thread.run_sync(run_tests, code, tests, limiter=self._sandboxes)
                 values[position] = tuple(passed)
             except SandboxError:
                 values[position] = None

@@ -193,13 +193,14 @@ class Credential:
         return self.variable is not None and self.value is None
 
 
-def credential_for(model: ModelSpec, api_base: str | None = None,
-                   environ: Mapping[str, str] | None = None) -> Credential:
+def credential(model: ModelSpec, api_base: str | None = None, environ: Mapping[str, str] | None = None) -> Credential:
     """The key a call to `model` at `api_base` (resolved: the model's, else its provider block's) carries.
 
-    An `api_key` the file gives (a literal or `env("NAME")`) always wins. Else a provider's key
-    from the environment goes only to that provider's own endpoints: a custom `api_base`
-    gets no key (the transport sends a placeholder where its client insists on one).
+    The one policy for which key goes where. An `api_key` the file gives (a literal or
+    `env("NAME")`) goes with the model wherever it points. Else a provider's key from the
+    environment goes only to that provider's own endpoints: a custom `api_base` gets no key,
+    so a shared .arch file cannot send your key to its own server (the transport sends a
+    placeholder where its client insists on one).
     """
     from ..architecture import EnvVar
 
@@ -217,6 +218,11 @@ def credential_for(model: ModelSpec, api_base: str | None = None,
         if environ.get(name):
             return Credential(name, environ[name], inherited=True, alternatives=names[1:])
     return Credential(names[0], None, inherited=True, alternatives=names[1:]) if names else Credential(None, None)
+
+
+def credential_for(model: ModelSpec, api_base: str | None = None) -> str | None:
+    """The key a call to `model` at `api_base` (None: the model's own) sends; None: no key of ours."""
+    return credential(model, api_base if api_base is not None else api_base_of(model)).value
 
 
 def api_base_of(model: ModelSpec, providers: Mapping[str, Any] | None = None) -> str | None:
@@ -281,10 +287,10 @@ def require_credentials(arch: Architecture, environ: Mapping[str, str] | None = 
     """
     missing: dict[str, list[str]] = {}
     for model in models_of(arch):
-        credential = credential_for(model, api_base_of(model, arch.providers), environ)
-        if credential.missing:
+        found = credential(model, api_base_of(model, arch.providers), environ)
+        if found.missing:
             described = _describe(model)
-            models = missing.setdefault(credential.variable, [])
+            models = missing.setdefault(found.variable, [])
             if described not in models:
                 models.append(described)
     if missing:
@@ -399,3 +405,4 @@ def redact(text: str | None, environ: Mapping[str, str] | None = None) -> str | 
 def redact_data(value: Any) -> Any:
     """JSON-like data with every known secret replaced (see Redactor)."""
     return REDACTOR.data(value)
+

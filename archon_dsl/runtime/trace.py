@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterable
 
-from .keys import redact
+from .keys import redact_data
+
 
 def add_costs(costs: Iterable[float | None]) -> float | None:
     """Sum of dollar amounts; None as soon as one is unknown (an unknown price is never 0)."""
@@ -46,11 +47,12 @@ class CallRecord:
     response: str | None = None  # only with include_messages
 
     def to_dict(self) -> dict[str, Any]:
+        """The trace line's fields, every known secret redacted."""
         data = asdict(self)
         if self.messages is None:
             data.pop("messages")
             data.pop("response")
-        return data
+        return redact_data(data)
 
 
 @dataclass
@@ -117,7 +119,11 @@ class QueryResult:
         self.cost_usd = add_costs([self.cost_usd, stats.cost_usd])
 
     def to_dict(self) -> dict[str, Any]:
-        """The output-file row: everything but the per-call records (those go to the trace)."""
+        """The output-file row: everything but the per-call records (those go to the trace).
+
+        Every writer (--out, --json, the trace) writes this, so every known secret in a
+        question, answer, error or reference is redacted here (keys.Redactor).
+        """
         data = {
             "id": self.id, "question": self.question, "answer": self.answer, "error": self.error,
             "calls": self.calls, "cached_calls": self.cached_calls,
@@ -128,7 +134,7 @@ class QueryResult:
         }
         if self.reference is not None:
             data["reference"] = self.reference
-        return data
+        return redact_data(data)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> QueryResult:
@@ -147,7 +153,8 @@ class QueryResult:
 class TraceWriter:
     """Appends one JSON line per call, then one per query, to a trace file; flushed after every query.
 
-    Prompts, replies, questions and answers are written only with `include_messages` (redacted).
+    Prompts, replies, questions and answers are written only with `include_messages`; every
+    known secret is redacted from every line (the records' `to_dict`).
     """
 
     def __init__(self, path: str | Path, include_messages: bool = False):
@@ -161,21 +168,25 @@ class TraceWriter:
         if self._file is None:
             return
         lines = [json.dumps({"event": "call", **record.to_dict()}, ensure_ascii=False) for record in result.records]
-        summary = result.to_dict()
+        summary = result.to_dict()  # redacted
         summary.pop("layers")
-        if self.include_messages:
-            summary["question"], summary["answer"] = redact(result.question), redact(result.answer)
-        else:  # text stays out of a small trace; the output file has the answers
+        if not self.include_messages:  # text stays out of a small trace; the output file has the answers
             summary.pop("question")
             summary.pop("answer")
         lines.append(json.dumps({"event": "query", **summary}, ensure_ascii=False))
-        self._file.write("\n".join(lines) + "\n")
-        self._file.flush()
+        try:
+            self._file.write("\n".join(lines) + "\n")
+            self._file.flush()
+        except OSError as e:  # name the file: "disk full" alone does not say which one
+            raise OSError(e.errno, e.strerror, str(self.path)) from None
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            try:
+                file.close()
+            except OSError as e:
+                raise OSError(e.errno, e.strerror, str(self.path)) from None
 
     def __enter__(self) -> TraceWriter:
         return self

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from archon_dsl.architecture import EnvVar, ModelSpec
 from archon_dsl.loader import load_text
 from archon_dsl.runtime.keys import (
-    REDACTED, MissingCredentials, Redactor, credential_for, is_secret_name, load_env_file, parse_env, redact,
-    require_credentials,
+    REDACTED, MissingCredentials, Redactor, credential, credential_for, is_secret_name, load_env_file, parse_env,
+    redact, require_credentials,
 )
+from tests.support.openai_server import Reply
 
 ENV_TEXT = r"""
 # a comment
@@ -78,20 +81,27 @@ def spec(model_id: str, api_base=None, **params) -> ModelSpec:
 
 
 def test_a_providers_key_goes_only_to_its_own_endpoints():
-    assert credential_for(spec("openai/gpt-4o"), None, ENV).value == "sk-openai-secret-1"
-    assert credential_for(spec("openai/gpt-4o"), "https://api.openai.com/v1", ENV).value == "sk-openai-secret-1"
+    assert credential(spec("openai/gpt-4o"), None, ENV).value == "sk-openai-secret-1"
+    assert credential(spec("openai/gpt-4o"), "https://api.openai.com/v1", ENV).value == "sk-openai-secret-1"
     # A custom host gets no key unless the file names one.
-    stranger = credential_for(spec("openai/gpt-4o"), "https://collector.example/v1", ENV)
+    stranger = credential(spec("openai/gpt-4o"), "https://collector.example/v1", ENV)
     assert (stranger.variable, stranger.value, stranger.missing) == (None, None, False)
-    named = credential_for(spec("openai/gpt-4o", api_key=EnvVar(env="PROXY_KEY")), "https://collector.example/v1", ENV)
+    named = credential(spec("openai/gpt-4o", api_key=EnvVar(env="PROXY_KEY")), "https://collector.example/v1", ENV)
     assert (named.variable, named.value, named.inherited) == ("PROXY_KEY", "proxy-secret-3", False)
-    assert credential_for(spec("openai/x", api_key="literal-key"), "http://127.0.0.1:1/v1", ENV).value == "literal-key"
+    assert credential(spec("openai/x", api_key="literal-key"), "http://127.0.0.1:1/v1", ENV).value == "literal-key"
+
+
+def test_credential_for_is_the_value_a_transport_sends(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-secret-1")
+    assert credential_for(spec("openai/gpt-4o")) == "sk-openai-secret-1"
+    assert credential_for(spec("openai/gpt-4o", "https://collector.example/v1")) is None
+    assert credential_for(spec("openai/gpt-4o"), "https://collector.example/v1") is None
 
 
 def test_any_of_a_providers_variables_will_do():
-    found = credential_for(spec("together_ai/meta-llama/x"), None, ENV)
+    found = credential(spec("together_ai/meta-llama/x"), None, ENV)
     assert (found.variable, found.value) == ("TOGETHER_API_KEY", "tog-secret-22")
-    assert credential_for(spec("together_ai/x"), None, {}).variable == "TOGETHERAI_API_KEY"
+    assert credential(spec("together_ai/x"), None, {}).variable == "TOGETHERAI_API_KEY"
 
 
 def arch(text: str):
@@ -199,3 +209,53 @@ def test_sim_runs_need_no_key(clean_env):
     result = api.run('model gpt4o = "openai/gpt-4o"\nlayer generator { model = gpt4o }', "What is 2 + 2?",
                      sim=True, cache=False, env_file=None)
     assert result.error is None
+
+
+# -- secrets stay out of everything written (loopback server) ------------------------------
+
+SECRET = "loopback-secret-value-7731"
+
+
+def test_a_key_in_a_question_or_reply_is_in_no_output_cache_or_trace(server, clean_env, tmp_path):
+    from archon_dsl import api
+    from archon_dsl.runtime.cache import Cache
+
+    server.reset()
+    clean_env.setenv("LOOPBACK_CRED", SECRET)  # not a credential-shaped name: the file names it as a key
+    server.set("g1", Reply.ok(f"Your key is {SECRET}, keep it safe."))
+    text = f"""
+model g = "openai/g1" {{ api_base = "{server.base_url}"; api_key = env("LOOPBACK_CRED") }}
+layer generator {{ model = g }}
+"""
+    out, trace, cache_dir = tmp_path / "out.jsonl", tmp_path / "trace.jsonl", tmp_path / "cache"
+    rows = [{"id": "1", "question": f"Is {SECRET} a valid key?"}]
+    [result] = api.run_dataset(text, rows, cache=cache_dir, env_file=None, out=out, trace=trace,
+                               include_messages=True)
+    assert result.error is None and server.total_hits == 1
+    assert server.requests[0].headers.get("authorization") == f"Bearer {SECRET}"  # it went where it was named
+    Cache(cache_dir / "cache.sqlite").close()  # every pending write committed
+    written = {path.name: path.read_bytes() for path in [out, trace, *cache_dir.iterdir()]}
+    written["--json"] = json.dumps(result.to_dict()).encode()
+    assert all(SECRET.encode() not in data for data in written.values())
+    assert b"Your key is ***, keep it safe." in written["out.jsonl"] and b"Is *** a valid key?" in written["out.jsonl"]
+    # A second run answers from the cache, still redacted.
+    [again] = api.run_dataset(text, rows, cache=cache_dir, env_file=None)
+    assert again.cached_calls == 1 and SECRET not in json.dumps(again.to_dict())
+
+
+def test_a_401_quoting_the_key_is_redacted(server, clean_env, tmp_path):
+    from archon_dsl import api
+
+    server.reset()
+    clean_env.setenv("LLM_PASS", SECRET)
+    body = json.dumps({"error": {"message": f"Incorrect API key provided: {SECRET}", "type": "invalid_request_error"}})
+    server.set("g1", Reply(status=401, body=body))
+    text = f"""
+model g = "openai/g1" {{ api_base = "{server.base_url}"; api_key = env("LLM_PASS") }}
+layer generator {{ model = g }}
+"""
+    trace = tmp_path / "trace.jsonl"
+    result = api.run(text, "What is 2 + 2?", cache=False, env_file=None, trace=trace)
+    assert server.total_hits == 1 and "401" in result.error or "Authentication" in result.error
+    assert SECRET not in result.error and REDACTED in result.error
+    assert SECRET.encode() not in trace.read_bytes()
