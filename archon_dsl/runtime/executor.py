@@ -201,7 +201,7 @@ class Executor:
                 record.attempts = reply.attempts
                 record.input_tokens += reply.input_tokens or 0
                 record.output_tokens += reply.output_tokens or 0
-                costs.append(reply.cost_usd)
+                costs.append(_paid(spec.model, reply))
                 record.cost_usd = add_costs(costs)
                 record.latency_s += reply.latency_s or 0.0
                 cached = cached and bool(reply.cached)
@@ -261,6 +261,21 @@ class Executor:
             async with self._limiter:
                 return await self.provider.complete(spec, defaults=defaults, metadata=metadata, refresh=refresh)
         return await self.provider.complete(spec, defaults=defaults, metadata=metadata, refresh=refresh)
+
+
+def _paid(model, reply: Any) -> float | None:
+    """What one ask cost: its price when it answered; a failed ask costs nothing unless usage came back.
+
+    None (unknown) only when tokens were used on a model with no price.
+    """
+    if reply.error is None or reply.cost_usd is not None:
+        return reply.cost_usd
+    if not (reply.input_tokens or reply.output_tokens):
+        return 0.0
+    from ..pricing import model_info, spec_info
+
+    info = spec_info(model) if getattr(reply, "model", model.id) == model.id else model_info(reply.model)
+    return info.cost(reply.input_tokens, reply.output_tokens) if info is not None else None
 
 
 def _needs_execution(layer: Layer) -> bool:

@@ -304,3 +304,29 @@ layer unit_test_evaluator { model = "openai/gpt-4o"; top_k = 1; mode = "execute"
     assert result.layers[-1].candidates == 1 and "def " in result.answer
     assert all(r.kind != "unit_test_evaluator" for r in result.records)
     assert not result.degradations  # every candidate ran in the sandbox
+
+
+def test_a_failed_call_costs_nothing_and_the_query_still_has_a_price(server):
+    arch = load_text(f"""
+defaults {{ retries = 0; timeout = 5 }}
+model a = "openai/g1" {{ api_base = "{server.base_url}"; cost_in = 1.0; cost_out = 2.0 }}
+model b = "openai/g2" {{ api_base = "{server.base_url}"; cost_in = 1.0; cost_out = 2.0 }}
+layer generator {{ models = [a, b] }}
+""").instantiate()
+    server.set("g1", Reply.ok("one two three"))
+    server.set("g2", Reply.error(401))
+    result = run(executor(arch))
+    ok, failed = sorted(result.records, key=lambda r: r.error is not None)
+    assert failed.error is not None and failed.cost_usd == 0.0
+    assert ok.cost_usd == pytest.approx(ok.input_tokens * 1e-6 + ok.output_tokens * 2e-6) and ok.cost_usd > 0
+    assert result.cost_usd == pytest.approx(ok.cost_usd) and result.layers[0].cost_usd == pytest.approx(ok.cost_usd)
+    # A query whose every call failed paid nothing: $0, not unknown.
+    server.set("g1", Reply.error(401))
+    assert run(executor(arch)).cost_usd == 0.0
+
+
+def test_cost_is_unknown_only_when_a_model_without_a_price_answered(server):
+    server.set("g1", Reply.error(401))
+    assert run(executor(architecture(server, "layer generator { models = [g1, g2] }"))).cost_usd is None
+    server.set("g2", Reply.error(401))
+    assert run(executor(architecture(server, "layer generator { models = [g1, g2] }"))).cost_usd == 0.0
