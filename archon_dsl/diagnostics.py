@@ -127,16 +127,61 @@ def gc_paused():
 
 def read_source(path, *, what: str = "", span: Span | None = None, within: str | None = None) -> str:
     """The UTF-8 text of a file, or an ArchonError (E000, a usage problem) saying why it cannot be read."""
-    from pathlib import Path
-
     try:
-        return Path(path).read_text(encoding="utf-8")
+        text = _read_regular_file(path, what, span, within).decode("utf-8")
+        # Universal newlines, as text-mode reading gives.
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         raise ArchonError([Diagnostic(
             "E000", "unreadable-file", Severity.ERROR, f"cannot read {what or path}: {reason}", span,
             within or str(path),
         )]) from None
+
+
+def _read_regular_file(path, what: str, span: Span | None, within: str | None) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; an ArchonError for anything else.
+
+    A FIFO, a device (/dev/zero) or a directory would block or never end, and
+    a huge file would be read whole before any check: each is refused from
+    its metadata, before a byte is read. Opened non-blocking, so even a FIFO
+    with no writer answers at once.
+    """
+    import os
+    import stat
+
+    from .limits import MAX_FILE_BYTES, size_text
+
+    def refuse(reason: str, hint: str) -> ArchonError:
+        return ArchonError([Diagnostic(
+            "E000", "unreadable-file", Severity.ERROR, f"cannot read {what or path}: {reason}", span,
+            within or str(path), hint,
+        )])
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode)
+                    else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+                    else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+            raise refuse(f"it is {kind}, not a regular file", "give the path of an .arch file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise refuse(f"{info.st_size:,} bytes, over the limit of {size_text(MAX_FILE_BYTES)}",
+                         "an architecture file is small: split it, or move long prompts out of it")
+        chunks, total = [], 0
+        while total <= MAX_FILE_BYTES:  # the file may grow while it is read
+            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > MAX_FILE_BYTES:
+            raise refuse(f"over the limit of {size_text(MAX_FILE_BYTES)}",
+                         "an architecture file is small: split it, or move long prompts out of it")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def did_you_mean(word: str, choices) -> str | None:

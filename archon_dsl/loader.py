@@ -7,6 +7,7 @@ from pathlib import Path
 from .diagnostics import ArchonError, Diagnostic, Severity, read_source
 from .language import ast
 from .language.parser import parse
+from .limits import MAX_INCLUDE_DEPTH
 from .template import Template, load_template
 
 
@@ -34,6 +35,12 @@ def _resolve_includes(module: ast.Module, base: Path, stack: list[str]) -> ast.M
         if not isinstance(statement, ast.Include):
             continue
         target = (base / statement.path).resolve()
+        if len(stack) > MAX_INCLUDE_DEPTH:
+            raise ArchonError([Diagnostic(
+                "E007", "include-too-deep", Severity.ERROR,
+                f"includes nested more than {MAX_INCLUDE_DEPTH} deep (at '{statement.path}')", statement.span,
+                module.path, "include the shared declarations from one file rather than through a chain",
+            )])
         if str(target) in stack:
             raise ArchonError([Diagnostic(
                 "E005", "include-cycle", Severity.ERROR, f"'{statement.path}' includes itself", statement.span,

@@ -113,7 +113,9 @@ def _scan_comments(text: str) -> list[ast.Comment]:
 
 
 def parse_file(path: str | Path) -> ast.Module:
-    return parse(Path(path).read_text(encoding="utf-8"), str(path))
+    from ..diagnostics import read_source
+
+    return parse(read_source(path), str(path))
 
 
 # ---------------------------------------------------------------------------

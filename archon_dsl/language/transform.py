@@ -61,6 +61,14 @@ class BadToken(Exception):
 
 
 def _string(tok: Token) -> str:
+    from ..limits import MAX_STRING_CHARS, size_text
+
+    if len(tok) - 2 > MAX_STRING_CHARS:
+        raise BadToken(
+            Span(tok.line, tok.column, tok.line, tok.column + 1),
+            f"a string of {len(tok) - 2:,} characters, over the limit of {size_text(MAX_STRING_CHARS)} characters",
+            "shorten it; a long prompt belongs in a dataset or a template file, not in the architecture",
+        )
     try:
         return unescape(tok)
     except InvalidEscape as e:

@@ -14,6 +14,7 @@ from .key_to_custom_host import KeyToCustomHost
 from .one_kind_per_layer import OneKindPerLayer
 from .pool_out_of_range import PoolOutOfRange
 from .prompt_placeholders import PromptPlaceholders
+from .resource_limits import OverLimit
 from .ranker_top_k import RankerTopK
 from .single_answer import SingleAnswer
 from .single_model_kinds import SingleModelKind
@@ -40,6 +41,7 @@ RULES: tuple[Rule, ...] = (
     SingleModelKind(),
     UnitTestPairing(),
     SingleAnswer(),
+    OverLimit(),
     FuserFanIn(),
     RankerTopK(),
     UnknownModel(),
