@@ -2,62 +2,44 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
-
-import typer
 
 from .common import (
-    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, console, fail_usage, instantiate_or_exit, load_template_or_exit,
-    print_diagnostics,
+    EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, add_command, add_params_option, check_or_exit,
+    choice, console, fail_usage, instantiate_or_exit, load_template_or_exit, positive_int,
 )
 
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
-EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+def _architecture(args: argparse.Namespace):
+    """The architecture a command runs: loaded, checked as validate checks it (unless --no-check), instantiated."""
+    template = load_template_or_exit(args.file, declarations=args.no_check)
+    if not args.no_check:
+        check_or_exit(template, args.params)
+    return instantiate_or_exit(template, args.params)
 
 
-def plan(
-    file: Path = typer.Argument(..., help="The .arch file."),
-    params: Optional[List[str]] = typer.Option(None, "--param", "-p", help="Fix a parameter: -p n_gen=3 (repeatable)."),
-    format: str = typer.Option("text", "--format", "-f", help="text or json."),
-) -> None:
+def plan(args: argparse.Namespace) -> int:
     """Show the execution plan: calls per query, depth, critical path and cost estimate."""
     from ..planner import plan as plan_architecture
 
-    if format not in ("text", "json"):
-        fail_usage(f"unknown format '{format}'", "choose text or json")
-    arch = instantiate_or_exit(load_template_or_exit(file), params)
-    result = plan_architecture(arch)
-    if format == "json":
+    result = plan_architecture(_architecture(args))
+    if args.format == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
         sys.stdout.write(result.text().rstrip("\n") + "\n")
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
-def run(
-    file: Path = typer.Argument(..., help="The .arch file."),
-    question: Optional[str] = typer.Argument(None, help="The question (or give --data)."),
-    params: Optional[List[str]] = typer.Option(None, "--param", "-p", help="Fix a parameter: -p n_gen=3 (repeatable)."),
-    sim: bool = typer.Option(False, "--sim", help="Run offline: every model goes to the simulator."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the response cache."),
-    cache_dir: Optional[Path] = typer.Option(
-        None, "--cache-dir", help="Keep the cache in DIR/cache.sqlite (default: .archon/ here)."),
-    trace: Optional[Path] = typer.Option(None, "--trace", help="Append a JSONL record of every call here."),
-    trace_messages: bool = typer.Option(False, "--trace-messages", help="Put prompts and replies in the trace."),
-    json_output: bool = typer.Option(False, "--json", help="Print the result as JSON (no table)."),
-    data: Optional[str] = typer.Option(None, "--data", help="A JSONL dataset (or a built-in name) to run."),
-    out: Optional[Path] = typer.Option(None, "--out", help="With --data: append results here; reruns resume."),
-    concurrency: Optional[int] = typer.Option(
-        None, "--concurrency", "-j", help="Calls in flight at most (0: no bound)."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="With --data: only the first N rows."),
-    env_file: Optional[Path] = typer.Option(
-        None, "--env-file", help="Read API keys from this file (default: .env, if present)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="With --data: show a progress bar."),
-) -> None:
-    """Answer a question with an architecture, or run a dataset (resumable with --out)."""
+def run(args: argparse.Namespace) -> int:
+    """Answer a question with an architecture, or run a dataset (resumable with --out).
+
+    The file is checked first, as `archonc validate` checks it: an error-level finding is printed
+    and nothing runs (exit 1); --no-check skips that.
+    """
+    question, data, out = args.question, args.data, args.out
     if (question is None) == (data is None):
         fail_usage("give a question or --data, not both" if question else "give a question or --data FILE",
                    'archonc run FILE "question"  or  archonc run FILE --data in.jsonl --out out.jsonl')
@@ -65,22 +47,61 @@ def run(
         fail_usage("--data needs --out FILE", "results go to a JSONL file, which also lets an interrupted run resume")
     if question is not None and out is not None:
         fail_usage("--out goes with --data", "for one question use --json to get a machine-readable result")
-    if concurrency is not None and concurrency < 0:
-        fail_usage("--concurrency must be 0 (no bound) or more")
-    if limit is not None and limit < 1:
-        fail_usage("--limit must be 1 or more")
-    if no_cache and cache_dir is not None:
+    if question is not None and args.keep_failed:
+        fail_usage("--keep-failed goes with --data", "it keeps the failed rows of --out instead of running them again")
+    if args.no_cache and args.cache_dir is not None:
         fail_usage("--no-cache and --cache-dir contradict each other", "give one of them")
-    if env_file is not None and not env_file.is_file():
-        fail_usage(f"--env-file {env_file}: no such file")
-    arch = instantiate_or_exit(load_template_or_exit(file), params)
-    cache = False if no_cache else (cache_dir if cache_dir is not None else True)
-    options = dict(sim=sim, cache=cache, trace=trace, include_messages=trace_messages, concurrency=concurrency,
-                   env_file=env_file if env_file is not None else ".env")
+    if args.env_file is not None and not args.env_file.is_file():
+        fail_usage(f"--env-file {args.env_file}: no such file")
+    for flag, path in (("--out", out), ("--trace", args.trace)):
+        if path is not None and path.is_dir():
+            fail_usage(f"{flag} {path} is a directory", f"give a file, e.g. {flag} {path / 'results.jsonl'}")
+    arch = _architecture(args)
+    cache = False if args.no_cache else (args.cache_dir if args.cache_dir is not None else True)
+    options = dict(sim=args.sim, cache=cache, trace=args.trace, include_messages=args.trace_messages,
+                   concurrency=args.concurrency, env_file=args.env_file if args.env_file is not None else ".env",
+                   check=False)  # checked above, and printed as validate prints it
+    if args.unsafe_exec:
+        options["unsafe_exec"] = True
     if question is not None:
-        _run_question(arch, question, options, json_output)
-    else:
-        _run_data(arch, data, out, limit, options, json_output, progress)
+        return _run_question(arch, question, options, args.json)
+    if args.keep_failed:
+        options["keep_failed"] = True
+    return _run_data(arch, data, out, args.limit, options, args.json, args.progress)
+
+
+def add_commands(sub) -> None:
+    """Add `plan` and `run` to `archonc`'s parser."""
+    p = add_command(sub, "plan", plan)
+    p.add_argument("file", type=Path, metavar="FILE", help="the .arch file")
+    add_params_option(p)
+    p.add_argument("--format", "-f", default="text", type=choice("text", "json"), metavar="FORMAT",
+                   help="text or json (default: text)")
+    p.add_argument("--no-check", action="store_true", help="do not check the file first (validate's rules)")
+
+    p = add_command(sub, "run", run)
+    p.add_argument("file", type=Path, metavar="FILE", help="the .arch file")
+    p.add_argument("question", nargs="?", metavar="QUESTION", help="the question (or give --data)")
+    add_params_option(p)
+    p.add_argument("--sim", action="store_true", help="run offline: every model goes to the simulator")
+    p.add_argument("--data", metavar="DATA", help="a JSONL dataset (or a built-in name) to run; needs --out")
+    p.add_argument("--out", type=Path, metavar="FILE", help="with --data: append results here; reruns resume")
+    p.add_argument("--keep-failed", action="store_true",
+                   help="with --data: keep the failed rows already in --out (default: run them again)")
+    p.add_argument("--limit", type=positive_int("--limit"), metavar="N", help="with --data: only the first N rows")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (no table)")
+    p.add_argument("--concurrency", "-j", type=positive_int("--concurrency", 0), metavar="N",
+                   help="calls in flight at most (0: no bound)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
+    p.add_argument("--cache-dir", type=Path, metavar="DIR", help="keep the cache in DIR/cache.sqlite (default: .archon/)")
+    p.add_argument("--trace", type=Path, metavar="FILE", help="append a JSONL record of every call here")
+    p.add_argument("--trace-messages", action="store_true", help="put prompts and replies in the trace")
+    p.add_argument("--env-file", type=Path, metavar="FILE", help="read API keys from this file (default: .env, if present)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
+                   help="with --data: show a progress bar (default: on)")
+    p.add_argument("--no-check", action="store_true", help="do not check the file first (validate's rules)")
+    p.add_argument("--unsafe-exec", action="store_true",
+                   help="let unit-test evaluators run generated code without an isolation backend")
 
 
 def _print_table(table):
@@ -95,21 +116,13 @@ def _print_table(table):
     return out
 
 
-def _run_question(arch, question: str, options: dict, json_output: bool) -> None:
+def _run_question(arch, question: str, options: dict, json_output: bool) -> int:
     import anyio
 
     from ..api import arun
-    from ..diagnostics import ArchonError
     from ..runtime.trace import RunSummary
 
-    try:
-        result = anyio.run(lambda: arun(arch, question, **options))
-    except ArchonError as e:
-        print_diagnostics(e)
-        raise typer.Exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        raise typer.Exit(EXIT_INTERRUPTED)
+    result = anyio.run(lambda: arun(arch, question, **options))
     if json_output:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
     else:
@@ -120,48 +133,43 @@ def _run_question(arch, question: str, options: dict, json_output: bool) -> None
         shown = _print_table(RunSummary.of([result], result.latency_s).table(title=f"{arch.name}: 1 query"))
         for degradation in result.degradations:
             shown.print(f"[yellow]degraded[/] layer {degradation['layer']} {degradation['call']}: "
-                          f"{degradation['reason']}; {degradation['action']}", markup=True, highlight=False)
+                        f"{degradation['reason']}; {degradation['action']}", markup=True, highlight=False)
         if result.error is not None:
             shown.print(f"[red]error:[/] {result.error}", highlight=False)
-    raise typer.Exit(EXIT_OK if result.error is None else EXIT_FINDINGS)
+    return EXIT_OK if result.error is None else EXIT_FINDINGS
 
 
-def _run_data(arch, data: str, out: Path, limit: int | None, options: dict, json_output: bool, progress: bool) -> None:
+def _run_data(arch, data: str, out: Path, limit: int | None, options: dict, json_output: bool, progress: bool) -> int:
     import time
 
     import anyio
 
     from ..api import arun_dataset, dataset_rows
-    from ..diagnostics import ArchonError
+    from ..errors import first_error
     from ..runtime.trace import RunSummary
 
-    try:
-        rows = dataset_rows(data)
-    except ArchonError as e:
-        print_diagnostics(e)
-        raise typer.Exit(EXIT_USAGE)
+    rows = dataset_rows(data)
     if limit is not None:
         rows = rows[:limit]
     bar = _ProgressBar(enabled=progress and not json_output)
 
-    def interrupted(code: int) -> None:
+    def interrupted(code: int) -> int:
         sys.stderr.write(
             f"interrupted: {bar.done} of {bar.total} queries are in {out}; rerun the same command to resume\n"
         )
-        raise typer.Exit(code)
+        return code
 
     try:
         with bar:
             results = anyio.run(_until_terminated, lambda: arun_dataset(
                 arch, rows, out=out, on_start=bar.start, on_result=bar.advance, **options,
             ))
-    except ArchonError as e:
-        print_diagnostics(e)
-        raise typer.Exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        interrupted(EXIT_INTERRUPTED)
+    except BaseException as e:  # noqa: BLE001 - a task group wraps the real error; the CLI reports it
+        if isinstance(first_error(e), KeyboardInterrupt):
+            return interrupted(EXIT_INTERRUPTED)
+        raise
     if results is None:
-        interrupted(EXIT_TERMINATED)
+        return interrupted(EXIT_TERMINATED)
     fresh = [r for r in results if r.id in bar.fresh_ids]
     summary = RunSummary.of(fresh, time.perf_counter() - bar.started)
     failed = sum(r.error is not None for r in results)
@@ -171,8 +179,8 @@ def _run_data(arch, data: str, out: Path, limit: int | None, options: dict, json
     else:
         shown = _print_table(summary.table(title=f"{arch.name}: {len(fresh)} queries run, {bar.resumed} resumed"))
         shown.print(f"{len(results)} results in {out}" + (f"; [red]{failed} failed[/]" if failed else ""),
-                      highlight=False)
-    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
+                    highlight=False)
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 async def _until_terminated(work):
@@ -258,9 +266,3 @@ class _ProgressBar:
             eta = f"{int(left // 3600)}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
             cost = "cost unknown" if self.cost is None else format_cost(self.cost)
             self._progress.update(self._task, advance=1, calls=self.calls, cost=cost, eta=eta)
-
-
-def register(app: typer.Typer) -> None:
-    """Add `plan` and `run` to the Typer app."""
-    app.command("plan")(plan)
-    app.command("run")(run)

@@ -5,15 +5,24 @@ on executor threads, so any call of ours that releases the GIL on the event-loop
 (every SQLite statement does) can wait milliseconds to get it back. So a miss is answered
 from memory (the set of keys present, read when the cache opens), only a hit reads the
 file, and writes go to one writer thread that commits them in batches.
+
+What can go wrong and what happens: a row that is not a well-formed reply (a corrupt or
+hand-edited file) is a miss, and the fresh reply replaces it; a `replies` table of another shape
+is refused when the cache opens (ArchonError naming the file), unless it is empty; another
+process holding the write lock makes this one wait at most BUSY_TIMEOUT_MS per attempt, the
+replies stay pending (and are served from memory) and are retried, and closing tries for
+CLOSE_WAIT seconds more before it gives up with a warning on stderr saying how many were lost.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import queue
 import sqlite3
+import sys
 import threading
 import time
 import weakref
@@ -26,7 +35,11 @@ from .keys import is_secret_name, redact
 
 DEFAULT_PATH = Path(".archon") / "cache.sqlite"
 KEY_VERSION = "archon-cache-1"  # changes when what a key covers changes: old entries then miss
-BUSY_TIMEOUT_MS = 30_000  # how long the writer waits for another process's write to finish
+# How long one statement waits for another process's write to finish. Short: a write that cannot
+# go in stays pending and is retried, so waiting longer only delays this process.
+BUSY_TIMEOUT_MS = 1_000
+CLOSE_WAIT = 3.0  # seconds close() keeps retrying writes another process's lock holds up
+RETRY_WAIT = 0.25  # seconds between retries of writes held up by a lock
 BATCH = 512  # most replies in one statement (7 parameters each, well under SQLite's 32766)
 # The writer gathers replies this long before it commits: one statement per batch, since each
 # statement hands the GIL to litellm's threads and may wait milliseconds to get it back.
@@ -42,6 +55,8 @@ CREATE TABLE IF NOT EXISTS replies (
     created REAL NOT NULL
 ) WITHOUT ROWID
 """
+_COLUMNS = ("key", "model", "text", "input_tokens", "output_tokens", "cost_usd", "created")
+_INSERT = f"INSERT OR REPLACE INTO replies ({', '.join(_COLUMNS)}) VALUES "
 _STOP = object()
 
 
@@ -99,11 +114,60 @@ _SHARED_LOCK = threading.Lock()
 def _connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    _check_schema(connection, path)  # before anything is changed: a file that is not ours is left as it is
     if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         connection.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
     connection.execute("PRAGMA synchronous = NORMAL")  # with WAL: a crash loses at most the last commits
     connection.execute(_SCHEMA)
     return connection
+
+
+def _check_schema(connection: sqlite3.Connection, path: Path) -> None:
+    """Make sure `replies` is a table this cache can use: ours, or an empty one of another shape (replaced)."""
+    info = connection.execute("PRAGMA table_info(replies)").fetchall()
+    if not info:
+        return  # no table yet: created as ours
+    columns = {row[1]: row for row in info}  # cid, name, type, notnull, default, pk
+    usable = (
+        all(name in columns for name in _COLUMNS) and columns["key"][5] == 1
+        # a column we do not know must be fillable without us (nullable or with a default)
+        and all(not row[3] or row[4] is not None for name, row in columns.items() if name not in _COLUMNS)
+    )
+    if usable:
+        return
+    count = connection.execute("SELECT count(*) FROM replies").fetchone()[0]
+    if count == 0:  # nothing to lose: make it ours
+        connection.execute("DROP TABLE replies")
+        connection.execute(_SCHEMA)
+        return
+    shape = ", ".join(columns) or "none"
+    raise ArchonError([Diagnostic(
+        "E031", "bad-cache", Severity.ERROR,
+        f"the cache {path} has a 'replies' table of another shape (columns: {shape}; {count} rows), "
+        "so no reply could be cached in it; it was left as it is", None, None,
+        f"move {path} away (it may belong to another program or version), give another cache directory "
+        "(--cache-dir), or run without the cache (--no-cache)",
+    )])
+
+
+def _reply_of(row: tuple) -> CachedReply | None:
+    """The reply in a row, or None if the row is not a well-formed one (a corrupt or edited file)."""
+    text, model, input_tokens, output_tokens, cost = row
+    counts_ok = all(type(n) is int and n >= 0 for n in (input_tokens, output_tokens))
+    cost_ok = cost is None or (type(cost) in (int, float) and math.isfinite(cost) and cost >= 0)
+    if not (isinstance(text, str) and isinstance(model, str) and counts_ok and cost_ok):
+        return None
+    return CachedReply(text, model, input_tokens, output_tokens, None if cost is None else float(cost))
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    """True for "another connection holds the lock": worth retrying, unlike a full disk or a broken file."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error) or "busy" in str(error)
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"archon: warning: {message}\n")
 
 
 class Cache:
@@ -112,12 +176,14 @@ class Cache:
     Entries another process writes after this one opened are not seen (their keys are
     not in memory); a new Cache sees them. Caches of one file in one process share what
     they know, so a second one sees the first one's writes at once. A failing cache (disk full, a lock held too
-    long) makes misses and lost writes, counted in `stats()`, never failed calls.
+    long) makes misses and lost writes, counted in `stats()` and warned about at close, never failed calls.
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.hits = self.misses = self.writes = self.errors = 0
+        self.corrupt = 0  # rows read that were not well-formed replies (each a miss, then replaced)
+        self.lost = 0  # replies that could not be written (a full disk, another process's lock held too long)
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -169,7 +235,11 @@ class Cache:
                     self.misses += 1
                     return None
             else:
-                reply = CachedReply(*row)
+                reply = _reply_of(row)
+                if reply is None:  # a miss: the call is made and its reply replaces the row
+                    self.corrupt += 1
+                    self.misses += 1
+                    return None
         self.hits += 1
         return reply
 
@@ -219,29 +289,44 @@ class Cache:
             self._finalizer = weakref.finalize(self, _stop_writer, self._queue, self._writer)
 
     def _write_loop(self) -> None:
-        connection = _connect(self.path)
+        try:
+            connection = _connect(self.path)
+        except (sqlite3.Error, ArchonError) as e:
+            connection, failure = None, str(e)
         stop = False
+        held: list[tuple[str, CachedReply]] = []  # replies another process's lock kept out: retried
         while not stop:
-            items = [self._queue.get()]
+            if held:
+                try:
+                    items = [self._queue.get(timeout=RETRY_WAIT)]
+                except queue.Empty:
+                    items = []
+            else:
+                items = [self._queue.get()]
             self._drain(items)
-            if len(items) < BATCH and not any(isinstance(i, threading.Event) or i is _STOP for i in items):
+            if items and len(items) < BATCH and not any(isinstance(i, threading.Event) or i is _STOP for i in items):
                 time.sleep(BATCH_WAIT)  # let a batch gather
                 self._drain(items)
-            rows, events = [], []
-            for item in items:
-                if item is _STOP:
-                    stop = True
-                elif isinstance(item, threading.Event):
-                    events.append(item)
-                else:
-                    key, reply = item
-                    rows.append((key, reply.model, reply.text, int(reply.input_tokens), int(reply.output_tokens),
-                                 reply.cost_usd, time.time()))
-            if rows:
-                self._commit(connection, rows, items)
+            stop = any(item is _STOP for item in items)
+            events = [item for item in items if isinstance(item, threading.Event)]
+            replies = held + [item for item in items if isinstance(item, tuple)]
+            if connection is None:
+                self._give_up(replies, failure)
+                held = []
+            elif replies:
+                held = self._commit(connection, replies)
+            if held and (stop or events):  # closing, or someone waits: try a while longer, then give up
+                deadline = time.monotonic() + CLOSE_WAIT
+                while held and time.monotonic() < deadline:
+                    time.sleep(RETRY_WAIT)
+                    held = self._commit(connection, held)
+                if held and stop:
+                    self._give_up(held, "another process held the cache's write lock")
+                    held = []
             for event in events:
                 event.set()
-        connection.close()
+        if connection is not None:
+            connection.close()
 
     def _drain(self, items: list) -> None:
         while len(items) < BATCH:
@@ -250,19 +335,36 @@ class Cache:
             except queue.Empty:
                 return
 
-    def _commit(self, connection: sqlite3.Connection, rows: list[tuple], items: list) -> None:
-        """One multi-row INSERT: a single statement (and transaction) for the whole batch."""
+    def _commit(self, connection: sqlite3.Connection, replies: list[tuple[str, CachedReply]]) -> list:
+        """One multi-row INSERT for the whole batch; returns the replies to retry (the lock was held)."""
+        now = time.time()
+        rows = [(key, r.model, r.text, int(r.input_tokens), int(r.output_tokens), r.cost_usd, now) for key, r in replies]
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
         try:
-            connection.execute(f"INSERT OR REPLACE INTO replies VALUES {values}", [v for row in rows for v in row])
-            self.writes += len(rows)
-        except sqlite3.Error:
-            self.errors += len(rows)
-        for item in items:
-            if isinstance(item, tuple):
-                key, reply = item
-                if self._pending.get(key) is reply:  # a newer reply for the key stays pending
-                    self._pending.pop(key, None)
+            connection.execute(_INSERT + values, [v for row in rows for v in row])
+        except sqlite3.Error as e:
+            if _busy(e):
+                return replies
+            self._give_up(replies, str(e))
+            return []
+        self.writes += len(rows)
+        self._settle(replies)
+        return []
+
+    def _give_up(self, replies: list[tuple[str, CachedReply]], reason: str) -> None:
+        """Count replies that will not be written, and say so once (they are asked again next run)."""
+        if not replies:
+            return
+        self.errors += len(replies)
+        self.lost += len(replies)
+        self._settle(replies)
+        _warn(f"{len(replies)} repl{'y' if len(replies) == 1 else 'ies'} could not be saved in the cache "
+              f"{self.path} ({reason}); those calls will be made again next time")
+
+    def _settle(self, replies: list[tuple[str, CachedReply]]) -> None:
+        for key, reply in replies:
+            if self._pending.get(key) is reply:  # a newer reply for the key stays pending
+                self._pending.pop(key, None)
 
     # -- the whole cache ---------------------------------------------------------------
 
@@ -282,6 +384,7 @@ class Cache:
         return {
             "path": str(self.path), "entries": entries, "bytes": size,
             "hits": self.hits, "misses": self.misses, "writes": self.writes, "errors": self.errors,
+            "corrupt": self.corrupt, "lost": self.lost,
         }
 
     def clear(self) -> int:
@@ -323,4 +426,4 @@ def _stop_writer(work: queue.SimpleQueue, writer: threading.Thread | None) -> No
     if writer is None or not writer.is_alive():
         return
     work.put(_STOP)
-    writer.join(timeout=BUSY_TIMEOUT_MS / 1000)
+    writer.join(timeout=CLOSE_WAIT + 2 * BUSY_TIMEOUT_MS / 1000 + 1)  # the writer itself gives up by then

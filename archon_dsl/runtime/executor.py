@@ -55,7 +55,8 @@ class Executor:
     `concurrency` bounds the calls in flight over all queries (None: the architecture's
     `defaults.concurrency`; 0: no bound). `query_concurrency` bounds the queries in flight
     in `run_many` (None: the same as `concurrency`, or 256 when calls are unbounded), so
-    queries finish roughly in order and a killed run leaves few half-done.
+    queries finish roughly in order and a killed run leaves few half-done. `unsafe_exec`
+    lets execute mode run generated code unisolated when no sandbox (bwrap) is available.
     """
 
     def __init__(
@@ -69,6 +70,7 @@ class Executor:
         output_retries: int = OUTPUT_RETRIES,
         include_messages: bool = False,
         trace: TraceWriter | None = None,
+        unsafe_exec: bool = False,
     ):
         if components is None:
             from ..components import COMPONENTS
@@ -88,6 +90,10 @@ class Executor:
         self.trace = trace
         self._limiter: anyio.CapacityLimiter | None = None
         self._sandboxes: anyio.CapacityLimiter | None = None
+        self.unsafe_exec = unsafe_exec
+        from .isolation import require_for
+
+        require_for(arch, unsafe_exec)  # execute mode without a sandbox fails here, before any call
 
     # -- many queries ----------------------------------------------------------------
 
@@ -231,6 +237,7 @@ class Executor:
         run it. At most one sandbox per CPU runs at a time, over all queries: tests have time
         limits, and starved processes would fail them.
         """
+        import functools
         import os
 
         from ..components.unit_test_evaluator import execution_jobs
@@ -243,7 +250,8 @@ class Executor:
 
         async def one(position: int, code: str, tests: tuple[str, ...]) -> None:
             try:
-                passed = await anyio.to_thread.run_sync(run_tests, code, tests, limiter=self._sandboxes)
+                run = functools.partial(run_tests, code, tests, unsafe_exec=self.unsafe_exec)
+                passed = await anyio.to_thread.run_sync(run, limiter=self._sandboxes)
                 values[position] = tuple(passed)
             except SandboxError:
                 values[position] = None
