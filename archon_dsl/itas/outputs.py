@@ -55,6 +55,15 @@ class SearchDirectory:
     def prepare(self, state: dict[str, Any], resume: bool) -> list[Trial]:
         """Check the directory against this search; the trials of the run being resumed."""
         if not self.holds_search():
+            # Only a new or empty directory takes a new search: its files would sit among (and
+            # overwrite, say a best.arch) someone else's.
+            if self.path.exists() and not self.path.is_dir():
+                raise _usage(f"--out {self.path} is a file, not a directory", "give a directory for the search")
+            if self.path.is_dir() and any(self.path.iterdir()):
+                raise _usage(
+                    f"--out {self.path} is not empty and holds no search; it was left untouched",
+                    "give a new or empty directory (a search writes several files into it)",
+                )
             return []
         if not resume:
             raise _usage(
