@@ -146,6 +146,7 @@ def _run_data(arch, data: str, out: Path, limit: int | None, options: dict, json
 
     from ..api import arun_dataset, dataset_rows
     from ..errors import first_error
+    from ..runtime.batch import failure_summary
     from ..runtime.trace import RunSummary
 
     rows = dataset_rows(data)
@@ -178,8 +179,12 @@ def _run_data(arch, data: str, out: Path, limit: int | None, options: dict, json
                                      "failed": failed, "summary": summary.to_dict()}) + "\n")
     else:
         shown = _print_table(summary.table(title=f"{arch.name}: {len(fresh)} queries run, {bar.resumed} resumed"))
-        shown.print(f"{len(results)} results in {out}" + (f"; [red]{failed} failed[/]" if failed else ""),
-                    highlight=False)
+        shown.print(f"{len(results)} results in {out}", highlight=False)
+        failures = failure_summary(results)  # "3 rows failed: RateLimitError x3 (first: row 12: ...)"
+        if failures:
+            shown.print(failures, style="red", markup=False, highlight=False)  # errors may hold [brackets]
+            shown.print("rerun the same command to run the failed rows again (--keep-failed keeps them)",
+                        highlight=False)
     return EXIT_FINDINGS if failed else EXIT_OK
 
 

@@ -486,3 +486,31 @@ def test_out_dev_full_says_disk_full_and_exits_2(server, tmp_path):
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert "disk full: cannot write --out /dev/full" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_cli_summary_names_the_first_error_of_each_kind_and_a_rerun_retries(server, tmp_path):
+    broken = {"on": True}
+
+    def fuse(body: dict) -> Reply:
+        asked = re.search(r"question (\d+)", json.dumps(body["messages"])).group(1)
+        return Reply.error(400) if broken["on"] and asked in ("1", "2") else Reply.ok("fused")
+
+    server.set("gen", lambda body: Reply.ok(f"draft for {question_of(body)}"))
+    server.set("fuse", fuse)
+    arch = tmp_path / "resumable.arch"
+    arch.write_text(arch_text(server), encoding="utf-8")
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in _rows(4)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    command = [*_archonc(), "run", str(arch), "--data", str(data), "--out", str(out),
+               "--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test-not-a-real-key-123456", "COLUMNS": "300"}
+    first = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 1, first.stderr
+    assert "2 rows failed: BadRequestError x2 (first: row q1: layer 1 (fuser)" in " ".join(first.stderr.split())
+    broken["on"] = False
+    second = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert "2 queries run, 2 resumed" in second.stderr and "rows failed" not in second.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["id"] for r in rows) == ["q0", "q1", "q2", "q3"] and all(r["error"] is None for r in rows)
