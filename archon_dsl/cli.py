@@ -98,10 +98,11 @@ def _flush() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point. As a process (no `argv`), exit at once when the work is saved: without the
     seconds of interpreter teardown that litellm, Ax and torch cost. Given `argv`, raise SystemExit."""
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate in an argument never kills the output
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     if argv is not None:
         raise SystemExit(dispatch(list(argv)))
-    for stream in (sys.stdout, sys.stderr):  # a lone surrogate in an argument never kills the output
-        stream.reconfigure(errors="backslashreplace")
     code = dispatch(sys.argv[1:])
     # atexit runs what would run at a normal exit: the cache writers commit what is queued and stop,
     # locks are released, temporary files removed. Then nothing is left but freeing memory.

@@ -131,8 +131,18 @@ def read_source(path, *, what: str = "", span: Span | None = None, within: str |
         text = _read_regular_file(path, what, span, within).decode("utf-8")
         # Universal newlines, as text-mode reading gives.
         return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    except UnicodeDecodeError as e:
+        # Located at the first bad byte (its column counted in bytes), so an editor can jump there.
+        data = e.object
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise ArchonError([Diagnostic(
+            "E000", "unreadable-file", Severity.ERROR,
+            f"cannot read {what or path}: not UTF-8 text (byte 0x{data[e.start]:02x} at line {line}, column {column})",
+            span or Span(line, column, line, column + 1), within or str(path), "save the file as UTF-8",
+        )]) from None
+    except OSError as e:
+        reason = e.strerror or str(e)
         raise ArchonError([Diagnostic(
             "E000", "unreadable-file", Severity.ERROR, f"cannot read {what or path}: {reason}", span,
             within or str(path),

@@ -56,6 +56,11 @@ def run(args: argparse.Namespace) -> int:
     for flag, path in (("--out", out), ("--trace", args.trace)):
         if path is not None and path.is_dir():
             fail_usage(f"{flag} {path} is a directory", f"give a file, e.g. {flag} {path / 'results.jsonl'}")
+    if args.cache_dir is not None and args.cache_dir.exists() and not args.cache_dir.is_dir():
+        fail_usage(f"--cache-dir {args.cache_dir} is not a directory", "give a directory (it holds cache.sqlite)")
+    if question is not None and not _is_text(question):
+        fail_usage("the question is not valid text (it holds bytes that are not UTF-8)",
+                   "pass the question as UTF-8 text")
     arch = _architecture(args)
     cache = False if args.no_cache else (args.cache_dir if args.cache_dir is not None else True)
     options = dict(sim=args.sim, cache=cache, trace=args.trace, include_messages=args.trace_messages,
@@ -68,6 +73,15 @@ def run(args: argparse.Namespace) -> int:
     if args.keep_failed:
         options["keep_failed"] = True
     return _run_data(arch, data, out, args.limit, options, args.json, args.progress)
+
+
+def _is_text(value: str) -> bool:
+    """False for a string holding lone surrogates (bytes of an argument that were not UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def add_commands(sub) -> None:

@@ -63,7 +63,16 @@ def _parse(text: str, path: str) -> ast.Module:
         if isinstance(e.orig_exc, BadToken):
             bad = e.orig_exc
             raise ParseError([_syntax(bad.message, bad.span, path, bad.hint)]) from None
+        if isinstance(e.orig_exc, RecursionError):
+            raise ParseError([_too_deep(text, path)]) from None
+        if isinstance(e.orig_exc, ValueError) and "digits" in str(e.orig_exc):  # int() refuses over 4,300 digits
+            meta = getattr(e.obj, "meta", e.obj)
+            span = Span(meta.line, meta.column, meta.end_line, meta.end_column) if hasattr(meta, "line") else None
+            raise ParseError([_syntax("this integer has more than 4,300 digits", span, path,
+                                      "write a smaller number")]) from None
         raise
+    except RecursionError:
+        raise ParseError([_too_deep(text, path)]) from None
     module.path = path
     module.comments = comments
     return module
@@ -137,6 +146,31 @@ _STATEMENT_KEYWORDS = {
 
 def _syntax(message: str, span: Span | None, path: str, hint: str | None = None) -> Diagnostic:
     return Diagnostic(SYNTAX_ERROR, "syntax-error", Severity.ERROR, message, span, path, hint)
+
+
+def _too_deep(text: str, path: str) -> Diagnostic:
+    """Brackets nested past what the tree builder's recursion allows, located at the deepest one."""
+    depth = deepest = 0
+    where = 0
+    in_string = in_comment = False
+    for offset, ch in enumerate(text):
+        if in_comment:
+            in_comment = ch != "\n"
+        elif in_string:
+            in_string = ch != '"' and ch != "\n"
+        elif ch == "#":
+            in_comment = True
+        elif ch == '"':
+            in_string = True
+        elif ch in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, offset
+        elif ch in ")]}":
+            depth -= 1
+    span = Source(text, path).span_at_offset(where)
+    return _syntax(f"brackets nested {deepest} deep: too deep to parse", span, path,
+                   "split the expression into named parts (nesting up to about 50 levels works)")
 
 
 def _readable(terminal: str) -> str:
