@@ -514,3 +514,28 @@ def test_the_cli_summary_names_the_first_error_of_each_kind_and_a_rerun_retries(
     assert "2 queries run, 2 resumed" in second.stderr and "rows failed" not in second.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(r["id"] for r in rows) == ["q0", "q1", "q2", "q3"] and all(r["error"] is None for r in rows)
+
+
+@pytest.mark.parametrize("data, out, message", [
+    ("rows", "notes.txt", "--out notes.txt exists and is not this tool's resumable output (line 1 is not JSON)"),
+    ("/dev/zero", "out.jsonl", "dataset '/dev/zero' is a device or socket, not a regular file"),
+    ("fifo", "out.jsonl", "is a FIFO, not a regular file"),
+    ("bad-utf8", "out.jsonl", "data.jsonl:2:15: error: D001 [bad-dataset] line 2: not valid UTF-8 (byte 0xff at column 15)"),
+])
+def test_the_cli_refuses_bad_data_and_foreign_outs_with_exit_2_and_touches_nothing(tmp_path, data, out, message):
+    arch = tmp_path / "g.arch"
+    arch.write_text('layer generator { model = "sim/writer" }\n', encoding="utf-8")
+    rows = tmp_path / "data.jsonl"
+    rows.write_bytes(b'{"question": "2 + 2?"}\n' + (b'{"question": "\xff"}\n' if data == "bad-utf8" else b""))
+    if data == "fifo":
+        os.mkfifo(tmp_path / "fifo")
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"my notes\nimportant")
+    source = {"rows": str(rows), "bad-utf8": str(rows), "fifo": str(tmp_path / "fifo")}.get(data, data)
+    done = subprocess.run([*_archonc(), "run", str(arch), "--data", source, "--out", str(tmp_path / out), "--sim",
+                           "--no-cache", "--no-progress"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr.replace(str(tmp_path) + "/", "")
+    assert "Traceback" not in done.stderr
+    assert notes.read_bytes() == b"my notes\nimportant"
+    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "notes.txt.lock").exists()
