@@ -134,9 +134,11 @@ class ExecutorEvaluator:
     async def _run(self, arch: Architecture, rows: list[dict]) -> list[Any]:
         from ..api import arun_dataset
 
+        # check=False: the search space has applied the rules (or was told not to) to every point it runs.
         return await arun_dataset(
             arch, rows, sim=self.sim, cache=self.cache, concurrency=self.concurrency,
             query_concurrency=self.query_concurrency, env_file=self.env_file, unsafe_exec=self.unsafe_exec,
+            check=False,
         )
 
     async def _complete(self, spec: Any, kind: str, attempt: int = 0) -> Any:
