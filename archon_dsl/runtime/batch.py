@@ -133,7 +133,11 @@ class _Lock:
     def __init__(self, out: Path):
         self.path = out.with_name(out.name + ".lock")
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise _output_error("E032", "bad-output", f"cannot write --out {out}: cannot create its lock file "
+                                    f"{self.path}: {_describe_write_error(e)}", out) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as e:
@@ -248,7 +252,11 @@ class ResultsFile:
         self._lock = _Lock(self.path)
         try:
             if mode is not None:
-                self._read_back()
+                try:
+                    self._read_back()
+                except OSError as e:
+                    raise _output_error("E032", "bad-output", f"cannot read back --out {self.path}: "
+                                        f"{_describe_write_error(e)}", self.path) from None
             self._fd = self._open(os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         except BaseException:
             self._lock.release()

@@ -539,3 +539,19 @@ def test_the_cli_refuses_bad_data_and_foreign_outs_with_exit_2_and_touches_nothi
     assert "Traceback" not in done.stderr
     assert notes.read_bytes() == b"my notes\nimportant"
     assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "notes.txt.lock").exists()
+
+
+def test_an_out_on_a_read_only_file_system_is_a_clear_error(tmp_path, monkeypatch):
+    import errno
+
+    from archon_dsl.runtime import batch as batch_module
+    from archon_dsl.runtime.batch import OutputError, ResultsFile
+
+    def read_only(path, flags, mode=0o777):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(batch_module.os, "open", read_only)
+    with pytest.raises(OutputError) as error:
+        ResultsFile(tmp_path / "out.jsonl")
+    assert str(error.value) == (f"cannot write --out {tmp_path / 'out.jsonl'}: cannot create its lock file "
+                                f"{tmp_path / 'out.jsonl.lock'}: read-only file system")
