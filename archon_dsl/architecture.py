@@ -18,17 +18,24 @@ KINDS: tuple[str, ...] = (
 SINGLE_MODEL_KINDS = frozenset({"critic", "ranker", "verifier", "unit_test_generator", "unit_test_evaluator"})
 
 # Options a layer of each kind accepts, beyond the common ones.
-COMMON_LAYER_OPTIONS = frozenset({"model", "models", "temperature", "max_tokens", "prompt", "system"})
+COMMON_LAYER_OPTIONS = frozenset({"model", "models", "temperature", "max_tokens", "prompt", "system", "no_system"})
 KIND_OPTIONS: dict[str, frozenset[str]] = {
     "generator": frozenset({"samples"}),
     "critic": frozenset(),
-    "ranker": frozenset({"top_k"}),
-    "fuser": frozenset({"samples"}),
-    "verifier": frozenset(),
+    "ranker": frozenset({"top_k", "batch_size"}),
+    "fuser": frozenset({"samples", "length_control"}),
+    "verifier": frozenset({"steps", "first_k"}),
     "unit_test_generator": frozenset({"count"}),
-    "unit_test_evaluator": frozenset({"top_k", "mode"}),
+    "unit_test_evaluator": frozenset({"top_k", "mode", "first_k"}),
 }
 EVALUATOR_MODES = ("judge", "execute")
+# A verifier's calls per candidate: 2 reasons, then judges the reasoning (the original
+# Archon's verifier); 1 asks for reasoning and verdict in one structured reply.
+VERIFIER_STEPS = (1, 2)
+DEFAULT_VERIFIER_STEPS = 2
+# Rankers that are reward models, not LLMs: the original Archon runs them in-process
+# (`batch_size` applies to them only); no provider serves them here.
+REWARD_MODELS = frozenset({"llm-blender/PairRM"})
 
 # The `{name}` placeholders a layer's `prompt` and `system` templates may use, per kind
 # (the components fill them; the linter checks overrides against them).
@@ -118,6 +125,11 @@ class Layer(BaseModel):
     top_k: int | None = None
     count: int | None = None  # unit tests to generate
     mode: str | None = None  # unit_test_evaluator: judge | execute
+    steps: int | None = None  # verifier: calls per candidate (None: DEFAULT_VERIFIER_STEPS)
+    first_k: int | None = None  # verifier, unit_test_evaluator: keep the first k that pass
+    length_control: bool | None = None  # fuser: no longer than the longest candidate
+    no_system: bool | None = None  # send no system message (its text leads the user message)
+    batch_size: int | None = None  # ranker: reward-model batch size (interop)
     prompt: str | None = None
     system: str | None = None
     span: Span | None = Field(default=None, exclude=True, repr=False)
@@ -131,7 +143,9 @@ class Layer(BaseModel):
             return n
         if self.kind == "unit_test_evaluator" and self.mode == "execute":
             return 0  # the tests are run, not judged
-        # verifier and unit_test_evaluator judge each candidate
+        if self.kind == "verifier":
+            return n * candidates_in * (self.steps or DEFAULT_VERIFIER_STEPS)
+        # unit_test_evaluator judges each candidate
         return n * candidates_in
 
     def candidates_out(self, candidates_in: int) -> int:
@@ -139,7 +153,9 @@ class Layer(BaseModel):
         if self.kind in ("generator", "fuser"):
             return len(self.models) * self.samples
         if self.kind in ("ranker", "unit_test_evaluator") and self.top_k is not None:
-            return min(self.top_k, candidates_in)
+            # An evaluator's first_k, when that many pass every test, keeps first_k instead.
+            keep = max(self.top_k, self.first_k or 0) if self.kind == "unit_test_evaluator" else self.top_k
+            return min(keep, candidates_in)
         return candidates_in
 
 

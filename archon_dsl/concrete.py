@@ -96,7 +96,8 @@ def architecture_to_module(arch: Architecture) -> ast.Module:
     for layer in arch.layers:
         refs = [ast.Name(names[(m.name, m.id, m.model_dump_json())]) for m in layer.models]
         options = [ast.Option("model", refs[0])] if len(refs) == 1 else [ast.Option("models", ast.ListExpr(refs))]
-        for field in ("samples", "temperature", "max_tokens", "top_k", "count", "mode", "prompt", "system"):
+        for field in ("samples", "temperature", "max_tokens", "top_k", "count", "mode", "steps", "first_k",
+                      "length_control", "batch_size", "prompt", "system", "no_system"):
             value = getattr(layer, field)
             if value is None or (field == "samples" and value == 1):
                 continue

@@ -4,12 +4,13 @@ Figures are estimates made before any call, from the architecture alone:
 
 * calls: `max` keeps every candidate a filter could keep; `min` assumes each
   verifier keeps one. Rankers and unit-test evaluators keep `top_k` in both.
-  Verifiers and judging evaluators make one call per candidate and model; an
+  Verifiers make `steps` calls per candidate and model (2 by default: reasoning,
+  then verdict, as the original Archon's), judging evaluators one; an
   evaluator in mode "execute" runs the tests and makes no LLM call. Re-asks for
   output that does not parse are not counted.
 * depth: sequential calls on the critical path. The executor runs the calls of
   a layer at once and layers one after another, so each layer that calls a model
-  adds its steps (one; VERIFIER_STEPS for a verifier).
+  adds its steps (one; a verifier's `steps`, VERIFIER_STEPS unless set).
 * tokens per call: output = `tokens_per_call` if given, else OUTPUT_FILL of the
   call's max_tokens (layer, else model, else defaults). Input = prompt overhead +
   query + what the call reads: every candidate (at the output length of the
@@ -27,12 +28,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .architecture import Architecture, Layer
+from .architecture import DEFAULT_VERIFIER_STEPS, Architecture, Layer
 from .pricing import spec_info
 
-# One structured call per candidate: the reply holds the reasoning, then the verdict
-# (components/verifier.py). A two-call verifier would make this 2.
-VERIFIER_STEPS = 1
+# A verifier's calls per candidate unless its `steps` says otherwise: a reasoning call,
+# then a verdict call on that reasoning (components/verifier.py).
+VERIFIER_STEPS = DEFAULT_VERIFIER_STEPS
 PROMPT_OVERHEAD_TOKENS = 250  # system prompt and instructions around the data
 QUERY_TOKENS = 150  # a typical query: the plan does not see the dataset
 OUTPUT_FILL = 0.5  # a reply uses half its max_tokens on average
@@ -219,7 +220,7 @@ def plan(architecture: Architecture, *, tokens_per_call: int | None = None) -> P
             index=index, kind=kind, models=tuple(m.id for m in models),
             calls_min=calls_min, calls_max=calls_max,
             candidates_in=(n_min, n_max), candidates_out=(out_min_flow, out_max_flow),
-            steps=_steps(kind) if calls_max else 0,
+            steps=_steps(layer) if calls_max else 0,
             input_tokens=reads if calls_max else 0, output_tokens=out_max if calls_max else 0,
             tokens=tokens if calls_max else 0,
             cost_usd=cost_max, cost_usd_min=cost_min,
@@ -249,7 +250,7 @@ def _calls(layer: Layer, candidates_in: int) -> int:
     if kind == "unit_test_evaluator":
         return 0 if layer.mode == "execute" else n * candidates_in
     if kind == "verifier":
-        return n * candidates_in * VERIFIER_STEPS
+        return n * candidates_in * _steps(layer)
     return n  # critic, ranker, unit_test_generator: one call per model
 
 
@@ -260,8 +261,8 @@ def _flow(layer: Layer, candidates_in: int, *, minimum: bool) -> int:
     return layer.candidates_out(candidates_in)
 
 
-def _steps(kind: str) -> int:
-    return VERIFIER_STEPS if kind == "verifier" else 1
+def _steps(layer: Layer) -> int:
+    return (layer.steps or VERIFIER_STEPS) if layer.kind == "verifier" else 1
 
 
 def _total(values) -> float | None:
@@ -327,7 +328,7 @@ def _call_nodes(layer: Layer, candidates_in: int) -> list[dict[str, Any]]:
         elif kind == "verifier":
             out += [
                 {"model": model.id, "candidate": c, "step": step}
-                for c in range(candidates_in) for step in range(VERIFIER_STEPS)
+                for c in range(candidates_in) for step in range(_steps(layer))
             ]
         elif kind == "unit_test_evaluator":
             if layer.mode != "execute":

@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from .architecture import REWARD_MODELS, VERIFIER_STEPS
 from .architecture import (
     BUDGET_METRICS, COMMON_LAYER_OPTIONS, DEFAULT_OPTIONS, KIND_OPTIONS, KINDS, MODEL_OPTIONS, TRANSPORTS,
     PROVIDER_OPTIONS, Architecture, Budget, Defaults, EnvVar, Layer, ModelSpec, ProviderLimits,
@@ -754,11 +755,20 @@ def _layer(decl: ast.LayerDecl, scope: dict[str, Any]) -> Layer:
             models = [_as_model(v, span) for v in (value if isinstance(value, list) else [value])]
             if not models:
                 raise _invalid("`models` is empty", span, "a layer needs at least one model")
-        elif option.name in ("samples", "top_k", "count", "max_tokens"):
+        elif option.name in ("samples", "top_k", "count", "max_tokens", "first_k", "batch_size", "steps"):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise _invalid(f"`{option.name}` needs an int, got {type_name(value)}", span)
             if value < 1:
                 raise _invalid(f"`{option.name}` must be at least 1, got {value}", span)
+            if option.name == "steps" and value not in VERIFIER_STEPS:
+                raise _invalid(
+                    f"`steps` is 1 or 2, got {value}", span,
+                    "2 (the default): a reasoning call, then a verdict call; 1: both in one structured reply",
+                )
+            fields[option.name] = value
+        elif option.name in ("length_control", "no_system"):
+            if not isinstance(value, bool):
+                raise _invalid(f"`{option.name}` is true or false, got {type_name(value)}", span)
             fields[option.name] = value
         elif option.name == "temperature":
             value = _number(value, span, "`temperature`")
@@ -778,6 +788,12 @@ def _layer(decl: ast.LayerDecl, scope: dict[str, Any]) -> Layer:
     if models is None:
         raise _invalid(
             f"layer {decl.kind} has no model", decl.span, "add `model = NAME` or `models = [A, B]`",
+        )
+    if "batch_size" in fields and any(m.id not in REWARD_MODELS for m in models):
+        span = next(o.value.span for o in decl.options if o.name == "batch_size")
+        raise _invalid(
+            "`batch_size` applies to reward-model rankers (llm-blender/PairRM) only; an LLM ranker "
+            "reads every candidate in one call", span, "remove `batch_size`",
         )
     return Layer.model_construct(kind=decl.kind, models=models, span=decl.span, **fields)
 

@@ -61,11 +61,24 @@ layer unit_test_evaluator { model = b; top_k = 2 }
 """))
     data = p.to_dict()
     assert [layer["calls"] for layer in data["layers"]] == [
-        {"min": 5, "max": 5}, {"min": 5, "max": 5}, {"min": 1, "max": 1}, {"min": 1, "max": 1},
+        {"min": 5, "max": 5}, {"min": 10, "max": 10}, {"min": 1, "max": 1}, {"min": 1, "max": 1},
         {"min": 1, "max": 5},
     ]
-    assert data["calls"] == {"min": 13, "max": 17}
+    assert data["calls"] == {"min": 18, "max": 22}
     assert data["cost_usd_min"] < data["cost_usd"]
+
+
+def test_a_verifier_makes_two_calls_per_candidate_as_the_original_unless_steps_is_1():
+    # 8 samples verified: the original Archon makes 8 + 2 * 8 = 24 calls, and so does the executor.
+    two = plan(arch("layer generator { model = a; samples = 8 }\nlayer verifier { model = b }"))
+    one = plan(arch("layer generator { model = a; samples = 8 }\nlayer verifier { model = b; steps = 1 }"))
+    assert (two.calls_max, two.depth) == (24, 3)
+    assert (one.calls_max, one.depth) == (16, 2)
+    assert two.graph.number_of_nodes() == 24 and one.graph.number_of_nodes() == 16
+    assert two.architecture.calls_per_query() == 24
+    import networkx as nx
+
+    assert nx.dag_longest_path_length(two.graph) + 1 == two.depth  # the verdict waits for its reasoning
 
 
 def test_an_executing_evaluator_makes_no_call():
@@ -130,7 +143,7 @@ def test_text_is_a_table_with_a_summary():
     lines = text.splitlines()
     assert lines[0].split() == ["layer", "kind", "models", "calls", "candidates", "tokens/call", "cost"]
     assert lines[2].split()[:5] == ["1", "generator", "a,", "b", "4"]
-    assert "calls per query" in lines[-1] and "depth 2" in lines[-1]
+    assert "calls per query" in lines[-1] and "depth 3" in lines[-1]  # the verifier: reasoning, then verdict
 
 
 def test_the_call_dag_has_a_node_per_call_and_edges_from_what_it_reads():
@@ -138,7 +151,7 @@ def test_the_call_dag_has_a_node_per_call_and_edges_from_what_it_reads():
 layer generator { models = [a, b] }
 layer critic { model = a }
 layer ranker { model = a; top_k = 1 }
-layer verifier { model = b }
+layer verifier { model = b; steps = 1 }
 """))
     g = p.graph
     assert g.number_of_nodes() == p.calls_max == 2 + 1 + 1 + 1

@@ -55,6 +55,9 @@ class CallSpec:
     response_format: dict | None = None  # JSON schema where the provider supports it
     parse: Callable[[str], Any] = field(default=lambda text: text, compare=False, repr=False)
     tag: str = ""  # e.g. "critic[0]": for traces
+    # A call that needs this one's reply (a verifier's verdict on its reasoning): the executor
+    # makes it once this call's reply parses, and its value replaces this call's.
+    then: Callable[[Any], CallSpec] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

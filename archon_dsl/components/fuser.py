@@ -26,6 +26,8 @@ PROMPT = (
     "Write the single best response to the query, drawing on the candidates above."
 )
 PLACEHOLDERS = PROMPT_PLACEHOLDERS["fuser"]
+# `length_control = true`: the original Archon's instruction, added after the prompt.
+LENGTH_CONTROL = "The fused response can only be as long as the longest response among the candidates."
 
 
 class Fuser:
@@ -44,6 +46,7 @@ class Fuser:
             call_spec(
                 layer, model, default_system=SYSTEM, default_prompt=PROMPT, values=values,
                 parse=require_text, tag=f"fuser[{k}]", sample=s,
+                instruction=LENGTH_CONTROL if layer.length_control else "",
             )
             for k, (model, s) in enumerate(model_samples(layer))
         ]

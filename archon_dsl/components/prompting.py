@@ -83,18 +83,25 @@ def call_spec(
     tag: str,
     sample: int = 0,
     response_format: dict | None = None,
+    then: Callable[[Any], CallSpec] | None = None,
+    instruction: str = "",
 ) -> CallSpec:
     """A CallSpec for one call of `layer`: its prompt overrides applied, sampling options resolved.
 
     Temperature and max_tokens: the layer's value, else the model's, else None (the executor
-    then applies the architecture's defaults).
+    then applies the architecture's defaults). `instruction` is added after the prompt, even an
+    overridden one (a layer option such as a fuser's length_control). With the layer's
+    `no_system`, the system text leads the user message instead of being sent as its own message.
     """
     system = layer.system if layer.system is not None else default_system
     prompt = layer.prompt if layer.prompt is not None else default_prompt
+    user = render(prompt, values) + (f"\n\n{instruction}" if instruction else "")
     messages: list[dict[str, str]] = []
-    if system:
+    if system and getattr(layer, "no_system", None):
+        user = f"{render(system, values)}\n\n{user}"
+    elif system:
         messages.append({"role": "system", "content": render(system, values)})
-    messages.append({"role": "user", "content": render(prompt, values)})
+    messages.append({"role": "user", "content": user})
     return CallSpec(
         model=model,
         messages=tuple(messages),
@@ -104,6 +111,7 @@ def call_spec(
         response_format=response_format,
         parse=parse,
         tag=tag,
+        then=then,
     )
 
 

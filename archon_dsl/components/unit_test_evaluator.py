@@ -19,7 +19,9 @@ Two modes, chosen by the layer's `mode` option:
   empty, `execution_jobs` returns [] and `combine` takes `results=[]`.
 
 In both modes candidates are ordered by tests passed, most first, ties keeping their input order;
-candidates without results (failed calls) go last; the first top_k (default: all) are kept.
+candidates without results (failed calls) go last; the first top_k (default: all) are kept. With
+`first_k`, when at least first_k candidates pass every test, the first first_k of them in input
+order are kept instead (the original Archon's first_k, and first_pass as first_k = 1).
 """
 
 from __future__ import annotations
@@ -198,6 +200,10 @@ class UnitTestEvaluator:
                 scored.append(candidate.with_(tests_passed=passed))
             else:
                 scored.append(candidate.with_(tests_passed=None))
+        if layer.first_k is not None:
+            passing = [c for c in scored if c.tests_passed is not None and all(c.tests_passed)]
+            if len(passing) >= layer.first_k:
+                return state.with_(candidates=tuple(passing[: layer.first_k])), degradations
         order = sorted(
             range(n),
             key=lambda j: (-(sum(scored[j].tests_passed) if scored[j].tests_passed is not None else -1), j),

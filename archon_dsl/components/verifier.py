@@ -1,13 +1,18 @@
-"""Verifier: one structured call per candidate (reasoning, then verdict); keeps those judged correct."""
+"""Verifier: per candidate, a reasoning call then a verdict call (or one structured call); keeps those judged correct.
+
+Two steps (`steps = 2`, the default) is the original Archon's verifier: the model first reasons
+about the candidate, then judges the candidate together with that reasoning. The layer's
+`prompt` and `system` override the first call (with one step, the only call).
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from ..architecture import Layer, PROMPT_PLACEHOLDERS
+from ..architecture import DEFAULT_VERIFIER_STEPS, Layer, PROMPT_PLACEHOLDERS
 from .base import CallSpec, Degradation, OutputError, State
-from .parsing import as_bool, extract_json, get_key, yes_no
+from .parsing import as_bool, extract_json, get_key, require_text, yes_no
 from .prompting import call_spec, candidate_block, check_results, json_schema
 
 SYSTEM = (
@@ -22,6 +27,26 @@ PROMPT = (
     'Reply with JSON only: {"reasoning": "...", "correct": true} or {"reasoning": "...", "correct": false}'
 )
 PLACEHOLDERS = PROMPT_PLACEHOLDERS["verifier"]
+# Two steps: the first call reasons about the candidate, the second judges it with that reasoning.
+REASONING_SYSTEM = (
+    "You write reasoning about a candidate response to a query: check every claim, each reasoning step "
+    "and calculation and, for code, what it would do on typical and edge-case inputs."
+)
+REASONING_PROMPT = (
+    "<query>\n{query}\n</query>\n\n"
+    "{candidate}\n\n"
+    "Reason about whether this candidate answers the query accurately and completely: its relevance, "
+    "completeness and correctness. Give the reasoning only, with no preface and nothing after it."
+)
+VERDICT_SYSTEM = "You judge a candidate response to a query and the reasoning written about it."
+VERDICT_PROMPT = (
+    "<query>\n{query}\n</query>\n\n"
+    "{candidate}\n\n"
+    "<reasoning>\n{reasoning}\n</reasoning>\n\n"
+    "Is the candidate response correct? Consider how it aligns with the query and whether the reasoning "
+    "is itself correct and complete.\n"
+    'Reply with JSON only: {"reasoning": "...", "correct": true} or {"reasoning": "...", "correct": false}'
+)
 RESPONSE_FORMAT = json_schema("archon_verdict", {
     "type": "object",
     "properties": {"reasoning": {"type": "string"}, "correct": {"type": "boolean"}},
@@ -66,16 +91,24 @@ class Verifier:
     kind = "verifier"
 
     def calls(self, layer: Layer, state: State, index: int) -> list[CallSpec]:
-        return [
-            call_spec(
-                layer, model, default_system=SYSTEM, default_prompt=PROMPT,
-                values={"query": state.query, "candidate": candidate_block(candidate)},
-                parse=parse_verdict, tag=f"verifier[{j * len(layer.models) + m}]",
-                response_format=RESPONSE_FORMAT,
-            )
-            for j, candidate in enumerate(state.candidates)
-            for m, model in enumerate(layer.models)
-        ]
+        specs = []
+        two_steps = (layer.steps or DEFAULT_VERIFIER_STEPS) == 2
+        for j, candidate in enumerate(state.candidates):
+            values = {"query": state.query, "candidate": candidate_block(candidate)}
+            for m, model in enumerate(layer.models):
+                tag = f"verifier[{j * len(layer.models) + m}]"
+                if not two_steps:
+                    specs.append(call_spec(
+                        layer, model, default_system=SYSTEM, default_prompt=PROMPT, values=values,
+                        parse=parse_verdict, tag=tag, response_format=RESPONSE_FORMAT,
+                    ))
+                    continue
+                verdict = _verdict_call(layer, model, values, tag)
+                specs.append(call_spec(
+                    layer, model, default_system=REASONING_SYSTEM, default_prompt=REASONING_PROMPT,
+                    values=values, parse=require_text, tag=f"{tag}.reasoning", then=verdict,
+                ))
+        return specs
 
     def combine(
         self, layer: Layer, state: State, index: int, results: list[Any]
@@ -95,8 +128,27 @@ class Verifier:
             no = sum(1 for v in votes if v is False)
             verdict = None if yes == no == 0 else yes > no
             judged.append(candidate.with_(verdict=verdict))
+        correct = [c for c in judged if c.verdict is True]
+        if layer.first_k is not None and len(correct) >= layer.first_k:
+            # The first k judged correct, in order (the original stops checking there).
+            return state.with_(candidates=tuple(correct[: layer.first_k])), degradations
         # Unverified candidates (every verdict failed) are kept: a failed call is no evidence.
         kept = [c for c in judged if c.verdict is not False]
         if not kept:
             kept = judged  # none judged correct: keep all, each flagged verdict=False
         return state.with_(candidates=tuple(kept)), degradations
+
+
+def _verdict_call(layer: Layer, model, values: dict[str, Any], tag: str):
+    """The second step: given the first call's reasoning, the call that judges the candidate."""
+    # The verdict prompt is fixed: the layer's `prompt` and `system` shape the reasoning call.
+    plain = layer.model_copy(update={"prompt": None, "system": None})
+
+    def verdict(reasoning: str) -> CallSpec:
+        return call_spec(
+            plain, model, default_system=VERDICT_SYSTEM, default_prompt=VERDICT_PROMPT,
+            values={**values, "reasoning": reasoning.strip()}, parse=parse_verdict, tag=tag,
+            response_format=RESPONSE_FORMAT,
+        )
+
+    return verdict

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, Mapping, Protocol
 
 import anyio
@@ -47,6 +47,7 @@ class _Outcome:
     value: Any = None
     record: CallRecord | None = None
     bug: BaseException | None = None  # an exception from our own code (parse raising a non-OutputError)
+    earlier: list[CallRecord] = field(default_factory=list)  # the steps before `record` (CallSpec.then)
 
 
 class Executor:
@@ -166,17 +167,17 @@ class Executor:
         specs = component.calls(layer, state, index)
         outcomes = [_Outcome() for _ in specs]
         if len(specs) == 1:  # no task group needed for a lone call
-            await self._call(index, layer, specs[0], query, outcomes[0])
+            await self._call_steps(index, layer, specs[0], query, outcomes[0])
         elif specs:
             async with anyio.create_task_group() as group:
                 for spec, outcome in zip(specs, outcomes):
-                    group.start_soon(self._call, index, layer, spec, query, outcome)
+                    group.start_soon(self._call_steps, index, layer, spec, query, outcome)
         for outcome in outcomes:
             if outcome.bug is not None:
                 raise outcome.bug
-        records = [o.record for o in outcomes if o.record is not None]
+        records = [r for o in outcomes if o.record is not None for r in (*o.earlier, o.record)]
         result.records.extend(records)
-        failed = [r for r in records if r.error is not None]
+        failed = [o.record for o in outcomes if o.record is not None and o.record.error is not None]
         if specs and len(failed) == len(specs):
             result.add_layer(LayerStats.of(index, layer.kind, records, time.perf_counter() - start, 0))
             raise QueryFailed(
@@ -187,6 +188,20 @@ class Executor:
         took = time.perf_counter() - start
         result.add_layer(LayerStats.of(index, layer.kind, records, took, len(new_state.candidates)))
         return new_state
+
+    async def _call_steps(self, index: int, layer: Layer, spec: CallSpec, query: Query, outcome: _Outcome) -> None:
+        """A call and the calls that follow from its reply (CallSpec.then), one after another."""
+        await self._call(index, layer, spec, query, outcome)
+        while spec.then is not None and outcome.bug is None and outcome.value is not None:
+            try:
+                spec = spec.then(outcome.value)
+            except Exception as e:  # a bug in the component, as in _call
+                outcome.bug = e
+                return
+            step = _Outcome()
+            await self._call(index, layer, spec, query, step)
+            outcome.earlier.append(outcome.record)
+            outcome.record, outcome.value, outcome.bug = step.record, step.value, step.bug
 
     async def _call(self, index: int, layer: Layer, spec: CallSpec, query: Query, outcome: _Outcome) -> None:
         """One call, re-asked while its reply does not parse; fills `outcome`, never raises (but cancels)."""
