@@ -91,6 +91,7 @@ class Executor:
         self.trace = trace
         self._limiter: anyio.CapacityLimiter | None = None
         self._sandboxes: anyio.CapacityLimiter | None = None
+        self._transports_ready = False
         self.unsafe_exec = unsafe_exec
         from .isolation import require_for
 
@@ -136,6 +137,7 @@ class Executor:
         if isinstance(query, str):
             query = Query(query)
         result = QueryResult(id=query.id, question=query.question, reference=query.reference)
+        self._load_transports()
         start = time.perf_counter()
         try:
             state = State(query=query.question)
@@ -153,6 +155,21 @@ class Executor:
         if self.trace is not None:
             self.trace.write_query(result)
         return result
+
+    def _load_transports(self) -> None:
+        """Load every model's transport once, before any clock starts: an SDK's import (seconds for
+        litellm) is no query's or call's latency."""
+        if self._transports_ready:
+            return
+        self._transports_ready = True
+        load = getattr(self.provider, "transport", None)  # the runtime Provider; other Completers have none
+        if load is None:
+            return
+        from .keys import api_base_of
+        from .provider import transport_for
+
+        for model in {m.id: m for layer in self.arch.layers for m in layer.models}.values():
+            load(transport_for(model, api_base_of(model, self.arch.providers)))
 
     async def _run_layer(self, index: int, layer: Layer, state: State, query: Query, result: QueryResult) -> State:
         component = self.components[layer.kind]

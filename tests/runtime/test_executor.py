@@ -330,3 +330,24 @@ def test_cost_is_unknown_only_when_a_model_without_a_price_answered(server):
     assert run(executor(architecture(server, "layer generator { models = [g1, g2] }"))).cost_usd is None
     server.set("g2", Reply.error(401))
     assert run(executor(architecture(server, "layer generator { models = [g1, g2] }"))).cost_usd == 0.0
+
+
+def test_loading_a_transport_is_no_calls_or_querys_latency(server, monkeypatch):
+    """A 401 right after a slow SDK import: the import (7.4 s on this clock) is in neither latency."""
+    import time
+
+    clock = [1000.0]
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
+    original = Provider.transport
+
+    def slow_first_load(self, name):
+        if name not in self._transports:
+            clock[0] += 7.4  # what importing litellm cost a cold process
+        return original(self, name)
+
+    monkeypatch.setattr(Provider, "transport", slow_first_load)
+    server.set("g1", Reply.error(401))
+    result = run(executor(architecture(server, "layer generator { model = g1 }", defaults="retries = 0")))
+    [record] = result.records
+    assert record.error is not None and server.hits["g1"] == 1
+    assert (record.latency_s, result.latency_s) == (0.0, 0.0)

@@ -83,14 +83,19 @@ def test_the_trace_has_a_line_per_call_and_per_query_and_messages_only_on_reques
         assert field in events[1]
 
 
-def run_keyed(server, tmp_path, question: str, include_messages: bool):
-    """One query through a model whose key is in the environment and another's in its options."""
+def run_keyed(server, tmp_path, question: str, include_messages: bool, monkeypatch):
+    """One query through a model whose key is in the environment and another's in its options.
+
+    `bad` names no api_base: OPENAI_BASE_URL (the user's own setting) sends openai/ calls to the
+    server, so the environment's key goes there as it would to OpenAI.
+    """
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     server.reset()
     server.set("gen", lambda body: Reply.ok(f"I saw: {body['messages'][-1]['content']}"))
     server.script("bad", [Reply.error(401)])
     arch = load_text(f"""
 model gen = "openai/gen" {{ api_base = "{server.base_url}"; api_key = "{PARAM_SECRET}" }}
-model bad = "openai/bad" {{ api_base = "{server.base_url}" }}
+model bad = "openai/bad"
 defaults {{ retries = 0 }}
 layer generator {{ models = [gen, bad] }}
 """).instantiate()
@@ -107,7 +112,7 @@ layer generator {{ models = [gen, bad] }}
 @pytest.mark.parametrize("include_messages", [False, True])
 def test_no_api_key_reaches_a_trace_or_the_cache(server, tmp_path, monkeypatch, include_messages):
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    result, events = run_keyed(server, tmp_path, "What is 2 + 2?", include_messages)
+    result, events = run_keyed(server, tmp_path, "What is 2 + 2?", include_messages, monkeypatch)
     assert result.answer == "I saw: What is 2 + 2?"
     sent = {r.model: r.headers["authorization"] for r in server.requests}
     assert sent == {"gen": f"Bearer {PARAM_SECRET}", "bad": f"Bearer {SECRET}"}  # the keys were used
@@ -123,7 +128,7 @@ def test_no_api_key_reaches_a_trace_or_the_cache(server, tmp_path, monkeypatch, 
 
 def test_a_key_typed_into_a_question_is_redacted_from_traced_messages(server, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    result, events = run_keyed(server, tmp_path, f"my key is {SECRET}", include_messages=True)
+    result, events = run_keyed(server, tmp_path, f"my key is {SECRET}", True, monkeypatch)
     assert result.answer == f"I saw: my key is {SECRET}"  # the model's reply is the caller's business
     traced = (tmp_path / "trace.jsonl").read_text(encoding="utf-8")
     assert SECRET not in traced and "my key is" in traced
