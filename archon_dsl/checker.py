@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .architecture import Architecture
-from .diagnostics import ArchonError, Diagnostic, Severity, Source, read_source
+from .diagnostics import ArchonError, Diagnostic, Severity, Source, gc_frozen, read_source
 from .rules import RULES, Context, Rule
 from .rules.budget_exceeded import plan_figure
 from .space_conditions import describe_condition
@@ -147,7 +147,13 @@ class _Finding:
     needs_instance: bool = True
 
 
-def check_template(
+def check_template(template: Template, **options) -> CheckResult:
+    """Every rule over every point of `template`'s space (sampled past `max_points`); see _check_template."""
+    with gc_frozen():
+        return _check_template(template, **options)
+
+
+def _check_template(
     template: Template,
     *,
     select: Iterable[str] | None = None,

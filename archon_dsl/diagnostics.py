@@ -125,6 +125,20 @@ def gc_paused():
             gc.enable()
 
 
+@contextmanager
+def gc_frozen():
+    """Hide every object alive now from the cyclic collector while a pass runs over them.
+
+    A check walks a large, long-lived template; each collection would rescan
+    all of it, and the checker's small, short-lived objects trigger many.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def read_source(path, *, what: str = "", span: Span | None = None, within: str | None = None) -> str:
     """The UTF-8 text of a file, or an ArchonError (E000, a usage problem) saying why it cannot be read."""
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .diagnostics import ArchonError, Diagnostic, Severity, read_source
+from .diagnostics import ArchonError, Diagnostic, Severity, gc_paused, read_source
 from .language import ast
 from .language.parser import parse
 from .limits import MAX_INCLUDE_DEPTH
@@ -13,9 +13,11 @@ from .template import Template, load_template
 
 def load_text(text: str, path: str = "<string>") -> Template:
     """A Template from .arch text; raises ParseError on a syntax error."""
-    module = parse(text, path)
-    module = _resolve_includes(module, Path(path).parent if not path.startswith("<") else Path.cwd(), [path])
-    return load_template(module)
+    # Many small objects and no cycles worth collecting: the collector waits (see gc_paused).
+    with gc_paused():
+        module = parse(text, path)
+        module = _resolve_includes(module, Path(path).parent if not path.startswith("<") else Path.cwd(), [path])
+        return load_template(module)
 
 
 def load(source: str | Path) -> Template:

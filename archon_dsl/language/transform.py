@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from lark import Token, Transformer, v_args
+from lark.exceptions import GrammarError, VisitError
+from lark.visitors import _vargs_meta
 
 from ..diagnostics import Span
 from . import ast
@@ -234,3 +236,22 @@ class ToAst(Transformer):
 
     def list_(self, meta, items):
         return ast.ListExpr([i for i in items if i is not None], span=_span(meta))
+
+    # Lark binds a fresh v_args wrapper to a method on every call (a
+    # functools.update_wrapper each time, a fifth of the transform); the plain
+    # functions, looked up once per rule, are called the same way.
+    _plain: dict = {}
+
+    def _call_userfunc(self, tree, new_children=None):
+        function = self._plain.get(tree.data)
+        if function is None:
+            wrapped = type(self).__dict__.get(tree.data)
+            if getattr(wrapped, "visit_wrapper", None) is not _vargs_meta:
+                return super()._call_userfunc(tree, new_children)
+            function = self._plain[tree.data] = wrapped.base_func
+        try:
+            return function(self, tree.meta, tree.children if new_children is None else new_children)
+        except GrammarError:
+            raise
+        except Exception as e:
+            raise VisitError(tree.data, tree, e) from e
