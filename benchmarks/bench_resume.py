@@ -13,6 +13,10 @@ first makes the count exact.) Then the same command runs again and finishes.
 Printed: queries and calls at the kill, what the resumed run did (queries skipped, calls
 served by the cache), and the count that matters: calls answered by the server over both
 runs against queries x calls. Equal means no call was made twice.
+
+Then the --out attacks of issue 9 §2, each a cold `archonc` process (peak RSS from the kernel's
+accounting of children): two runs on one --out at once (calls made against queries x calls),
+`--out /dev/full`, and reading back a large output file (--big records) to resume it.
 """
 
 from __future__ import annotations
@@ -50,6 +54,71 @@ def lines(path: Path) -> list[dict]:
         except json.JSONDecodeError:
             pass
     return out
+
+
+def child_peak_mb() -> float:
+    """Peak RSS of the largest child waited for so far, in MB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def attacks(queries: int, latency: float, big: int) -> None:
+    """Two runs on one --out, --out /dev/full, and a resume of a large output file."""
+    from tests.support.openai_server import OpenAIServer, Reply
+
+    per_query = sum(LAYERS)
+    work = Path(tempfile.mkdtemp(prefix="archon-out-"))
+    with OpenAIServer(latency=latency, record=False) as server:
+        for model, text in replies().items():
+            server.set(model, Reply.ok(text))
+        arch = work / "bench.arch"
+        arch.write_text(arch_text(server.base_url), encoding="utf-8")
+        data = work / "in.jsonl"
+        data.write_text("".join(json.dumps({"id": f"q{i}", "question": f"What is {i} * 23?"}) + "\n"
+                                for i in range(queries)), encoding="utf-8")
+
+        def command(out: Path | str, cache: str) -> list[str]:
+            return [*archonc(), "run", str(arch), "--data", str(data), "--out", str(out), "--cache-dir",
+                    str(work / cache), "-j", "16", "--no-progress"]
+
+        out = work / "twice.jsonl"
+        first = subprocess.Popen(command(out, "c1"), cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        while first.poll() is None and server.total_hits == 0:
+            time.sleep(0.01)
+        second = subprocess.run(command(out, "c2"), cwd=work, capture_output=True, text=True)
+        first.wait()
+        said = next((line for line in second.stderr.splitlines() if "in use" in line), second.stderr.strip())
+        print(f"two runs on one --out ({queries} queries x {per_query} calls): second exits {second.returncode} "
+              f"({said.strip()[:110]}); calls answered {server.total_hits} (expected {queries * per_query}); "
+              f"{len(lines(out))} lines")
+
+        start = time.perf_counter()
+        full = subprocess.run(command("/dev/full", "c3"), cwd=work, capture_output=True, text=True)
+        said = next((line for line in full.stderr.splitlines() if "disk full" in line), full.stderr.strip())
+        print(f"--out /dev/full: exit {full.returncode} in {time.perf_counter() - start:.1f}s, "
+              f"peak RSS of any child so far {child_peak_mb():.0f} MB: {said.strip()[:100]}")
+
+    record = json.dumps({"id": "q", "question": "What is 17 * 23?", "answer": "391", "error": None, "calls": 29,
+                         "cached_calls": 0, "input_tokens": 5000, "output_tokens": 900, "cost_usd": 0.01,
+                         "latency_s": 1.2, "layers": [], "degradations": []})
+    out = work / "big.jsonl"
+    with out.open("w", encoding="utf-8") as f:
+        for i in range(big):
+            f.write(record.replace('"id": "q"', f'"id": "q{i}"', 1) + "\n")
+    probe = ("import resource, sys, time\n"
+             "from archon_dsl.runtime.batch import ResultsFile\n"
+             "start = time.perf_counter()\n"
+             "with ResultsFile(sys.argv[1]) as results: n = len(results.done)\n"
+             "print(n, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n")
+    baseline = subprocess.run([sys.executable, "-c", "import resource; from archon_dsl.runtime import batch; "
+                               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"],
+                              capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", probe, str(out)], capture_output=True, text=True, check=True)
+    n, seconds, peak = done.stdout.split()
+    print(f"resume read-back of {int(n)} records ({out.stat().st_size / 1e6:.0f} MB): {float(seconds):.2f}s, "
+          f"peak RSS {float(peak):.0f} MB (the import alone {float(baseline.stdout):.0f} MB)")
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def main(queries: int, latency: float, concurrency: int) -> None:
@@ -118,5 +187,7 @@ if __name__ == "__main__":
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.05, help="server seconds per call")
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--big", type=int, default=200_000, help="records in the large output file read back")
     args = parser.parse_args()
     main(args.queries, args.latency, args.concurrency)
+    attacks(min(args.queries, 40), max(args.latency, 0.05), args.big)

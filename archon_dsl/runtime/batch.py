@@ -157,7 +157,7 @@ class _Lock:
                 break
             os.close(fd)  # the holder removed this lock file as we opened it: lock the new one
         self._fd = fd
-        holder = {"pid": os.getpid(), "host": socket.gethostname(),
+        holder = {"pid": os.getpid(), "host": socket.gethostname() or "an unnamed host",
                   "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")}
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps(holder).encode())
