@@ -267,12 +267,16 @@ class MissingCredentials(Exception):
         return list(self.missing)
 
     def __str__(self) -> str:
-        parts = [
-            f"{variable} is not set ({'model' if len(models) == 1 else 'models'} {', '.join(models)})"
-            for variable, models in self.missing.items()
-        ]
+        parts = [f"{variable} is not set ({_listed(models)})" for variable, models in self.missing.items()]
         them = "it" if len(parts) == 1 else "them"
         return f"{'; '.join(parts)}: export {them}, put {them} in .env, or run offline with --sim"
+
+
+def _listed(models: tuple[str, ...], shown: int = 3) -> str:
+    """`model a = x/y`, or the first few models and how many more: the message stays one line."""
+    head = ", ".join(models[:shown])
+    more = f" and {len(models) - shown} more" if len(models) > shown else ""
+    return f"{'model' if len(models) == 1 else 'models'} {head}{more}"
 
 
 def _describe(model: ModelSpec) -> str:

@@ -259,3 +259,11 @@ layer generator {{ model = g }}
     assert server.total_hits == 1 and "401" in result.error or "Authentication" in result.error
     assert SECRET not in result.error and REDACTED in result.error
     assert SECRET.encode() not in trace.read_bytes()
+
+
+def test_many_models_missing_one_key_stay_one_line():
+    error = MissingCredentials({"TOGETHERAI_API_KEY": [f"m{i} = together_ai/x{i}" for i in range(8)]})
+    assert str(error).startswith(
+        "TOGETHERAI_API_KEY is not set (models m0 = together_ai/x0, m1 = together_ai/x1, m2 = together_ai/x2 and 5 more)"
+    )
+    assert len(error.missing["TOGETHERAI_API_KEY"]) == 8
