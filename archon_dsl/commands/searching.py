@@ -163,9 +163,9 @@ def _print_result(console, result, template) -> None:
             )
         console.print(table)
     for note in result.notes:
-        console.print(f"[yellow]note[/]: {note}")
+        console.print(f"[cyan]info[/]: {note}")
     if not result.rules_checked:
-        console.print("[yellow]note[/]: the linter was not available; points were checked against "
+        console.print("[yellow]warning[/]: the linter was not available; points were checked against "
                       "constraints and budgets only")
     if result.out is not None:
         console.print(f"wrote {result.out}/: best.arch, trials.jsonl, trials.csv, result.json, "
