@@ -555,3 +555,11 @@ def test_an_out_on_a_read_only_file_system_is_a_clear_error(tmp_path, monkeypatc
         ResultsFile(tmp_path / "out.jsonl")
     assert str(error.value) == (f"cannot write --out {tmp_path / 'out.jsonl'}: cannot create its lock file "
                                 f"{tmp_path / 'out.jsonl.lock'}: read-only file system")
+
+
+def test_a_device_out_is_written_not_resumed_or_locked(server, tmp_path):
+    server.set("gen", Reply.ok("draft"))
+    server.set("fuse", Reply.ok("fused"))
+    results = _api_run(server, tmp_path, "/dev/null", _rows(3))  # fsync on /dev/null is EINVAL: not an error
+    assert [r.answer for r in results] == ["fused"] * 3
+    assert not Path("/dev/null.lock").exists()
