@@ -116,3 +116,16 @@ def test_a_template_is_checked_at_the_configuration_that_runs(tmp_path):
     with pytest.raises(ad.ArchitectureError):
         ad.plan(path, {"critique": True})
     assert json.loads(archonc("plan", path.name, "-f", "json", cwd=tmp_path).stdout)["calls"]["max"] == 3
+
+
+def test_the_search_api_checks_the_whole_space_first(server, tmp_path):
+    path = on_server("dangling_critic.arch", server, tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + "param k: int = 1 in 1..2\n", encoding="utf-8")
+    rows = [{"id": "1", "question": "What is 2 + 2?", "answer": "4"}]
+    server.reset()
+    with pytest.raises(ad.ArchitectureError) as raised:
+        ad.search(path, rows, "numeric", strategy="random", trials=1, cache=False)
+    assert {"A004", "A005"} <= {d.code for d in raised.value.diagnostics}
+    with pytest.raises(ad.ArchitectureError):
+        ad.rank_models(path, "nope", rows, "numeric", write=False, cache=False)
+    assert server.total_hits == 0
