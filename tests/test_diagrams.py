@@ -332,9 +332,19 @@ def test_cli_writes_each_format(tmp_path, pure):
     for name in ("d.svg", "d.png", "d.dot", "d.mmd", "d.md"):
         done = _archonc("render", str(example), "-o", str(tmp_path / name), env={"ARCHON_GRAPHVIZ": pure})
         assert done.returncode == 0, done.stderr
-    assert (tmp_path / "d.md").read_text().startswith("```mermaid\nflowchart LR")
+    assert (tmp_path / "d.md").read_text().startswith("```mermaid\nflowchart TB")
     assert (tmp_path / "d.dot").read_text() == render.to_dot(load(example).instantiate(), load(example))
     assert _png_size((tmp_path / "d.png").read_bytes())[0] > 200
+
+
+def test_cli_dpi_sets_the_pngs_resolution(tmp_path, pure):
+    sizes = {}
+    for dpi in ("100", "300"):
+        done = _archonc("render", str(GOLDEN / "single.arch"), "-o", str(tmp_path / f"{dpi}.png"), "--dpi", dpi,
+                        env={"ARCHON_GRAPHVIZ": pure})
+        assert done.returncode == 0, done.stderr
+        sizes[dpi] = _png_size((tmp_path / f"{dpi}.png").read_bytes())
+    assert abs(sizes["300"][0] - 3 * sizes["100"][0]) <= 6, sizes
 
 
 def test_cli_draws_the_configuration_given_with_p():
@@ -347,7 +357,7 @@ def test_cli_draws_the_configuration_given_with_p():
 def test_cli_renders_an_archon_json_config():
     done = _archonc("render", str(FIXTURES / "moa.json"), "-f", "mermaid")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("flowchart LR") and "fuser" in done.stdout
+    assert done.stdout.startswith("flowchart TB") and "fuser" in done.stdout
 
 
 @pytest.mark.parametrize("args, code, message", [
