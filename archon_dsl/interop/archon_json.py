@@ -35,7 +35,7 @@ from . import providers
 from .jsonpos import JsonDocument, JsonPath, parse_json, path_text
 
 # Keys every component may hold, as the original reads them (through its Generator).
-COMMON_KEYS = frozenset({"type", "model", "model_type", "temperature", "max_tokens", "samples"})
+COMMON_KEYS = frozenset({"type", "model", "model_type", "temperature", "max_tokens", "samples", "no_system"})
 # Keys the original reads for each kind, beyond the common ones.
 KIND_KEYS: dict[str, frozenset[str]] = {
     "generator": frozenset(),
@@ -54,7 +54,7 @@ IGNORED_KEYS = {
     "length_contorl": "a misspelling of `length_control`, so the original ignores it",
 }
 MISSPELLINGS = frozenset({"length_contorl"})
-ALL_KEYS = COMMON_KEYS | frozenset().union(*KIND_KEYS.values()) | {"no_system"}
+ALL_KEYS = COMMON_KEYS | frozenset().union(*KIND_KEYS.values())
 TOP_KEYS = frozenset({"name", "layers", "custom"})
 # The language's unit-test count when a config leaves it to the model.
 DEFAULT_TEST_COUNT = 5
@@ -114,6 +114,12 @@ class _Notes:
 
     def missing(self, where: JsonPath, message: str, hint: str | None = None) -> None:
         self.add("J013", "missing-key", Severity.WARNING, where, message, hint)
+
+    def reward_model(self, where: JsonPath, message: str, hint: str | None = None) -> None:
+        self.add("J014", "reward-model-ranker", Severity.WARNING, where, message, hint)
+
+    def checks_all(self, where: JsonPath, message: str, hint: str | None = None) -> None:
+        self.add("J015", "checks-every-candidate", Severity.INFO, where, message, hint)
 
     def diagnostics(self) -> list[Diagnostic]:
         out = []
@@ -341,7 +347,17 @@ def _component(data: Any, where: JsonPath, notes: _Notes) -> _Component | None:
     if "model" in data and isinstance(data["model"], str) and not data["model"].strip():
         notes.error(where + ("model",), "empty model name")
     model = None
-    if isinstance(data.get("model"), str) and isinstance(data.get("model_type"), str) and data["model"].strip():
+    if kind == "ranker" and data.get("model") == providers.PAIRRM and isinstance(data.get("model_type"), str):
+        # The original picks PairRM by name, whatever the model_type says (its Ranker never reads it).
+        model = ModelSpec(name=providers.PAIRRM, id=providers.PAIRRM)
+        read_as = f" (model_type \"{data['model_type']}\" is not read for it)" if data["model_type"] else ""
+        notes.reward_model(
+            where + ("model",), f"PairRM is a reward model, not an LLM: the original ranks with it in-process"
+            f"{read_as}. No provider serves it here, so the ranker is kept as written (export writes it back, "
+            "with its `ranker_batch_size` as `batch_size`) but cannot run: validate reports its provider unknown",
+            "to run it here, give the ranker a chat model instead",
+        )
+    elif isinstance(data.get("model"), str) and isinstance(data.get("model_type"), str) and data["model"].strip():
         try:
             imported = providers.import_model(data["model"], data["model_type"])
             model = imported.model
@@ -403,10 +419,6 @@ def _check_keys(kind: str, data: dict, where: JsonPath, notes: _Notes) -> None:
         path = where + (key,)
         if key in IGNORED_KEYS:
             notes.ignored(path, f"`{key}` dropped: {IGNORED_KEYS[key]}", suspicious=key in MISSPELLINGS)
-        elif key == "no_system":
-            if value:
-                notes.not_expressible(path, "`no_system` (send no system message) has no equivalent here; dropped",
-                                      "a layer's `system` option sets the system message instead")
         elif key not in read:
             if key in ALL_KEYS:
                 notes.ignored(path, f"`{key}` has no effect on {article} {kind} in the original runner; dropped")
@@ -419,11 +431,6 @@ def _check_keys(kind: str, data: dict, where: JsonPath, notes: _Notes) -> None:
             where + ("samples",), f"`samples` on {article} {kind} only made the original repeat the call and keep "
             "the first reply; the language makes one call",
         )
-    if kind == "fuser" and data.get("length_control"):
-        notes.not_expressible(
-            where + ("length_control",), "`length_control` (ask the fuser for a short answer) has no equivalent; dropped",
-            "a layer's `prompt` option can carry the instruction",
-        )
     if kind == "ranker":
         if data.get("use_critiques") is False:
             notes.ignored(where + ("use_critiques",), "`use_critiques = false` has no effect: the original's ranker "
@@ -432,19 +439,16 @@ def _check_keys(kind: str, data: dict, where: JsonPath, notes: _Notes) -> None:
             notes.ignored(where + ("ranker_batch_size",), "`ranker_batch_size` only applies to PairRM; dropped")
         if "top_k" not in data:
             notes.missing(where, "a ranker with no `top_k`: the original runner requires it; this one keeps every candidate")
-    if kind == "verifier" and data.get("first_k") is not None:
-        notes.not_expressible(
-            where + ("first_k",), "`first_k` (stop after k candidates pass) has no equivalent: this verifier "
-            "checks every candidate and keeps all that pass",
+    if kind in ("verifier", "unit_test_evaluator") and _first_k(kind, data) is not None:
+        key = "first_k" if data.get("first_k") is not None else "first_pass"
+        passes = "is judged correct" if kind == "verifier" else "passes every test"
+        notes.checks_all(
+            where + (key,), f"`{key}` becomes `first_k = {_first_k(kind, data)}`: the same candidates are kept (the "
+            f"first that many, in order, of those that {passes}), but where the original checks candidates one "
+            "by one and stops there, this one checks them all at once: faster, with up to the calls `plan` counts",
         )
-    if kind == "unit_test_evaluator":
-        if data.get("first_k") is not None or data.get("first_pass"):
-            key = "first_k" if data.get("first_k") is not None else "first_pass"
-            notes.not_expressible(
-                where + (key,), f"`{key}` (stop at the first candidates that pass every test) has no equivalent: "
-                "this evaluator scores every candidate; ties keep their order, so a candidate that passes "
-                "everything still comes first, at the cost of more calls",
-            )
+        if kind == "unit_test_evaluator" and data.get("first_k") is not None and data.get("first_pass"):
+            notes.ignored(where + ("first_pass",), "`first_pass` has no effect next to `first_k`, which the original reads first")
         if "remove_unit_tests_from_prompt" not in data:
             notes.missing(where, "no `remove_unit_tests_from_prompt`: the original runner requires it")
         elif data["remove_unit_tests_from_prompt"] is False:
@@ -454,6 +458,13 @@ def _check_keys(kind: str, data: dict, where: JsonPath, notes: _Notes) -> None:
             )
         if data.get("unit_test_cap") is not None:
             notes.ignored(where + ("unit_test_cap",), "`unit_test_cap` on an evaluator is read but never used by the original; dropped")
+
+
+def _first_k(kind: str, data: dict) -> int | None:
+    """first_k as the original reads it; an evaluator's `first_pass` is first_k = 1 when first_k is absent."""
+    if data.get("first_k") is not None:
+        return data["first_k"]
+    return 1 if kind == "unit_test_evaluator" and data.get("first_pass") else None
 
 
 def _defaults(layers: list[list[_Component]]) -> Defaults:
@@ -550,6 +561,17 @@ def _layer(components: list[_Component], defaults: Defaults, notes: _Notes) -> L
         top_k = _first_value(components, "top_k", notes)
         if top_k is not None:
             fields["top_k"] = top_k
+        if all(c.model.id == providers.PAIRRM for c in components):
+            batch = _first_value(components, "ranker_batch_size", notes)
+            if batch is not None:
+                fields["batch_size"] = batch
+    elif kind == "verifier":
+        first_k = _first_value(components, "first_k", notes, lambda c: _first_k(kind, c.data))
+        if first_k is not None:
+            fields["first_k"] = first_k
+    elif kind == "fuser":
+        if _first_value(components, "length_control", notes, _flag("length_control")):
+            fields["length_control"] = True
     elif kind == "unit_test_generator":
         count = _first_value(components, "unit_test_cap", notes)
         if count is None:
@@ -560,12 +582,24 @@ def _layer(components: list[_Component], defaults: Defaults, notes: _Notes) -> L
         top_k = _first_value(components, "top_k", notes)
         if top_k is not None:
             fields["top_k"] = top_k
+        first_k = _first_value(components, "first_k", notes, lambda c: _first_k(kind, c.data))
+        if first_k is not None:
+            fields["first_k"] = first_k
+    if _first_value(components, "no_system", notes, _flag("no_system")):
+        fields["no_system"] = True
     return Layer(kind=kind, models=models, **fields)
 
 
-def _first_value(components: list[_Component], key: str, notes: _Notes) -> Any:
-    """A layer-wide setting taken from its components; the first one wins when they disagree."""
-    values = [(c, c.data[key]) for c in components if c.data.get(key) is not None]
+def _flag(key: str):
+    """Reads a true/false key of a component, absent meaning false (as the original's .get(key, False))."""
+    return lambda c: bool(c.data.get(key))
+
+
+def _first_value(components: list[_Component], key: str, notes: _Notes, read=None) -> Any:
+    """A layer-wide setting taken from its components (`read` picks it, else `key`); the first one
+    wins when they disagree."""
+    pick = read or (lambda c: c.data.get(key))
+    values = [(c, pick(c)) for c in components if pick(c) is not None]
     if not values:
         return None
     if len({v for _, v in values}) > 1:
@@ -645,6 +679,9 @@ def export_architecture(arch: Architecture) -> ExportResult:
         if layer.mode == "execute":
             warn(f"{where}: `mode = \"execute\"` has no equivalent: the original's evaluator always judges "
                  "with the model", layer.span)
+        if layer.kind == "verifier" and layer.steps == 1:
+            warn(f"{where}: `steps = 1` has no equivalent: the original's verifier always makes two calls per "
+                 "candidate (reasoning, then verdict)", layer.span)
         components = []
         for model, calls in _merged_models(layer):
             try:
@@ -673,13 +710,20 @@ def export_architecture(arch: Architecture) -> ExportResult:
                 component["top_k"] = layer.top_k if layer.top_k is not None else max(flow_in[index], 1)
                 component["use_critiques"] = True
                 if model.id == providers.PAIRRM:
-                    component["ranker_batch_size"] = PAIRRM_BATCH  # the original's PairRM ranker requires it
+                    # The original's PairRM ranker requires it.
+                    component["ranker_batch_size"] = layer.batch_size or PAIRRM_BATCH
             elif layer.kind == "unit_test_generator":
                 component["unit_test_cap"] = layer.count if layer.count is not None else DEFAULT_TEST_COUNT
             elif layer.kind == "unit_test_evaluator":
                 component["remove_unit_tests_from_prompt"] = True
                 if layer.top_k is not None:
                     component["top_k"] = layer.top_k
+            if layer.first_k is not None:
+                component["first_k"] = layer.first_k
+            if layer.length_control:
+                component["length_control"] = True
+            if layer.no_system:
+                component["no_system"] = True
             components.append(component)
         layers.append(components)
     if errors:

@@ -13,9 +13,12 @@ class InvalidValue(DeclarationRule):
     summary = "A value of the wrong type or out of range: samples < 1, temperature > 2, an int added to a model..."
     docs = """\
 ## What it checks
-Every evaluated value: option types (`samples`, `top_k`, `count` and
-`max_tokens` are ints of at least 1; `temperature` lies in 0..2; `prompt`
-and `system` are strings; `mode` is judge or execute), operand types in
+Every evaluated value: option types (`samples`, `top_k`, `count`,
+`max_tokens`, `first_k` and `batch_size` are ints of at least 1; a
+verifier's `steps` is 1 or 2; `batch_size` is for reward-model rankers only;
+`temperature` lies in 0..2; `prompt` and `system` are strings;
+`length_control` and `no_system` are true or false; `mode` is judge or
+execute), operand types in
 expressions, division by zero, unknown functions, a layer with no model,
 and domains (non-empty, literal, bounds in order).
 
