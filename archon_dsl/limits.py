@@ -53,3 +53,15 @@ def over_limits(arch) -> list[tuple[int, str, str]]:
                                  f"{MAX_CALLS_PER_QUERY:,} per query", "use fewer layers, models or samples"))
         candidates = layer.candidates_out(candidates)
     return found
+
+
+def refuse_over_limits(arch) -> None:
+    """Raise an ArchonError (S015, located) if `arch` passes a limit: the run path's guard, checked or not."""
+    from .diagnostics import ArchonError, Diagnostic, Severity
+
+    found = over_limits(arch)
+    if found:
+        raise ArchonError([
+            Diagnostic("S015", "over-limit", Severity.ERROR, message, arch.layers[index].span, arch.path, hint)
+            for index, message, hint in found
+        ])

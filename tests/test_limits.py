@@ -220,3 +220,24 @@ def test_the_limits_are_documented_where_the_language_is():
     for figure in ("16 MiB", f"{limits.MAX_INCLUDE_DEPTH} files deep", "1 MiB", f"{limits.MAX_SAMPLES:,}",
                    f"{limits.MAX_LAYER_CALLS:,}", f"{limits.MAX_CALLS_PER_QUERY:,}"):
         assert figure in section, figure
+
+
+def test_an_unchecked_run_over_a_limit_stops_before_scheduling_anything(tmp_path):
+    # --no-check skips validate, not the limits: the executor refuses before it schedules a call.
+    path = tmp_path / "billion.arch"
+    path.write_text('archon "x"\nlayer generator { model = "sim/a"; samples = 1000000000 }\nlayer fuser { model = "sim/a" }\n')
+    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", "run", str(path), "hi", "--sim", "--no-check"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 2, done.stderr
+    assert f"{path}:2:1: error: S015 [over-limit] samples = 1,000,000,000 in layer 1 (generator)" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_the_executor_refuses_an_architecture_over_a_limit():
+    from archon_dsl.loader import load_text
+    from archon_dsl.runtime.executor import Executor
+
+    over = load_text('layer generator { model = "sim/a"; samples = 5000 }').instantiate()
+    with pytest.raises(ArchonError) as info:
+        Executor(over, provider=None)
+    assert [d.code for d in info.value.diagnostics] == ["S015"]

@@ -80,6 +80,9 @@ class Executor:
         missing = sorted({layer.kind for layer in arch.layers} - set(components))
         if missing:
             raise ValueError(f"no component implements layer kind(s): {', '.join(missing)}")
+        from ..limits import refuse_over_limits
+
+        refuse_over_limits(arch)  # even unchecked (--no-check): a billion samples is never scheduled
         self.arch = arch
         REDACTOR.protect(arch)  # the keys it names (api_key = env("...")) are redacted from everything written
         self.provider = provider
