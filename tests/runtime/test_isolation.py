@@ -8,10 +8,12 @@ not that the attack code was broken.
 import json
 import os
 import secrets
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -203,9 +205,7 @@ def test_joining_the_parents_network_namespace_and_sending_to_loopback_fails():
 
 # -- processes -------------------------------------------------------------------------------------
 
-def test_a_fork_bomb_through_posix_fork_is_bounded_and_leaves_nothing():
-    mark = "h5bomb" + secrets.token_hex(4)
-    code = f"""
+FORK_300 = """
     import posix, time
     FORKED, ERROR = 0, None
     for _ in range(300):
@@ -216,11 +216,16 @@ def test_a_fork_bomb_through_posix_fork_is_bounded_and_leaves_nothing():
             break
         if pid == 0:
             with open("/proc/self/comm", "w") as f:
-                f.write({mark!r})
+                f.write(MARK)
             time.sleep(60)
             posix._exit(0)
         FORKED += 1
-    """
+"""
+
+
+def test_a_fork_bomb_through_posix_fork_is_bounded_and_leaves_nothing():
+    mark = "h5bomb" + secrets.token_hex(4)
+    code = f"MARK = {mark!r}\n" + textwrap.dedent(FORK_300)
     tests = ["assert FORKED < 300", "import errno; assert ERROR == errno.EAGAIN", "assert FORKED >= 5"]
     assert sandboxed(code, tests) == [True, True, True]  # forks work, up to the limit, then EAGAIN
     assert processes_named(mark) == []
@@ -361,3 +366,54 @@ def test_run_refuses_before_any_call_and_unsafe_exec_runs_anyway(without_bwrap):
         run_dataset(EXECUTE, [row], sim=True, cache=False)
     [result] = run_dataset(EXECUTE, [row], sim=True, cache=False, unsafe_exec=True)
     assert result.error is None and not result.degradations
+
+
+# -- started by an unprivileged user ---------------------------------------------------------------
+
+_AS_ANOTHER_USER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from isolation.bwrap import BwrapBackend
+from isolation.runner import run_job
+backend = BwrapBackend("BWRAP")
+assert not backend.root
+print(json.dumps([run_job(backend, code, tests, timeout=5.0, memory_mb=256) for code, tests in json.loads(sys.argv[2])]))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/python3") or not shutil.which("setpriv"),
+                    reason="needs root (to become another user), setpriv and a system python3 that user can read")
+def test_started_by_an_unprivileged_user_the_sandbox_holds_too():
+    """bwrap then makes a user namespace; workers share the supervisor's uid, so it must keep them out."""
+    import archon_dsl.runtime.isolation as package
+
+    where = tempfile.mkdtemp(prefix="archon-h5-")
+    try:
+        os.chmod(where, 0o755)
+        shutil.copytree(os.path.dirname(package.__file__), os.path.join(where, "isolation"),
+                        ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+        open(os.path.join(where, "isolation", "__init__.py"), "w").close()
+        for root, dirs, files in os.walk(where):
+            for name in dirs + files:
+                os.chmod(os.path.join(root, name), 0o755)
+        steal = (
+            "import os\nGOT = []\nfor what in ('fd/1', 'mem', 'environ'):\n    try:\n"
+            "        open(f'/proc/{os.getppid()}/{what}', 'rb').close()\n        GOT.append(what)\n"
+            "    except OSError:\n        pass\n"
+        )
+        jobs = [
+            ["x = 1", ["assert x == 1", "assert x == 2"]],
+            ["MARK = 'h5bomb'\n" + textwrap.dedent(FORK_300),
+             ["assert FORKED < 300", "import errno; assert ERROR == errno.EAGAIN"]],
+            [steal, ["assert GOT == []"]],  # the supervisor's descriptors and memory (the nonce) are out of reach
+            [FORGERIES["write a pass to every descriptor and exit 0"], ["assert False"]],
+        ]
+        script = _AS_ANOTHER_USER.replace("BWRAP", shutil.which("bwrap"))
+        done = subprocess.run(
+            ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "/usr/bin/python3", "-c", script,
+             where, json.dumps(jobs)], capture_output=True, text=True, timeout=120, cwd=where, env={},
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == [[True, False], [True, True], [True], [False]]
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
