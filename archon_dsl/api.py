@@ -320,6 +320,11 @@ def search(template: Template | str | Path, data: Any, scorer: Any = "exact", *,
         template = load(template)
     if check:
         _require_valid(template, whole_space=True)
+    if not options.get("sim") and options.get("evaluator") is None:  # a missing key, before Ax starts
+        from .runtime.keys import load_env_file, require_space_credentials
+
+        load_env_file()
+        require_space_credentials(template)
     if unsafe_exec:  # passed only when asked, so a search without the keyword keeps working
         options["unsafe_exec"] = True
     return run_search(template, data, scorer, **options)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from ..architecture import Architecture, ModelSpec
+    from ..template import Template
 
 REDACTED = "***"
 # Names of variables and parameters that hold credentials (OPENAI_API_KEY, HF_TOKEN, api_key, LLM_PASS, ...).
@@ -299,6 +300,37 @@ def require_credentials(arch: Architecture, environ: Mapping[str, str] | None = 
                 models.append(described)
     if missing:
         raise MissingCredentials(missing)
+
+
+def space_models(template: Template) -> list[ModelSpec]:
+    """Every model a template's configurations may call: declared ones, model choices, pools at the defaults."""
+    from ..architecture import Architecture, Layer, ModelSpec
+
+    models: dict[str, ModelSpec] = dict(template.models)
+    for param in template.params.values():
+        for value in param.values or []:
+            if isinstance(value, ModelSpec):
+                models[value.name] = value
+    try:
+        default = template.instantiate()
+    except Exception:  # a configuration the checks reject: its declared models are listed already
+        default = None
+    for layer in default.layers if default is not None else []:
+        for model in layer.models:
+            models.setdefault(model.name, model)
+    if not models:
+        return []
+    return models_of(Architecture(name="space", layers=[Layer(kind="generator", models=list(models.values()))]))
+
+
+def require_space_credentials(template: Template, environ: Mapping[str, str] | None = None) -> None:
+    """MissingCredentials for a search before its first trial: keys of every model the space may use."""
+    from ..architecture import Architecture, Layer
+
+    models = space_models(template)
+    if models:
+        require_credentials(Architecture(name="space", layers=[Layer(kind="generator", models=models)],
+                                         providers=template.providers), environ)
 
 
 def inherits_key_at_custom_host(model: ModelSpec, api_base: str | None) -> str | None:

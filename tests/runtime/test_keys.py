@@ -267,3 +267,22 @@ def test_many_models_missing_one_key_stay_one_line():
         "TOGETHERAI_API_KEY is not set (models m0 = together_ai/x0, m1 = together_ai/x1, m2 = together_ai/x2 and 5 more)"
     )
     assert len(error.missing["TOGETHERAI_API_KEY"]) == 8
+
+
+def test_a_search_says_which_key_is_missing_before_its_first_trial(server, clean_env, tmp_path):
+    from archon_dsl import api
+
+    server.reset()
+    clean_env.setenv("OPENAI_BASE_URL", server.base_url)
+    clean_env.chdir(tmp_path)  # no .env here
+    text = """
+model a = "openai/g1"
+model b = "anthropic/claude-sonnet-4-5"
+param gen: choice = a in {a, b}
+layer generator { model = gen }
+"""
+    rows = [{"id": "1", "question": "What is 2 + 2?", "answer": "4"}]
+    with pytest.raises(MissingCredentials) as caught:
+        api.search(text, rows, strategy="random", trials=2, cache=False)
+    assert set(caught.value.missing) == {"OPENAI_API_KEY", "ANTHROPIC_API_KEY"}
+    assert server.total_hits == 0
