@@ -16,7 +16,9 @@ Two modes, chosen by the layer's `mode` option:
 
   `results` holds one entry per candidate, in candidate order: a tuple of bools (one per test, in
   the order of state.tests), or None if that candidate could not be run at all. When state.tests is
-  empty, `execution_jobs` returns [] and `combine` takes `results=[]`.
+  empty, `execution_jobs` returns [] and `combine` takes `results=[]`. The sandbox is bubblewrap
+  (runtime/isolation/); where it is missing, `run_tests` (and the executor, before any call)
+  raises IsolationUnavailable unless given unsafe_exec=True. docs/components.md says what it holds.
 
 In both modes candidates are ordered by tests passed, most first, ties keeping their input order;
 candidates without results (failed calls) go last; the first top_k (default: all) are kept. With
