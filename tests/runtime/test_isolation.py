@@ -417,3 +417,17 @@ def test_started_by_an_unprivileged_user_the_sandbox_holds_too():
         assert json.loads(done.stdout) == [[True, False], [True, True], [True], [False]]
     finally:
         shutil.rmtree(where, ignore_errors=True)
+
+
+def test_search_with_the_code_scorer_refuses_before_the_first_trial_and_unsafe_exec_runs(without_bwrap, tmp_path):
+    from archon_dsl.api import search
+    from archon_dsl.datasets import load_dataset
+
+    template = tmp_path / "t.arch"
+    template.write_text('param n: int = 1 in 1..2\nlayer generator { model = "openai/gpt-4o-mini"; samples = n }\n')
+    rows = list(load_dataset("python_functions"))[:2]
+    with pytest.raises(IsolationUnavailable):
+        search(template, rows, "code", strategy="random", trials=1, sim=True, cache=False, split=0.0)
+    result = search(template, rows, "code", strategy="random", trials=1, sim=True, cache=False, split=0.0,
+                    unsafe_exec=True)
+    assert result.best is not None
