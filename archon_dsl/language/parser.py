@@ -10,6 +10,7 @@ from lark.exceptions import VisitError
 
 from ..diagnostics import ArchonError, Diagnostic, Severity, Source, Span, gc_paused
 from . import ast
+from .fastparse import fast_parse
 from .transform import BadToken, ToAst
 
 SYNTAX_ERROR = "E001"
@@ -51,6 +52,13 @@ def parse(text: str, path: str = "<string>") -> ast.Module:
 
 
 def _parse(text: str, path: str) -> ast.Module:
+    # Well-formed text takes the fast path; anything else is parsed by Lark,
+    # which finds and explains the error (fastparse builds the same AST).
+    module = fast_parse(text)
+    if module is not None:
+        module.path = path
+        module.comments = _scan_comments(text) if "#" in text else []
+        return module
     source = Source(text, path)
     comments: list[ast.Comment] = []
     try:
