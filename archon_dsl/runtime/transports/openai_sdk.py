@@ -43,6 +43,7 @@ class OpenAITransport:
     name = "openai"
 
     def __init__(self):
+        openai_module()  # imported (seconds, cold) as the provider loads the transport: no call's latency
         # Per event loop: a client's connection pool belongs to the loop that opened it.
         self._clients: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], Any]] = weakref.WeakKeyDictionary()
         self._no_auth = None
