@@ -50,10 +50,14 @@ layer ranker { model = gpt4o; top_k = 5 }
             if "model" in names and "models" in names:
                 option = decl.options[names.index("models")]
                 report("a layer takes `model` or `models`, not both", option.span, "keep one of them")
-            for name in set(names):
-                if names.count(name) > 1:
-                    option = [o for o in decl.options if o.name == name][1]
-                    report(f"option `{name}` is given twice", option.span, "remove one")
+            # One pass (a count per name was quadratic in a layer's options): each repeat, at its second use.
+            seen: set[str] = set()
+            reported: set[str] = set()
+            for option in decl.options:
+                if option.name in seen and option.name not in reported:
+                    reported.add(option.name)
+                    report(f"option `{option.name}` is given twice", option.span, "remove one")
+                seen.add(option.name)
         for decl in template.module.of_type(ast.Defaults):
             self._options(decl.options, DEFAULT_OPTIONS, "`defaults`", report)
         for decl in template.module.of_type(ast.ProviderDecl):
