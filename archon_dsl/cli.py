@@ -81,8 +81,10 @@ def _report_failure(error: BaseException) -> int:
     if isinstance(cause, UnicodeDecodeError):
         sys.stderr.write(f"archonc: error: input is not UTF-8 text: {cause}\n")
         return EXIT_USAGE
-    sys.stderr.write(
-        f"archonc: internal error: {type(cause).__name__}: {cause}\n(set ARCHON_DEBUG=1 for the traceback)\n"
+    from .runtime.keys import redact
+
+    sys.stderr.write(  # an exception may quote a key it was given
+        redact(f"archonc: internal error: {type(cause).__name__}: {cause}\n(set ARCHON_DEBUG=1 for the traceback)\n")
     )
     return EXIT_USAGE
 

@@ -286,3 +286,12 @@ layer generator { model = gen }
         api.search(text, rows, strategy="random", trials=2, cache=False)
     assert set(caught.value.missing) == {"OPENAI_API_KEY", "ANTHROPIC_API_KEY"}
     assert server.total_hits == 0
+
+
+def test_an_internal_error_quoting_a_key_prints_it_redacted(clean_env, capsys):
+    from archon_dsl import cli
+
+    clean_env.setenv("LLM_PASS", SECRET)
+    assert cli._report_failure(RuntimeError(f"the server refused {SECRET}")) == 2
+    err = capsys.readouterr().err
+    assert SECRET not in err and "the server refused ***" in err
