@@ -1,4 +1,4 @@
-"""Benchmark: one query's wall time through the executor against a bare litellm loop, per layer at once.
+"""Benchmark: one query's wall time through the executor against a bare openai-SDK loop, per layer at once.
 
     python benchmarks/bench_critical_path.py [--latency 0.1] [--rounds 7]
 
@@ -8,9 +8,9 @@ architecture has 29 calls in 7 layers (generator x10, critic, ranker top 5, fuse
 fuser x7, fuser), like the original Archon's larger stacks. Printed, against the latency floor
 (layers x latency): the median wall time of one query through
 
-* a bare loop, in this process and warmed up, that sends each layer's calls at once through
-  `litellm.acompletion`, replaying the very requests the executor makes (the bar: the executor
-  within 1.10x of it);
+* a bare loop, in this process and warmed up, that sends each layer's calls at once through one
+  `openai.AsyncOpenAI` client, replaying the very requests the executor makes (the bar: the
+  executor within 1.10x of it; the executor's calls go through the same SDK, runtime/transports);
 * the executor with the Provider, cache off, and with a fresh cache (every call a miss);
 * the calls one after another, as the original Archon code makes them.
 """
@@ -97,27 +97,26 @@ class Server:
 
 
 async def capture_requests(executor, question: str) -> list[list[dict]]:
-    """The litellm.acompletion keyword arguments of one query through `executor`, per layer.
+    """The `chat.completions.create` keyword arguments of one query through `executor`, per layer.
 
-    The bare loops replay exactly these requests (prompts with candidates, options, metadata),
+    The bare loops replay exactly these requests (prompts with candidates, options, headers),
     so they differ from the executor only in what the executor itself does.
     """
     from archon_dsl.runtime.executor import Query
-    from archon_dsl.runtime.provider import litellm_module
+    from archon_dsl.runtime.transports.openai_sdk import OpenAITransport
 
-    litellm = litellm_module()
-    original = litellm.acompletion
+    original = OpenAITransport.send
     seen: list[dict] = []
 
-    async def recording(**kwargs):
-        seen.append(kwargs)
-        return await original(**kwargs)
+    async def recording(self, request):
+        seen.append(self._arguments(request))
+        return await original(self, request)
 
-    litellm.acompletion = recording
+    OpenAITransport.send = recording
     try:
         result = await executor.run_query(Query(question, "capture"))
     finally:
-        litellm.acompletion = original
+        OpenAITransport.send = original
     assert result.error is None and not result.degradations, result
     layers, start = [], 0
     for width in LAYERS:
@@ -132,18 +131,26 @@ def replay(kwargs: dict, question: str, new_question: str) -> dict:
     return {**kwargs, "messages": messages}
 
 
-async def bare_query(litellm, requests: list[list[dict]], question: str, new_question: str) -> float:
+def bare_client(base_url: str):
+    """One AsyncOpenAI client, as a user's own loop would have (its retries off, as ours are)."""
+    import openai
+
+    return openai.AsyncOpenAI(base_url=base_url, api_key="sk-no-key", max_retries=0)
+
+
+async def bare_query(client, requests: list[list[dict]], question: str, new_question: str) -> float:
     start = time.perf_counter()
     for layer in requests:
-        await asyncio.gather(*(litellm.acompletion(**replay(kwargs, question, new_question)) for kwargs in layer))
+        await asyncio.gather(*(client.chat.completions.create(**replay(kwargs, question, new_question))
+                               for kwargs in layer))
     return time.perf_counter() - start
 
 
-async def sequential_query(litellm, requests: list[list[dict]], question: str, new_question: str) -> float:
+async def sequential_query(client, requests: list[list[dict]], question: str, new_question: str) -> float:
     start = time.perf_counter()
     for layer in requests:
         for kwargs in layer:
-            await litellm.acompletion(**replay(kwargs, question, new_question))
+            await client.chat.completions.create(**replay(kwargs, question, new_question))
     return time.perf_counter() - start
 
 
@@ -154,10 +161,10 @@ async def main(latency: float, rounds: int) -> None:
     from archon_dsl.loader import load_text
     from archon_dsl.runtime.cache import Cache
     from archon_dsl.runtime.executor import Executor, Query
-    from archon_dsl.runtime.provider import Provider, litellm_module
+    from archon_dsl.runtime.provider import Provider
 
     server = Server(latency)
-    litellm = litellm_module()
+    client = bare_client(server.base_url)
     arch = load_text(arch_text(server.base_url)).instantiate()
     assert arch.calls_per_query() == sum(LAYERS) and len(arch.layers) == len(LAYERS)
     tmp = Path(tempfile.mkdtemp(prefix="archon-bench-"))
@@ -177,8 +184,8 @@ async def main(latency: float, rounds: int) -> None:
 
     requests = await capture_requests(no_cache, QUESTION)
     variants = {
-        "bare litellm loop": lambda: bare_query(
-            litellm, requests, QUESTION, f"What is 17 * 23? (bare {next(counter)})"),
+        "bare openai loop": lambda: bare_query(
+            client, requests, QUESTION, f"What is 17 * 23? (bare {next(counter)})"),
         "executor, no cache": lambda: through(no_cache),
         "executor, fresh cache": lambda: through(fresh_cache),
     }
@@ -190,9 +197,9 @@ async def main(latency: float, rounds: int) -> None:
         for _ in range(rounds):
             for name, variant in variants.items():  # interleaved, so load changes hit all alike
                 times[name].append(await variant())
-        sequential = await sequential_query(litellm, requests, QUESTION, "What is 17 * 23? (one at a time)")
+        sequential = await sequential_query(client, requests, QUESTION, "What is 17 * 23? (one at a time)")
         floor = len(LAYERS) * latency
-        bare = statistics.median(times["bare litellm loop"])
+        bare = statistics.median(times["bare openai loop"])
         print(f"one query, {sum(LAYERS)} calls in {len(LAYERS)} layers, server latency {latency * 1000:.0f} ms, "
               f"median of {rounds} rounds; floor (layers x latency) {floor * 1000:.0f} ms")
         for name, values in times.items():

@@ -1,8 +1,8 @@
-"""Benchmark: Provider.complete against a bare litellm.acompletion loop, on the loopback server.
+"""Benchmark: Provider.complete against a bare openai-SDK loop, on the loopback server.
 
     python benchmarks/bench_provider_overhead.py [--calls 500] [--concurrency 64] [--latency 0.05]
 
-First the Provider's own work per call, with litellm stubbed out. Then, with the server in
+First the Provider's own work per call, with the transport stubbed out. Then, with the server in
 a subprocess (so it does not share our event loop or GIL) and the same concurrency for
 both: throughput of N calls, CPU time per call, and the wall time of one query of 28 calls
 in 7 layers (layers in sequence, the calls of a layer at once); medians of several rounds,
@@ -19,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 QUERY_LAYERS = (8, 1, 1, 8, 1, 1, 8)
 STUB_CALLS = 5000  # 28 calls in 7 layers, like generator/critic/ranker/fuser stacks
@@ -38,10 +40,11 @@ async def main(calls: int, concurrency: int, latency: float, rounds: int) -> Non
     from archon_dsl.components.base import CallSpec
     from archon_dsl.runtime.cache import Cache
     from archon_dsl.runtime.limits import Limits
-    from archon_dsl.runtime.provider import Provider, litellm_module
+    from archon_dsl.runtime.provider import Provider
+    from bench_critical_path import bare_client
 
     process, base = start_server(latency)
-    litellm = litellm_module()
+    client = bare_client(base)
     model = ModelSpec(name="m", id="openai/bench", api_base=base)
     tmp = tempfile.mkdtemp()
     cache = Cache(Path(tmp) / "cache.sqlite")
@@ -56,9 +59,8 @@ async def main(calls: int, concurrency: int, latency: float, rounds: int) -> Non
 
     async def bare(semaphore: asyncio.Semaphore) -> None:
         async with semaphore:
-            await litellm.acompletion(
-                model=model.id, messages=messages(), api_base=base, api_key="sk-test", temperature=0.7,
-                max_tokens=256, timeout=120, max_retries=0, num_retries=0,
+            await client.chat.completions.create(
+                model="bench", messages=messages(), temperature=0.7, max_tokens=256, timeout=120,
             )
 
     def via(p: Provider):
@@ -68,7 +70,7 @@ async def main(calls: int, concurrency: int, latency: float, rounds: int) -> Non
                 assert result.error is None, result.error
         return call
 
-    variants = {"bare litellm": bare, "Provider (cache+limits)": via(provider), "Provider (no cache)": via(provider_nocache)}
+    variants = {"bare openai": bare, "Provider (cache+limits)": via(provider), "Provider (no cache)": via(provider_nocache)}
 
     async def throughput(call) -> tuple[float, float]:
         """Calls per second, and CPU seconds of this process (all threads) per call."""
@@ -96,10 +98,10 @@ async def main(calls: int, concurrency: int, latency: float, rounds: int) -> Non
                 rates[name].append(rate)
                 cpus[name].append(cpu)
                 times[name].append(await query(call))
-        bare_rate = statistics.median(rates["bare litellm"])
-        bare_time = statistics.median(times["bare litellm"])
+        bare_rate = statistics.median(rates["bare openai"])
+        bare_time = statistics.median(times["bare openai"])
         print(f"{calls} calls at concurrency {concurrency}, server latency {latency * 1000:.0f} ms, {rounds} rounds (medians)")
-        bare_cpu = statistics.median(cpus["bare litellm"])
+        bare_cpu = statistics.median(cpus["bare openai"])
         for name in variants:
             rate, took, cpu = statistics.median(rates[name]), statistics.median(times[name]), statistics.median(cpus[name])
             print(f"  {name:24s} {rate:6.0f} calls/s ({rate / bare_rate:.2f}x)  CPU {cpu * 1e6:5.0f} us/call "
@@ -112,26 +114,21 @@ async def main(calls: int, concurrency: int, latency: float, rounds: int) -> Non
 
 
 async def own_work(model_id: str = "openai/gpt-4o") -> None:
-    """Microseconds of Provider work per call with litellm.acompletion stubbed out (no network)."""
-    from types import SimpleNamespace
-
+    """Microseconds of Provider work per call with the transport's send stubbed out (no network)."""
     from archon_dsl.architecture import ModelSpec
     from archon_dsl.components.base import CallSpec
-    from archon_dsl.runtime import provider as provider_module
     from archon_dsl.runtime.cache import Cache
     from archon_dsl.runtime.limits import Limit, Limits
     from archon_dsl.runtime.provider import Provider
+    from archon_dsl.runtime.transports import Reply
+    from archon_dsl.runtime.transports.openai_sdk import OpenAITransport
 
-    litellm = provider_module.litellm_module()
-    reply = SimpleNamespace(
-        choices=[SimpleNamespace(message=SimpleNamespace(content="391"))],
-        usage=SimpleNamespace(prompt_tokens=40, completion_tokens=3), _hidden_params={"response_cost": 1e-4},
-    )
+    reply = Reply("391", 40, 3)
 
-    async def stub(**kwargs):
+    async def stub(self, request):
         return reply
 
-    real, litellm.acompletion = litellm.acompletion, stub
+    real, OpenAITransport.send = OpenAITransport.send, stub
     model = ModelSpec(name="m", id=model_id, api_base="http://127.0.0.1:1/v1")
     specs = [CallSpec(model, ({"role": "system", "content": "You answer briefly. " * 20},
                               {"role": "user", "content": f"question {i}: " + "what is 17 * 23? " * 30}))
@@ -144,7 +141,7 @@ async def own_work(model_id: str = "openai/gpt-4o") -> None:
         "cache (every call a miss + write)": Provider(env_file=None, cache=Cache(tmp / "a.sqlite")),
     }
     try:
-        print(f"Provider's own work per call, litellm stubbed ({STUB_CALLS} calls, 2 KB prompts):")
+        print(f"Provider's own work per call, transport stubbed ({STUB_CALLS} calls, 2 KB prompts):")
         warm = [CallSpec(model, ({"role": "user", "content": f"warm-up {i}"},)) for i in range(200)]
         for p in variants.values():
             for spec in warm:
@@ -161,7 +158,7 @@ async def own_work(model_id: str = "openai/gpt-4o") -> None:
         print(f"  {'cache hit':34s} {(time.perf_counter() - start) / STUB_CALLS * 1e6:6.1f} us")
         cached.cache.close()
     finally:
-        litellm.acompletion = real
+        OpenAITransport.send = real
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Benchmark: calls per second of many queries through the executor against a bare litellm loop.
+"""Benchmark: calls per second of many queries through the executor against a bare openai-SDK loop.
 
     python benchmarks/bench_throughput.py [--queries 200] [--concurrency 64] [--latency 0.05] [--rounds 3]
 
@@ -6,13 +6,14 @@ The loopback server runs in a subprocess with `--latency` seconds per call. The 
 queries of the 29-call, 7-layer architecture of bench_critical_path.py, at most `--concurrency`
 calls in flight. Printed: calls per second and CPU per call of
 
-* a bare loop: the same number of `litellm.acompletion` calls, replaying the requests the
-  executor makes for a query (prompts, options, metadata), all started at once under a
-  semaphore of `--concurrency` (no layers to wait for, so an upper bound for any executor);
+* a bare loop: the same number of `chat.completions.create` calls through one
+  `openai.AsyncOpenAI` client, replaying the requests the executor makes for a query (prompts,
+  options), all started at once under a semaphore of `--concurrency` (no layers to wait for,
+  so an upper bound for any executor);
 * the executor (global bound `--concurrency`) with the Provider, cache off and fresh cache.
 
 The bar: the executor at least 0.9x the bare loop's calls per second. On a machine where the
-client is CPU-bound (litellm costs ~2-3 ms of CPU a call), that is what is measured.
+client is CPU-bound (the SDK's own CPU per call), that is what is measured.
 """
 
 from __future__ import annotations
@@ -27,17 +28,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_critical_path import LAYERS, QUESTION, Server, arch_text, capture_requests, replay  # noqa: E402
+from bench_critical_path import LAYERS, QUESTION, Server, arch_text, bare_client, capture_requests, replay  # noqa: E402
 
 
 async def main(queries: int, concurrency: int, latency: float, rounds: int) -> None:
     from archon_dsl.loader import load_text
     from archon_dsl.runtime.cache import Cache
     from archon_dsl.runtime.executor import Executor, Query
-    from archon_dsl.runtime.provider import Provider, litellm_module
+    from archon_dsl.runtime.provider import Provider
 
     server = Server(latency)
-    litellm = litellm_module()
+    client = bare_client(server.base_url)
     arch = load_text(arch_text(server.base_url)).instantiate()
     calls = queries * sum(LAYERS)
     tmp = Path(tempfile.mkdtemp(prefix="archon-bench-"))
@@ -54,7 +55,7 @@ async def main(queries: int, concurrency: int, latency: float, rounds: int) -> N
         async def one(i: int) -> None:
             async with semaphore:
                 kwargs = replay(requests[i % len(requests)], QUESTION, f"run {run}: what is {i // len(requests)} * 23?")
-                await litellm.acompletion(**kwargs)
+                await client.chat.completions.create(**kwargs)
 
         start, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(one(i) for i in range(calls)))
@@ -76,7 +77,7 @@ async def main(queries: int, concurrency: int, latency: float, rounds: int) -> N
             return sum(r.calls for r in results), took, used
         return go
 
-    variants = {"bare litellm loop": bare, "executor, no cache": through(False), "executor, fresh cache": through(True)}
+    variants = {"bare openai loop": bare, "executor, no cache": through(False), "executor, fresh cache": through(True)}
     try:
         for variant in variants.values():  # warm up at a tenth of the load: imports, connections
             await variant(max(1, queries // 10))
@@ -87,7 +88,7 @@ async def main(queries: int, concurrency: int, latency: float, rounds: int) -> N
                 made, took, used = await variant()
                 rates[name].append(made / took)
                 cpus[name].append(used / made)
-        bare_rate = statistics.median(rates["bare litellm loop"])
+        bare_rate = statistics.median(rates["bare openai loop"])
         print(f"{queries} queries x {sum(LAYERS)} calls = {calls} calls, concurrency {concurrency}, "
               f"server latency {latency * 1000:.0f} ms, median of {rounds} rounds "
               f"(ceiling concurrency/latency = {concurrency / latency:.0f} calls/s)")

@@ -38,6 +38,15 @@ async def ask(spec, kind: str | None, *, send_format: bool = True, attempt: int 
     return (await TRANSPORT.send(request)).text
 
 
+async def answer_of(spec, kind: str | None, **how):
+    """A call and the calls that follow from its reply (CallSpec.then, the verifier's verdict), parsed."""
+    value = spec.parse(await ask(spec, kind, **how))
+    while spec.then is not None:
+        spec = spec.then(value)
+        value = spec.parse(await ask(spec, kind, **how))
+    return value
+
+
 def call(model: ModelSpec, question: str, **options):
     """One call through the Provider, as the executor makes it."""
     provider = Provider(env_file=None, retries=0)
@@ -50,8 +59,8 @@ async def run(layers: list[Layer], query: str, **how) -> State:
     for index, layer in enumerate(layers):
         component = COMPONENTS[layer.kind]
         specs = component.calls(layer, state, index)
-        replies = await asyncio.gather(*(ask(s, layer.kind, **how) for s in specs))
-        state, degradations = component.combine(layer, state, index, [s.parse(r) for s, r in zip(specs, replies)])
+        values = await asyncio.gather(*(answer_of(s, layer.kind, **how) for s in specs))
+        state, degradations = component.combine(layer, state, index, list(values))
         assert degradations == []
     return state
 
@@ -173,18 +182,20 @@ def test_every_kind_parses(kind, how, dataset):
         layer = layer.model_copy(update={"models": [spec_model("judge", skill=0.8, messy=1.0)]})
     specs = COMPONENTS[kind].calls(layer, state, 1)
     assert specs
-    for spec in specs:  # the simulator tells the kinds apart even without a hint
-        assert sim.kind_of(list(spec.messages), spec.response_format) == kind
-        assert sim.kind_of(list(spec.messages)) == kind
-
     async def go():
-        return [
-            await ask(s, None if how == "no-kind-hint" else kind, send_format=how != "no-response-format")
-            for s in specs
-        ]
+        for spec in specs:
+            follow = spec
+            while True:  # the simulator tells the kinds apart even without a hint, each step of a call
+                assert sim.kind_of(list(follow.messages), follow.response_format) == kind
+                assert sim.kind_of(list(follow.messages)) == kind
+                # parse raises OutputError if the simulator answered in the wrong shape
+                value = follow.parse(await ask(
+                    follow, None if how == "no-kind-hint" else kind, send_format=how != "no-response-format"))
+                if follow.then is None:
+                    break
+                follow = follow.then(value)
 
-    for spec, reply in zip(specs, asyncio.run(go())):
-        spec.parse(reply)  # raises OutputError if the simulator answered in the wrong shape
+    asyncio.run(go())
 
 
 @pytest.mark.parametrize("kind", ["critic", "ranker", "verifier", "unit_test_generator", "unit_test_evaluator", "fuser"])
@@ -193,12 +204,13 @@ def test_broken_replies_are_output_errors_and_a_retry_can_succeed(kind):
     layer = layer.model_copy(update={"models": [spec_model("flaky", broken=1.0)]})
     spec = COMPONENTS[kind].calls(layer, state, 1)[0]
     with pytest.raises(OutputError):
-        spec.parse(asyncio.run(ask(spec, kind)))
-    half = spec.__class__(**{**spec.__dict__, "model": spec_model("flaky", broken=0.5)})
+        asyncio.run(answer_of(spec, kind))
+    half_layer = layer.model_copy(update={"models": [spec_model("flaky", broken=0.5)]})
+    half = COMPONENTS[kind].calls(half_layer, state, 1)[0]  # its later steps (the verdict) on that model too
     outcomes = set()
     for attempt in range(12):
         try:
-            half.parse(asyncio.run(ask(half, kind, attempt=attempt)))
+            asyncio.run(answer_of(half, kind, attempt=attempt))
             outcomes.add("ok")
         except OutputError:
             outcomes.add("error")

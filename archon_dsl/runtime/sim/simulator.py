@@ -294,7 +294,7 @@ _TAG_QUERY = re.compile(r"<query>\n?(.*?)\n?</query>", re.DOTALL)
 _TAG_CANDIDATE = re.compile(r'<candidate(?:\s+id="?(\d+)"?)?>\n?(.*?)\n?</candidate>', re.DOTALL)
 _TAG_CRITIQUE = re.compile(r'<critique\s+id="?(\d+)"?>\n?(.*?)\n?</critique>', re.DOTALL)
 _TAG_TEST = re.compile(r'<test\s+id="?(\d+)"?>(.*?)</test>', re.DOTALL)
-_BLOCKS = re.compile(r"<(query|candidate|critique|test)\b[^>]*>.*?</\1>", re.DOTALL)
+_BLOCKS = re.compile(r"<(query|candidate|critique|test|reasoning)\b[^>]*>.*?</\1>", re.DOTALL)
 _FORMAT_KINDS = {
     "archon_critiques": "critic", "archon_ranking": "ranker", "archon_verdict": "verifier",
     "archon_unit_tests": "unit_test_generator", "archon_test_results": "unit_test_evaluator",
@@ -333,7 +333,10 @@ def kind_of(messages: list[dict], response_format: Any = None, hint: str | None 
         return "ranker"
     if re.search(r"\bcritique (?:every|each|all)\b|\bcritiques\b\W+\s*\[", instructions):
         return "critic"
-    if re.search(r"\bverdict\b|\bverify\b", instructions):
+    # A verifier in one call asks for a verdict; in two, it asks for reasoning about "this
+    # candidate", then whether "the candidate response" is correct.
+    if re.search(r"\bverdict\b|\bverify\b|\bjudge a candidate\b|\breason about whether this candidate\b|"
+                 r"\bis (?:this|the) candidate(?: response)? correct\b", instructions):
         return "verifier"
     return "fuser"
 

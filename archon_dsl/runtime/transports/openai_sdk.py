@@ -21,6 +21,10 @@ _REASONING = re.compile(r"(?:^|/)(?:o\d(?:-[\w.-]+)?|gpt-5[\w.-]*)$")
 _PLACEHOLDER_KEY = "sk-no-key"  # the client needs some key; the header is left out (_NO_AUTH)
 
 _openai = None
+# Clients by event loop, then (base URL, key): shared by every Provider of the process, so a
+# second query (a new Provider, as the API makes one per run) reuses the first one's connections.
+# Per loop because a client's connection pool belongs to the loop that opened it.
+_CLIENTS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], Any]] = weakref.WeakKeyDictionary()
 
 
 def openai_module():
@@ -34,7 +38,7 @@ def openai_module():
 
 
 class OpenAITransport:
-    """Calls through `AsyncOpenAI`: one client per (event loop, base URL, key), kept and reused.
+    """Calls through `AsyncOpenAI`: one client per (event loop, base URL, key) in the process, reused.
 
     The client's own retries are off (the provider retries); the per-call timeout is the SDK's.
     With no key to send (keys.credential_for), the request carries no Authorization header.
@@ -44,19 +48,18 @@ class OpenAITransport:
 
     def __init__(self):
         openai_module()  # imported (seconds, cold) as the provider loads the transport: no call's latency
-        # Per event loop: a client's connection pool belongs to the loop that opened it.
-        self._clients: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], Any]] = weakref.WeakKeyDictionary()
         self._no_auth = None
 
-    def client(self, base_url: str, api_key: str | None):
+    @staticmethod
+    def client(base_url: str, api_key: str | None):
         """The client for this endpoint and key on the running loop, created on first use."""
         try:
             loop: Any = asyncio.get_running_loop()
         except RuntimeError:  # not asyncio (trio): one set of clients
             loop = OpenAITransport
-        clients = self._clients.get(loop)
+        clients = _CLIENTS.get(loop)
         if clients is None:
-            clients = self._clients[loop] = {}
+            clients = _CLIENTS[loop] = {}
         key = (base_url, api_key)
         found = clients.get(key)
         if found is None:
