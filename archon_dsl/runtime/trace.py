@@ -49,10 +49,13 @@ class CallRecord:
     def to_dict(self) -> dict[str, Any]:
         """The trace line's fields, every known secret redacted."""
         data = asdict(self)
+        texts = ("tag", "error", "parse_error") if self.messages is None else (
+            "tag", "error", "parse_error", "messages", "response")
         if self.messages is None:
             data.pop("messages")
             data.pop("response")
-        return redact_data(data)
+        data.update(redact_data({name: data[name] for name in texts}))  # the rest are numbers and ids
+        return data
 
 
 @dataclass
@@ -124,17 +127,19 @@ class QueryResult:
         Every writer (--out, --json, the trace) writes this, so every known secret in a
         question, answer, error or reference is redacted here (keys.Redactor).
         """
+        text = redact_data({"question": self.question, "answer": self.answer, "error": self.error,
+                            "reference": self.reference, "degradations": self.degradations})
         data = {
-            "id": self.id, "question": self.question, "answer": self.answer, "error": self.error,
+            "id": self.id, "question": text["question"], "answer": text["answer"], "error": text["error"],
             "calls": self.calls, "cached_calls": self.cached_calls,
             "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
             "cost_usd": self.cost_usd, "latency_s": round(self.latency_s, 4),
             "layers": [asdict(layer) for layer in self.layers],
-            "degradations": self.degradations,
+            "degradations": text["degradations"],
         }
         if self.reference is not None:
-            data["reference"] = self.reference
-        return redact_data(data)
+            data["reference"] = text["reference"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> QueryResult:
