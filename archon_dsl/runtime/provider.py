@@ -53,11 +53,6 @@ def transport_for(model: ModelSpec, api_base: str | None = None) -> str:
     return "litellm"
 
 
-def _key(found):
-    """The key itself: keys.credential_for gives the key, or a Credential carrying it as `.value`."""
-    return getattr(found, "value", found)
-
-
 def _resolve(value):
     return value.resolve() if isinstance(value, EnvVar) else value
 
@@ -277,7 +272,7 @@ class Provider:
         params = _resolved(model.params)
         params.pop("api_key", None)  # sent as the credential, never as a body field
         custom = is_custom_host(model.provider, api_base)
-        key = _key(credential_for(model, api_base))
+        key = credential_for(model, api_base)
         if transport.name == "openai":
             api_base = with_path(model.provider, api_base) if api_base else default_base(model.provider)
         response_format = spec.response_format
