@@ -296,8 +296,8 @@ def _grid(nodes: list[ModelNode]) -> list[list[ModelNode]]:
     return [nodes[i:i + columns] for i in range(0, len(nodes), columns)]
 
 
-def _caption(arch: Architecture, template: Template | None, kinds: list[str], edge_kinds: set[str]) -> str:
-    """The graph label, drawn on top: the title, its figures, parameters (for a template) and a one-line legend."""
+def _caption(arch: Architecture, template: Template | None) -> str:
+    """The graph label, drawn on top: the title, its figures and the parameters (for a template)."""
     calls = arch.calls_per_query()
     figures = f"{_plural(len(arch.layers), 'layer')}, up to {_plural(calls, 'LLM call')} per query"
     rows = [f'<tr><td><font point-size="18"><b>{_html(arch.name)}</b></font></td></tr>',
@@ -315,21 +315,29 @@ def _caption(arch: Architecture, template: Template | None, kinds: list[str], ed
         for i in range(0, len(settings), per_line):
             line = "    ".join(settings[i:i + per_line])
             rows.append(f'<tr><td><font face="Courier" point-size="10">{_html(line)}</font></td></tr>')
-    legend = []
+    return '<<table border="0" cellspacing="2" cellpadding="0">' + "".join(rows) + "</table>>"
+
+
+def _legend(kinds: list[str], edge_kinds: set[str]) -> str | None:
+    """One line: a swatch per kind drawn, then the line styles when more than candidates flow.
+
+    A node of its own under the title, not a row of the title's table: a
+    table row narrower than the title would stretch its swatches to fit.
+    """
+    cells = []
     for kind in kinds:
         style = KIND_STYLES[kind]
-        legend.append(f'<td bgcolor="{style.fill}" color="{style.border}" border="1" cellpadding="3">'
-                      f'<font point-size="10">{kind.replace("_", " ")}</font></td>')
+        cells.append(f'<td bgcolor="{style.fill}" color="{style.border}" border="1" cellpadding="3">'
+                     f'<font point-size="10">{kind.replace("_", " ")}</font></td>')
     lines = []
     if edge_kinds & {"critiques", "tests"}:
         lines = ["solid: candidates"]
         lines += ["dashed: critiques"] if "critiques" in edge_kinds else []
         lines += ["dotted: unit tests"] if "tests" in edge_kinds else []
-    legend += [f'<td cellpadding="3"><font point-size="10" color="{GREY}">{_html(line)}</font></td>' for line in lines]
-    if legend:
-        rows.append('<tr><td><table border="0" cellspacing="4" cellpadding="0"><tr>'
-                    + "".join(legend) + "</tr></table></td></tr>")
-    return '<<table border="0" cellspacing="2" cellpadding="0">' + "".join(rows) + "</table>>"
+    cells += [f'<td cellpadding="3"><font point-size="10" color="{GREY}">{_html(line)}</font></td>' for line in lines]
+    if not cells:
+        return None
+    return '<<table border="0" cellspacing="4" cellpadding="0"><tr>' + "".join(cells) + "</tr></table>>"
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -352,11 +360,16 @@ def to_dot(arch: Architecture, template: Template | None = None) -> str:
         "digraph archon {",
         f'  graph [rankdir=TB, compound=true, newrank=true, fontname="{FONT}", fontsize=12, '
         f'nodesep=0.18, ranksep=0.38, pad=0.2, labelloc=t, labeljust=c,',
-        f"         label={_caption(arch, template, kinds, {e[2] for e in edges})}];",
+        f"         label={_caption(arch, template)}];",
         f'  node [fontname="{FONT}", fontsize=12, style="filled", penwidth=1.2, margin="0.10,0.05"];',
         f'  edge [fontname="{FONT}", fontsize=11, arrowsize=0.8];',
         '  query [label="query", shape=oval, fillcolor="#EEEEEE", color="#9A9A9A", group=spine];',
     ]
+    legend = _legend(kinds, {e[2] for e in edges})
+    if legend is not None:
+        # The key under the title, over the query where the pipeline starts.
+        out.append(f'  legend [label={legend}, shape=plaintext, style="", margin=0, group=spine];')
+        out.append("  legend -> query [style=invis];")
     # Where an edge enters and leaves a layer: a node in its first and last row.
     enter: dict[Any, str] = {"answer": "answer"}
     leave: dict[Any, str] = {"query": "query"}

@@ -253,6 +253,17 @@ def test_an_absurd_dpi_is_a_render_error_not_a_graphviz_crash(dpi):
         render.render(load(GOLDEN / "single.arch").instantiate(), "dot", dpi=dpi)
 
 
+def test_the_legend_is_a_node_of_its_own_with_a_swatch_per_kind_drawn():
+    dot = render.to_dot(load(GOLDEN / "pipeline.arch").instantiate())
+    legend = re.search(r"^  legend \[label=(.*)\];$", dot, re.M).group(1)
+    for kind in ("generator", "critic", "ranker", "fuser", "verifier"):
+        assert f'bgcolor="{render.KIND_STYLES[kind].fill}"' in legend and f">{kind}<" in legend
+    assert "unit test" not in legend and "dashed: critiques" in legend
+    # Not a row of the title's table, where a narrow legend is stretched to the title's width.
+    title = re.search(r"^\s+label=(.*)\];$", dot, re.M).group(1)
+    assert "bgcolor" not in title
+
+
 def test_the_title_is_drawn_above_the_layers(pure):
     svg = render.render(load(GOLDEN / "pipeline.arch").instantiate(), "svg").decode()
     title_y = float(re.search(r'<text[^>]*y="(-?[\d.]+)"[^>]*>pipeline</text>', svg).group(1))
