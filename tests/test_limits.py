@@ -241,3 +241,14 @@ def test_the_executor_refuses_an_architecture_over_a_limit():
     with pytest.raises(ArchonError) as info:
         Executor(over, provider=None)
     assert [d.code for d in info.value.diagnostics] == ["S015"]
+
+
+@pytest.mark.parametrize("command", [["validate"], ["run", "--sim"], ["plan"], ["render", "-f", "dot"]])
+def test_every_command_refuses_a_fifo_without_hanging(tmp_path, command):
+    fifo = tmp_path / "pipe.arch"
+    os.mkfifo(fifo)
+    args = [*command[:1], str(fifo), *(["hi"] if command[0] == "run" else []), *command[1:]]
+    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "FIFO (named pipe), not a regular file" in done.stderr and "Traceback" not in done.stderr
