@@ -431,3 +431,33 @@ def test_search_with_the_code_scorer_refuses_before_the_first_trial_and_unsafe_e
     result = search(template, rows, "code", strategy="random", trials=1, sim=True, cache=False, split=0.0,
                     unsafe_exec=True)
     assert result.best is not None
+
+
+def test_at_the_wall_clock_limit_the_whole_sandbox_is_killed():
+    """The host's last resort (a hung supervisor): killing bwrap's process group ends every process inside."""
+    from archon_dsl.runtime.isolation.runner import _communicate
+
+    backend = isolation.select()
+    mark = "h5wall" + secrets.token_hex(4)
+    hang = textwrap.dedent(f"""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                with open("/proc/self/comm", "w") as f:
+                    f.write({mark!r})
+            time.sleep(600)
+        time.sleep(600)
+    """)
+    python = os.path.realpath(sys.executable)
+    out, err, finished = _communicate(backend.command(python, hang), b"", 1.5, None)
+    assert not finished
+    time.sleep(0.5)  # the kernel tears the PID namespace down after its init dies
+    assert processes_named(mark) == []
+    _communicate(UnisolatedBackend().command(python, hang), b"", 1.5, None)
+    survivors = processes_named(mark)
+    try:
+        assert survivors  # unisolated, the setsid process escapes the process group: the check can see one
+    finally:
+        for pid in survivors:
+            os.kill(pid, 9)
