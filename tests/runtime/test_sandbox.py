@@ -107,3 +107,12 @@ def test_async_wrapper():
         return await arun_tests(CODE, ["assert add(0, 0) == 0"])
 
     assert anyio.run(main) == [True]
+
+
+def test_multiprocessing_works_inside_with_a_small_dev_shm():
+    code = "import multiprocessing as mp\ndef square(x):\n    return x * x\n"
+    tests = [
+        "with mp.Pool(2) as pool:\n    assert pool.map(square, [1, 2, 3]) == [1, 4, 9]",
+        "open('/dev/shm/big', 'wb').write(b'0' * (20 * 2**20))",  # over its 16 MB
+    ]
+    assert run_tests(code, tests) == [True, False]

@@ -2,7 +2,8 @@
 
 Inside: a read-only bind of the interpreter binary, its shared library and its standard library
 (its own site-packages hidden), of /usr/lib* and /lib*; a private /proc of the new PID namespace;
-a minimal /dev; a size-limited tmpfs at /tmp as the working directory; no environment variables.
+a minimal /dev with a small /dev/shm; a size-limited tmpfs at /tmp as the working directory; no
+environment variables.
 Nothing else of the host exists there: no /etc, no home directories, no /proc of host processes,
 no network but an unconfigured loopback.
 
@@ -22,6 +23,7 @@ import sys
 import sysconfig
 
 TMPFS_BYTES = 64 * 2**20  # the work dir lives in memory: this bounds what the code can write
+SHM_BYTES = 16 * 2**20
 NPROC = 32  # processes and threads a worker may have at once (itself included)
 # Workers run as a uid from this range, chosen per run: no host user has one, and concurrent
 # sandboxes do not share a process count.
@@ -109,6 +111,8 @@ class BwrapBackend:
         for path in hidden:
             args += ["--tmpfs", path]
         args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+        # multiprocessing's locks and queues live in /dev/shm: writable by the workers, and small.
+        args += ["--perms", "1777", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
         return args + ["--", python, "-I", "-S", "-c", source]
 
     def job_options(self) -> dict:

@@ -34,6 +34,7 @@ def _worker():
     import os
     import signal
     import sys
+    import types
 
     job = json.loads(sys.stdin.buffer.read())
     verdict_fd, timeout, token = job["verdict_fd"], job["timeout"], job["token"].encode()
@@ -64,7 +65,11 @@ def _worker():
         except BaseException:
             return False
 
-    namespace = {"__name__": "solution", "__builtins__": builtins}
+    # A real module, so what the code defines pickles by name (multiprocessing pools need that).
+    module = types.ModuleType("solution")
+    sys.modules["solution"] = module
+    namespace = module.__dict__
+    namespace["__builtins__"] = builtins
     code_ok = step(code, "<candidate>", namespace)
     ok = code_ok if test is None else step(test, "<test>", namespace)
     if ok:
