@@ -159,8 +159,11 @@ class _Lock:
         self._fd = fd
         holder = {"pid": os.getpid(), "host": socket.gethostname() or "an unnamed host",
                   "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")}
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps(holder).encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps(holder).encode())
+        except OSError:
+            pass  # who holds it is a courtesy to the next run (a full disk may not allow it); the lock holds
 
     def release(self) -> None:
         if self._fd >= 0:
