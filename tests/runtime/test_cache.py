@@ -249,3 +249,27 @@ def test_a_write_held_up_by_a_lock_is_committed_once_the_lock_goes(tmp_path, cap
     assert (cache.writes, cache.lost) == (1, 0) and capsys.readouterr().err == ""
     with Cache(path) as again:
         assert again.get(key()) == REPLY
+
+
+def test_a_cli_run_against_a_locked_cache_answers_and_warns_what_was_not_saved(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    arch = tmp_path / "g.arch"
+    arch.write_text('layer generator { model = "sim/writer"; samples = 2 }\n', encoding="utf-8")
+    found = shutil.which("archonc", path=str(Path(sys.executable).parent))
+    command = [*([found] if found else [sys.executable, "-m", "archon_dsl.cli"]), "run", str(arch), "What is 3 + 3?",
+               "--sim", "--cache-dir", str(tmp_path)]
+    Cache(tmp_path / "cache.sqlite").close()
+    holder = _hold_write_lock(tmp_path / "cache.sqlite")  # another process's writer that never commits
+    try:
+        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()  # the answer
+    assert (f"archon: warning: 2 replies could not be saved in the cache {tmp_path / 'cache.sqlite'} "
+            "(another process held the cache's write lock)") in done.stderr
