@@ -228,7 +228,6 @@ class ResultsFile:
         self.path = Path(path)
         self.keep_failed = keep_failed
         self.done: dict[str, QueryResult] = {}
-        self.written = 0
         self._fd = -1
         self._lock: _Lock | None = None
         self._ids: set[str] = set()  # ids with a record in the file
@@ -323,12 +322,11 @@ class ResultsFile:
             self._failed = e
             reason = _describe_write_error(e)
             raise _output_error(
-                "E034", "output-failed", f"{reason}: cannot write --out {self.path} "
-                f"({self.written} results written by this run)", self.path,
+                "E034", "output-failed", f"{reason}: cannot write --out {self.path}"
+                + ("; the whole lines already in it are kept" if self.regular else ""), self.path,
                 "free some space (or fix the cause) and rerun the same command: finished rows are kept "
                 "and only the rest run" if self.regular else None,
             ) from None
-        self.written += 1
         if result.id in self._ids:
             self._superseded = True
         self._ids.add(result.id)

@@ -437,7 +437,7 @@ def test_a_full_disk_stops_cleanly_and_the_rerun_loses_nothing(server, tmp_path,
     monkeypatch.setattr(batch_module.os, "write", write)
     with pytest.raises(OutputError) as error:
         _api_run(server, tmp_path, out, _rows(10))
-    assert str(error.value).startswith(f"disk full: cannot write --out {out} (4 results written by this run)")
+    assert str(error.value) == f"disk full: cannot write --out {out}; the whole lines already in it are kept"
     assert "rerun the same command" in error.value.diagnostics[0].hint
     text = out.read_text(encoding="utf-8")
     assert text.endswith("}\n") and len(text.splitlines()) == 4  # no half line left
