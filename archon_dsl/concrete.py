@@ -75,11 +75,12 @@ def architecture_to_module(arch: Architecture) -> ast.Module:
         options = [ast.Option(k, literal(v)) for k, v in limits.model_dump(exclude_none=True).items()]
         statements.append(ast.ProviderDecl(provider, options))
 
-    names: dict[tuple, str] = {}
+    # Models equal in every option share a declaration (ModelSpec compares all its fields).
+    names: dict[ModelSpec, str] = {}
     taken: set[str] = set()
     for layer in arch.layers:
         for model in layer.models:
-            key = (model.name, model.id, model.model_dump_json())
+            key = model
             if key in names:
                 continue
             name = model_identifier(model, taken)
@@ -94,7 +95,7 @@ def architecture_to_module(arch: Architecture) -> ast.Module:
         statements.append(ast.Budget(budget.metric, budget.op, literal(limit)))
 
     for layer in arch.layers:
-        refs = [ast.Name(names[(m.name, m.id, m.model_dump_json())]) for m in layer.models]
+        refs = [ast.Name(names[m]) for m in layer.models]
         options = [ast.Option("model", refs[0])] if len(refs) == 1 else [ast.Option("models", ast.ListExpr(refs))]
         for field in ("samples", "temperature", "max_tokens", "top_k", "count", "mode", "steps", "first_k",
                       "length_control", "batch_size", "prompt", "system", "no_system"):

@@ -8,6 +8,8 @@ In process, per size:
   export   Architecture -> JSON text
 With --cli, also cold processes as a user runs them (median of 3, 1 at 100,000 layers):
   `archonc import CONFIG.json -o OUT.arch --no-check` and `archonc export OUT.arch -o OUT.json`.
+Each figure is wall-clock seconds, and in brackets the CPU seconds (user + system) of the work:
+on a shared machine the wall clock also counts waiting for a core, the CPU time does not.
 The generated config is a published config's shape: a generator layer, then critic, ranker
 (with the `ranker_batch_size` an LLM ranker ignores, one note per ranker layer) and fuser layers.
 """
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,18 +50,30 @@ def config(layers: int) -> dict:
     return {"name": f"generated-{layers}", "layers": out}
 
 
-def timed(fn, runs: int) -> tuple[float, object]:
-    """The median time of `runs` calls, and the last result."""
-    times, result = [], None
+def _cpu() -> float:
+    """CPU seconds used so far by this process and its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(fn, runs: int) -> tuple[tuple[float, float], object]:
+    """The median (wall, CPU) seconds of `runs` calls, and the last result."""
+    walls, cpus, result = [], [], None
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        walls.append(time.perf_counter() - start)
+        cpus.append(_cpu() - cpu)
+    return (statistics.median(walls), statistics.median(cpus)), result
+
+
+def figure(pair: tuple[float, float]) -> str:
+    return f"{pair[0]:.2f} ({pair[1]:.2f})"
 
 
 def cli(*args: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True)
+    env = dict(os.environ, NO_COLOR="1")
+    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True, env=env)
     if done.returncode not in (0, 1):
         raise SystemExit(f"archonc {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
 
@@ -72,9 +88,10 @@ def main() -> None:
     from archon_dsl.interop import export_architecture, import_file
     from archon_dsl.loader import load
 
-    header = f"{'layers':>8} {'import s':>9} {'load s':>7} {'export s':>9} {'import us/layer':>16} {'export us/layer':>16}"
+    header = (f"{'layers':>8} {'import s':>13} {'load s':>13} {'export s':>13} "
+              f"{'import CPU us/layer':>20} {'export CPU us/layer':>20}")
     if args.cli:
-        header += f" {'cli import s':>13} {'cli export s':>13}"
+        header += f" {'cli import s':>14} {'cli export s':>14}"
     print(header)
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
@@ -88,13 +105,13 @@ def main() -> None:
             arch = template.instantiate()
             export_s, exported = timed(lambda: export_architecture(arch).text, runs)
             assert json.loads(exported)["layers"], "export wrote no layers"
-            row = (f"{size:>8} {import_s:>9.2f} {load_s:>7.2f} {export_s:>9.2f} "
-                   f"{import_s / size * 1e6:>16.1f} {export_s / size * 1e6:>16.1f}")
+            row = (f"{size:>8} {figure(import_s):>13} {figure(load_s):>13} {figure(export_s):>13} "
+                   f"{import_s[1] / size * 1e6:>20.1f} {export_s[1] / size * 1e6:>20.1f}")
             if args.cli:
                 out_json = Path(tmp) / f"out{size}.json"
                 cli_import, _ = timed(lambda: cli("import", str(source), "-o", str(arch_path), "--no-check"), runs)
                 cli_export, _ = timed(lambda: cli("export", str(arch_path), "-o", str(out_json)), runs)
-                row += f" {cli_import:>13.2f} {cli_export:>13.2f}"
+                row += f" {figure(cli_import):>14} {figure(cli_export):>14}"
             print(row, flush=True)
 
 

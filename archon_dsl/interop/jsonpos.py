@@ -15,8 +15,10 @@ _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NEWLINE = re.compile(r"\n")
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Skips one value at C speed: the text was accepted by json.loads already.
-_DECODER = json.JSONDecoder()
+# Skips one value at C speed (the text was accepted by json.loads already): the decoder's
+# scanner itself, without raw_decode's wrapper around it.
+_SCAN_VALUE = json.JSONDecoder().scan_once
+_SPACE_CHARS = " \t\n\r"
 
 # (member key or element index, where the key or element is written, its length, where its value starts)
 _Member = tuple[str | int, int, int, int]
@@ -119,7 +121,7 @@ def _scan(text: str, i: int) -> list[_Member]:
         else:
             key, value_at, where, length = index, i, i, 1
             index += 1
-        _, end = _DECODER.raw_decode(text, value_at)
+        _, end = _SCAN_VALUE(text, value_at)
         out.append((key, where, length, value_at))
         i = _skip(text, end)
         if text[i] == closing:
@@ -155,4 +157,7 @@ def _invalid(text: str, path: str, message: str, offset: int, hint: str) -> Diag
 
 
 def _skip(text: str, i: int) -> int:
+    """The first offset at or after `i` that is not whitespace."""
+    if i < len(text) and text[i] not in _SPACE_CHARS:
+        return i  # most tokens follow one another directly, or after one space
     return _SPACE.match(text, i).end()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..architecture import EnvVar, ModelSpec
 
@@ -45,6 +46,7 @@ class Imported:
     note: str | None = None
 
 
+@lru_cache(maxsize=4096)  # a config names few models, each on many components; ModelSpec is frozen
 def import_model(model: str, model_type: str) -> Imported:
     """The ModelSpec for an original (model, model_type) pair."""
     if model_type in PREFIXES:
