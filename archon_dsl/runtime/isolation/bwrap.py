@@ -5,7 +5,7 @@ Inside: a read-only bind of the interpreter binary, its shared library and its s
 a minimal /dev with a small /dev/shm; a size-limited tmpfs at /tmp as the working directory; no
 environment variables.
 Nothing else of the host exists there: no /etc, no home directories, no /proc of host processes,
-no network but an unconfigured loopback.
+no network but a loopback device of its own.
 
 Started as root, bwrap makes no user namespace (one made by root maps uid 0 inside to uid 0
 outside, where the kernel does not apply RLIMIT_NPROC) and leaves the supervisor only
