@@ -1,6 +1,7 @@
 """`archonc validate` on one example against `python -c "import lark, pydantic, networkx"`: median wall time.
 
-Also proves the front end's import set: litellm, ax, torch and anyio must not be loaded.
+Also times `archonc -h` (every command's parser is built) and proves the front end's import set:
+litellm, ax, torch, anyio and rich must not be loaded.
 Run: python benchmarks/bench_validate_startup.py [--runs 21]
 """
 
@@ -55,14 +56,17 @@ def main() -> None:
     validate_cmd = [archonc, "validate", str(EXAMPLE)]
     for cmd in (baseline_cmd, validate_cmd):  # warm the OS cache and Lark's grammar cache
         timed(cmd)
-    baseline, validate = [], []
+    help_cmd = [archonc, "-h"]
+    baseline, validate, helped = [], [], []
     for _ in range(args.runs):  # interleaved, so background load hits both alike
         baseline.append(timed(baseline_cmd))
         validate.append(timed(validate_cmd))
-    b, v = statistics.median(baseline), statistics.median(validate)
+        helped.append(timed(help_cmd))
+    b, v, h = statistics.median(baseline), statistics.median(validate), statistics.median(helped)
     print(f"baseline  python -c 'import lark, pydantic, networkx': median {b * 1000:.0f} ms over {args.runs} runs")
     print(f"archonc validate {EXAMPLE.relative_to(ROOT)}:            median {v * 1000:.0f} ms")
     print(f"ratio: {v / b:.2f}x (bar: at most 1.5x)")
+    print(f"archonc -h:                                         median {h * 1000:.0f} ms ({h / b:.2f}x)")
     loaded = heavy_imports()
     print(f"heavy modules imported by validate: {', '.join(loaded) if loaded else 'none'} (bar: none of litellm, ax, torch, anyio)")
 
