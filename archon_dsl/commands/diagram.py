@@ -14,7 +14,7 @@ from .common import (
 
 
 def render(args: argparse.Namespace) -> int:
-    """Draw an architecture: layers left to right, a node per model, edges for candidates, critiques and tests.
+    """Draw an architecture: layers top to bottom, a node per model, edges for candidates, critiques and tests.
 
     A template is drawn at its defaults (or at -p values), with its parameters
     and their domains in the caption. SVG and PNG need Graphviz: `dot`, or the
