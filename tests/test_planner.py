@@ -124,9 +124,16 @@ def test_table_prices_are_used_when_the_model_gives_none():
     assert p.cost_usd == pytest.approx(info.cost(PROMPT_OVERHEAD_TOKENS + QUERY_TOKENS, 100))
 
 
-def test_sim_models_are_free():
-    p = plan(arch('layer generator { model = "sim/x"; samples = 3 }', header=""))
-    assert p.cost_usd == 0.0 and p.unpriced_models == [] and "$0" in p.text()
+def test_sim_models_have_simulated_prices_in_the_plan():
+    p = plan(arch('layer generator { model = "sim/x"; samples = 3; max_tokens = 200 }', header=""))
+    info = model_info("sim/x")  # the default price for the skill its name suggests
+    assert p.unpriced_models == [] and p.cost_usd == pytest.approx(3 * info.cost(PROMPT_OVERHEAD_TOKENS + QUERY_TOKENS, 100))
+    assert p.cost_usd > 0
+    skilled = plan(arch('model s = "sim/x" { skill = 0.9 }\nlayer generator { model = s; samples = 3; max_tokens = 200 }',
+                        header=""))
+    assert skilled.cost_usd > p.cost_usd  # stronger simulated models cost more
+    declared = plan(arch('model s = "sim/x" { cost_in = 0; cost_out = 0 }\nlayer generator { model = s }', header=""))
+    assert declared.cost_usd == 0.0
 
 
 def test_to_dict_is_json_with_the_documented_keys():

@@ -47,9 +47,14 @@ def test_unknown_models_and_wrong_providers_have_no_info():
     assert model_info("nonsense") is None
 
 
-def test_sim_models_cost_nothing():
+def test_sim_models_have_simulated_prices_by_skill():
     info = model_info("sim/strong")
-    assert info.priced and info.cost(1000, 1000) == 0.0 and info.max_input_tokens is None
+    assert info.priced and info.cost(1000, 1000) > 0 and info.max_input_tokens is None
+    weak = spec_info(ModelSpec(name="w", id="sim/w", params={"skill": 0.2}))
+    strong = spec_info(ModelSpec(name="s", id="sim/s", params={"skill": 0.9}))
+    assert 0 < weak.cost(1000, 1000) < strong.cost(1000, 1000)
+    declared = spec_info(ModelSpec(name="d", id="sim/d", cost_in=0.0, cost_out=0.0, params={"skill": 0.9}))
+    assert declared.cost(1000, 1000) == 0.0
 
 
 def test_model_prices_and_window_override_the_table():
