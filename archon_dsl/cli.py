@@ -11,6 +11,7 @@ from .commands.common import (
     EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_USAGE, HelpFormatter, print_diagnostics,
 )
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report it
 DESCRIPTION = "Compose, check, run and search LLM inference-time architectures (.arch files)."
 
 
@@ -66,6 +67,8 @@ def _report_failure(error: BaseException) -> int:
         return EXIT_INTERRUPTED
     if isinstance(cause, SystemExit):
         return cause.code if isinstance(cause.code, int) else EXIT_USAGE
+    if isinstance(cause, BrokenPipeError):  # the reader went away (`archonc ... | head`): nothing to say
+        return EXIT_BROKEN_PIPE
     if os.environ.get("ARCHON_DEBUG"):
         raise error
     if isinstance(cause, ArchonError):

@@ -104,3 +104,10 @@ def test_the_lowest_severity_is_info_everywhere(capsys, tmp_path):
     document = json.loads(capsys.readouterr().out)
     assert document["summary"]["info"] == 1
     assert document["files"][0]["diagnostics"][0]["severity"] == "info"
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    process = subprocess.Popen([sys.executable, "-m", "archon_dsl.cli", "explain", "A002"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.close()  # as `archonc explain A002 | true` does
+    assert process.wait(timeout=120) == 141 and process.stderr.read() == b""
