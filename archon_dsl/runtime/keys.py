@@ -186,7 +186,6 @@ class Credential:
     variable: str | None
     value: str | None
     inherited: bool = False
-    alternatives: tuple[str, ...] = ()  # other variables that would do (TOGETHER_API_KEY, ...)
 
     @property
     def missing(self) -> bool:
@@ -217,8 +216,8 @@ def credential(model: ModelSpec, api_base: str | None = None, environ: Mapping[s
     names = PROVIDER_KEYS.get(provider, ())
     for name in names:
         if environ.get(name):
-            return Credential(name, environ[name], inherited=True, alternatives=names[1:])
-    return Credential(names[0], None, inherited=True, alternatives=names[1:]) if names else Credential(None, None)
+            return Credential(name, environ[name], inherited=True)
+    return Credential(names[0], None, inherited=True) if names else Credential(None, None)
 
 
 def credential_for(model: ModelSpec, api_base: str | None = None) -> str | None:
@@ -443,12 +442,6 @@ def _walk(value: Any, pattern: re.Pattern[str]) -> Any:
 
 # The process's redactor: every writer (output file, cache, trace, CLI, errors) goes through it.
 REDACTOR = Redactor()
-
-
-def secret_values(environ: MutableMapping[str, str] | None = None) -> list[str]:
-    """Values of the credential-named variables set now (and the keys architectures named), longest first."""
-    redactor = REDACTOR if environ is None else Redactor(environ)
-    return sorted(redactor.values(), key=len, reverse=True)
 
 
 def redact(text: str | None, environ: Mapping[str, str] | None = None) -> str | None:
