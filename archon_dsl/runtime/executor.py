@@ -172,7 +172,10 @@ class Executor:
         from .provider import transport_for
 
         for model in {m.id: m for layer in self.arch.layers for m in layer.models}.values():
-            load(transport_for(model, api_base_of(model, self.arch.providers)))
+            try:
+                load(transport_for(model, api_base_of(model, self.arch.providers)))
+            except Exception:  # e.g. an SDK that is not installed: the call itself reports it, in its record
+                pass
 
     async def _run_layer(self, index: int, layer: Layer, state: State, query: Query, result: QueryResult) -> State:
         component = self.components[layer.kind]

@@ -351,3 +351,12 @@ def test_loading_a_transport_is_no_calls_or_querys_latency(server, monkeypatch):
     [record] = result.records
     assert record.error is not None and server.hits["g1"] == 1
     assert (record.latency_s, result.latency_s) == (0.0, 0.0)
+
+
+def test_a_transport_that_cannot_load_fails_the_query_not_the_run(server, monkeypatch):
+    def missing(self, name):
+        raise ImportError(f"No module named '{name}'")
+
+    monkeypatch.setattr(Provider, "transport", missing)
+    result = run(executor(architecture(server, "layer generator { model = g1 }")))
+    assert "No module named" in result.error and server.total_hits == 0
