@@ -176,3 +176,14 @@ def test_fmt_of_a_directory_formats_the_readable_files(capsys, directory):
     code, out, err = archonc(capsys, "fmt", directory)
     assert code == 1 and "latin1.arch:1:6: error: E000" in err
     assert f"reformatted {directory / 'messy.arch'}" in out
+
+
+def test_run_of_a_file_that_is_not_utf8_is_a_usage_error_and_a_missing_include_a_finding(capsys, tmp_path):
+    (tmp_path / "latin1.arch").write_bytes(b"# caf\xe9\n" + SIM.encode())
+    code, _, err = archonc(capsys, "run", tmp_path / "latin1.arch", "hi", "--sim")
+    assert code == 2 and "latin1.arch:1:6: error: E000 [unreadable-file]" in err and "not UTF-8" in err
+    (tmp_path / "inc.arch").write_text('include "missing.arch"\n' + SIM)
+    code, validated, _ = archonc(capsys, "validate", tmp_path / "inc.arch")
+    assert code == 1
+    code, _, err = archonc(capsys, "run", tmp_path / "inc.arch", "hi", "--sim")
+    assert code == 1 and err == validated

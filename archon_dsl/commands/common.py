@@ -131,6 +131,16 @@ def _findings_of(error: ArchonError, path: Path):
     return CheckResult(path=str(path), diagnostics=error.diagnostics, source=source, raw=0, valid=0, checked=0)
 
 
+def _unreadable(path: Path) -> bool:
+    from ..diagnostics import read_source
+
+    try:
+        read_source(path)
+    except ArchonError:
+        return True
+    return False
+
+
 def load_template_or_exit(path: Path, *, declarations: bool = True):
     """Load an .arch file. A syntax error prints as validate prints it and exits 1; an unreadable file exits 2.
 
@@ -146,7 +156,7 @@ def load_template_or_exit(path: Path, *, declarations: bool = True):
     try:
         template = load(path)
     except ArchonError as e:
-        if exit_code(e) == EXIT_USAGE and e.diagnostics[0].span is None:  # the file itself, not an include
+        if exit_code(e) == EXIT_USAGE and _unreadable(path):  # the file named, not a file it includes
             print_diagnostics(e)
             raise SystemExit(EXIT_USAGE)
         print_findings([_findings_of(e, path)])
