@@ -72,9 +72,13 @@ def _report_failure(error: BaseException) -> int:
     if os.environ.get("ARCHON_DEBUG"):
         raise error
     if isinstance(cause, ArchonError):
+        from .api import ArchitectureError
+
         print_diagnostics(cause)
-        return EXIT_FINDINGS if type(cause).__name__ == "ArchitectureError" else EXIT_USAGE
-    if type(cause).__name__ == "MissingCredentials":  # runtime/keys.py: a key is missing, found before any call
+        return EXIT_FINDINGS if isinstance(cause, ArchitectureError) else EXIT_USAGE
+    from .runtime.keys import MissingCredentials
+
+    if isinstance(cause, MissingCredentials):  # found before any call: one line naming each variable
         sys.stderr.write(f"archonc: error: {cause}\n")
         return EXIT_USAGE
     if isinstance(cause, OSError) and cause.errno is not None:
