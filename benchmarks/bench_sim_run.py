@@ -50,7 +50,7 @@ def env(root: Path) -> dict[str, str]:
     return environ
 
 
-def archonc(root: Path, *args: str) -> list[str]:
+def archonc(*args: str) -> list[str]:
     return [sys.executable, "-c", "import sys; from archon_dsl.cli import main; sys.exit(main())", *args]
 
 
@@ -77,9 +77,9 @@ def main() -> None:
     args = parser.parse_args()
     root = args.root.resolve()
     print(f"checkout {root}; median of {args.runs} cold processes")
-    timed(archonc(root, "validate", args.file), root, ok=(0, 1))  # warm the OS file cache and ~/.cache tables
-    validate, vt = median_of(args.runs, archonc(root, "validate", args.file), root, ok=(0, 1))
-    run, rt = median_of(args.runs, archonc(root, "run", args.file, QUESTION, "--sim", "--no-cache"), root)
+    timed(archonc("validate", args.file), root, ok=(0, 1))  # warm the OS file cache and ~/.cache tables
+    validate, vt = median_of(args.runs, archonc("validate", args.file), root, ok=(0, 1))
+    run, rt = median_of(args.runs, archonc("run", args.file, QUESTION, "--sim", "--no-cache"), root)
     print(f"  archonc validate {args.file}: {validate:6.3f} s  (runs {', '.join(f'{t:.2f}' for t in vt)})")
     print(f"  archonc run {args.file} '{QUESTION}' --sim: {run:6.3f} s  (runs {', '.join(f'{t:.2f}' for t in rt)})")
     print(f"  sim run / validate: {run / validate:.2f}x (bar: at most 3x)")

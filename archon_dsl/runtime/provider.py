@@ -8,7 +8,6 @@ error classification, fallbacks, prices, the cache) is shared by all three.
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from dataclasses import dataclass
@@ -276,7 +275,7 @@ class Provider:
         if transport.name == "openai":
             api_base = with_path(model.provider, api_base) if api_base else default_base(model.provider)
         response_format = spec.response_format
-        if response_format is not None and not self._takes_response_format(transport, model):
+        if response_format is not None and not transport.takes_response_format(model):
             response_format = None
         return Request(
             model=model, messages=list(spec.messages), temperature=temperature, max_tokens=max_tokens,
@@ -286,9 +285,6 @@ class Provider:
             # litellm's handling of it costs about 1.5 ms of CPU a call (bench_throughput.py).
             metadata=dict(metadata) if metadata is not None and transport.name == "sim" else None,
         )
-
-    def _takes_response_format(self, transport, model: ModelSpec) -> bool:
-        return transport.takes_response_format(model)
 
     def _api_base(self, model: ModelSpec) -> str | None:
         value = model.api_base
