@@ -10,6 +10,9 @@ The public API mirrors the CLI; heavy parts are imported only when called::
     answer = ad.run(arch, "What is 17 * 23?", sim=True).answer
     ad.render(arch, "svg")                           # a diagram
     found = ad.search(template, "arithmetic", "numeric", strategy="random", trials=8, sim=True)
+
+plan, run, run_dataset and search check first, as `archonc validate` does, and raise
+ArchitectureError (its `.diagnostics` are the findings) before any call; check=False skips that.
 """
 
 from __future__ import annotations
