@@ -87,6 +87,20 @@ def test_one_client_per_endpoint_and_key_on_a_loop():
     assert anyio.run(clients)[0] is not a  # a new event loop gets its own (a pool belongs to its loop)
 
 
+def test_the_clients_of_finished_loops_are_let_go(server):
+    from archon_dsl.components.base import CallSpec
+    from archon_dsl.runtime import provider as provider_module
+    from archon_dsl.runtime.transports import openai_sdk
+
+    model = spec("openai/m", api_base=server.base_url)
+    for i in range(4):  # as ad.run does: a new event loop per query
+        result = anyio.run(lambda: provider_module.Provider(env_file=None).complete(
+            CallSpec(model, ({"role": "user", "content": f"question {i}"},))))
+        assert result.error is None
+    # Only the last loop's clients remain (with their sockets); the earlier ones were dropped.
+    assert len(openai_sdk._CLIENTS) == 1
+
+
 def test_a_run_on_an_openai_compatible_model_never_imports_litellm(server, tmp_path):
     server.reset()
     (tmp_path / "one.arch").write_text(textwrap.dedent(f"""

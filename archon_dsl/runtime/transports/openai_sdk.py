@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import weakref
 from typing import Any
 
 from ...architecture import ModelSpec
@@ -23,8 +22,10 @@ _PLACEHOLDER_KEY = "sk-no-key"  # the client needs some key; the header is left 
 _openai = None
 # Clients by event loop, then (base URL, key): shared by every Provider of the process, so a
 # second query (a new Provider, as the API makes one per run) reuses the first one's connections.
-# Per loop because a client's connection pool belongs to the loop that opened it.
-_CLIENTS: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], Any]] = weakref.WeakKeyDictionary()
+# Per loop because a client's connection pool belongs to the loop that opened it. Keyed by the
+# loop's id with the loop kept beside its clients (their connections refer to it anyway): the
+# clients of a loop that has closed are dropped, with their sockets, when the next loop needs one.
+_CLIENTS: dict[int, tuple[Any, dict[tuple[str, str | None], Any]]] = {}
 
 
 def openai_module():
@@ -56,10 +57,14 @@ class OpenAITransport:
         try:
             loop: Any = asyncio.get_running_loop()
         except RuntimeError:  # not asyncio (trio): one set of clients
-            loop = OpenAITransport
-        clients = _CLIENTS.get(loop)
-        if clients is None:
-            clients = _CLIENTS[loop] = {}
+            loop = None
+        entry = _CLIENTS.get(id(loop))
+        if entry is None or entry[0] is not loop:
+            for ident, (other, _) in list(_CLIENTS.items()):
+                if other is not None and other.is_closed():
+                    del _CLIENTS[ident]
+            entry = _CLIENTS[id(loop)] = (loop, {})
+        clients = entry[1]
         key = (base_url, api_key)
         found = clients.get(key)
         if found is None:
