@@ -129,6 +129,22 @@ def quiet_ax() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
+def _without_kernel_compilation() -> None:
+    """Keep BoTorch's log-NEHVI on its PyTorch code instead of JIT-compiling its fused C++ kernel.
+
+    On first use in each process BoTorch builds that kernel with g++ and ninja (30 s of CPU,
+    minutes on a busy machine, again whenever two environments share the build directory)
+    under a file lock that a killed search leaves behind, making every later one wait forever.
+    A search's GP has a few dozen points: the kernel's speed-up is worth none of that.
+    """
+    try:
+        from botorch.acquisition.multi_objective import logei
+    except ImportError:
+        return
+    if getattr(logei, "_C", None) is None and hasattr(logei, "_load_attempted"):
+        logei._load_attempted = True  # BoTorch's own "already tried" flag: it then uses the PyTorch path
+
+
 class BayesianOptimization(Strategy):
     """Ax's "fast" generation strategy: a center point and Sobol, then BoTorch (GP + log-EI, or log-NEHVI
     for score and cost).
@@ -160,6 +176,8 @@ class BayesianOptimization(Strategy):
     def _setup(self) -> None:
         from ax import Client
 
+        if self.multi_objective:
+            _without_kernel_compilation()
         client = Client(random_seed=self.seed)
         client.configure_experiment(parameters=self.encoding.parameters(), name="archon-itas")
         client.configure_optimization(objective="score, -cost" if self.multi_objective else "score")

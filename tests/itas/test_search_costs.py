@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from archon_dsl.architecture import ModelSpec
 from archon_dsl.itas import search
+from archon_dsl.itas.driver import cost_metric_for
 from archon_dsl.itas.evaluate import architecture_cost
 from archon_dsl.itas.outputs import plotted_front
 from archon_dsl.runtime.cache import Cache
+from archon_dsl.loader import load, load_text
 from archon_dsl.runtime.trace import CallRecord, QueryResult
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 # Dearer models are better, so cost and score pull apart and the front has several points.
 PRICED = """\
@@ -47,6 +52,17 @@ def test_an_unknown_price_is_unknown_not_free():
     assert architecture_cost([unpriced], {}) is None
     failed_price = QueryResult(id="b", question="?", records=[_record("acme/unlisted-model", False, None)])
     assert architecture_cost([failed_price], {}) is None
+
+
+def test_the_main_job_weighs_dollars_on_the_simulator():
+    # examples/itas_sim.arch: sim/ models priced by skill; itas.arch with --sim: real models simulated.
+    assert cost_metric_for(load(EXAMPLES / "itas_sim.arch"), sim=False) == "cost_usd"
+    assert cost_metric_for(load(EXAMPLES / "itas.arch"), sim=True) == "cost_usd"
+
+
+def test_free_models_are_compared_by_calls():
+    free = load_text('archon "free"\nmodel a = "sim/a" { cost_in = 0; cost_out = 0 }\nlayer generator { model = a }\n')
+    assert cost_metric_for(free, sim=False) == "calls"  # dollars would put every point at $0
 
 
 @pytest.fixture(scope="module")
