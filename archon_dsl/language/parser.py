@@ -160,12 +160,13 @@ def _too_deep(text: str, path: str) -> Diagnostic:
     """Brackets nested past what the tree builder's recursion allows, located at the deepest one."""
     depth = deepest = 0
     where = 0
-    in_string = in_comment = False
+    in_string = in_comment = escaped = False
     for offset, ch in enumerate(text):
         if in_comment:
             in_comment = ch != "\n"
         elif in_string:
-            in_string = ch != '"' and ch != "\n"
+            in_string = escaped or (ch != '"' and ch != "\n")
+            escaped = not escaped and ch == "\\"
         elif ch == "#":
             in_comment = True
         elif ch == '"':
