@@ -11,7 +11,9 @@ With --cli, also cold processes as a user runs them (median of 3, 1 at 100,000 l
 Each figure is wall-clock seconds, and in brackets the CPU seconds (user + system) of the work:
 on a shared machine the wall clock also counts waiting for a core, the CPU time does not.
 The generated config is a published config's shape: a generator layer, then critic, ranker
-(with the `ranker_batch_size` an LLM ranker ignores, one note per ranker layer) and fuser layers.
+(with the `ranker_batch_size` an LLM ranker ignores, one note per ranker layer) and fuser layers,
+written one layer per line without spaces, so that 100,000 layers stay under the 16 MiB limit
+on any file read (archon_dsl/limits.py).
 """
 
 from __future__ import annotations
@@ -38,9 +40,8 @@ def config(layers: int) -> dict:
 
     cycle = [
         [component("critic", "gpt-4o", "OpenAI_API")],
-        [component("ranker", "Qwen/Qwen2-72B-Instruct", "Together_API", top_k=3, ranker_batch_size=16,
-                   use_critiques=True)],
-        [component("fuser", "gpt-4o", "OpenAI_API"), component("fuser", "Qwen/Qwen2-72B-Instruct", "Together_API")],
+        [component("ranker", "Qwen/Qwen2-72B-Instruct", "Together_API", top_k=3, ranker_batch_size=16)],
+        [component("fuser", "gpt-4o", "OpenAI_API")],
     ]
     out = [[component("generator", "gpt-4o", "OpenAI_API", samples=3),
             component("generator", "Qwen/Qwen2-72B-Instruct", "Together_API", samples=3)]]
@@ -48,6 +49,15 @@ def config(layers: int) -> dict:
         out.append(cycle[i % 3])
     out.append([component("fuser", "gpt-4o", "OpenAI_API")])
     return {"name": f"generated-{layers}", "layers": out}
+
+
+def config_text(data: dict) -> str:
+    """The config as JSON text, one layer per line, no spaces."""
+    def compact(value) -> str:
+        return json.dumps(value, separators=(",", ":"))
+
+    layers = ",\n".join(compact(layer) for layer in data["layers"])
+    return f'{{"name":{compact(data["name"])},"layers":[\n{layers}\n]}}\n'
 
 
 def _cpu() -> float:
@@ -97,7 +107,7 @@ def main() -> None:
         for size in sizes:
             runs = 3 if size < 100_000 else 1
             source = Path(tmp) / f"config{size}.json"
-            source.write_text(json.dumps(config(size), indent=2), encoding="utf-8")
+            source.write_text(config_text(config(size)), encoding="utf-8")
             arch_path = Path(tmp) / f"config{size}.arch"
             import_s, imported = timed(lambda: import_file(source, str(arch_path)), runs)
             arch_path.write_text(imported.text, encoding="utf-8")
