@@ -323,6 +323,18 @@ def test_export_resolves_layer_then_model_then_default_settings(tmp_path):
     assert problems(config) == []
 
 
+def test_export_writes_the_original_options_and_warns_on_a_one_step_verifier():
+    arch = load_text(
+        'model a = "openai/gpt-4o"\nlayer generator { model = a; samples = 4; no_system = true }\n'
+        'layer verifier { model = a; steps = 1; first_k = 2 }\nlayer fuser { model = a; length_control = true }\n'
+    ).instantiate()
+    result = export_architecture(arch)
+    generator, verifier, fuser = (layer[0] for layer in result.config["layers"])
+    assert generator["no_system"] is True and verifier["first_k"] == 2 and fuser["length_control"] is True
+    [warning] = [d for d in result.diagnostics if "steps = 1" in d.message]
+    assert warning.code == "J021" and "two calls per candidate" in warning.message
+
+
 def test_export_warns_on_what_json_cannot_hold(tmp_path):
     path = tmp_path / "extras.arch"
     path.write_text(
