@@ -24,9 +24,14 @@ from archon_dsl.diagnostics import ArchonError, read_source
 
 # The child validates one file as `archonc validate` does and prints what it found (or what stopped it).
 CHILD = textwrap.dedent("""
-    import json, resource, sys
+    import json, sys
     from archon_dsl.checker import check_path
     from archon_dsl.diagnostics import ArchonError
+
+    def peak_rss_mb():
+        # VmHWM is this program's own peak; ru_maxrss would include the forked pytest's before exec.
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
     try:
         found = check_path(sys.argv[1]).diagnostics
     except ArchonError as e:
@@ -34,7 +39,7 @@ CHILD = textwrap.dedent("""
     print(json.dumps({
         "diagnostics": [{"code": d.code, "message": d.message, "path": d.path, "hint": d.hint,
                          "line": d.span.line if d.span else None} for d in found],
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mb": peak_rss_mb(),
     }))
 """)
 
