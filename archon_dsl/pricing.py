@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import marshal
 import os
@@ -21,6 +22,10 @@ EXTRA_PROVIDERS = frozenset({
     "huggingface", "lm_studio", "llamafile", "litellm_proxy", "oobabooga", "xinference", "triton",
 })
 PER_MILLION = 1_000_000
+# The same tables, trimmed to the fields read here, as shipped with archon-dsl: a core install
+# (no litellm, `pip install archon-dsl`) checks model ids and prices plans with them.
+# Refresh with `python -m archon_dsl.pricing` in an environment that has litellm.
+SNAPSHOT = Path(__file__).parent / "data" / "litellm_tables.json.gz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +94,10 @@ def _tables() -> tuple[dict[str, dict[str, Any]], frozenset[str], dict[str, str]
     compact form is kept in ~/.cache/archon-dsl, keyed by the file's size and mtime.
     """
     directory = litellm_dir()
-    source = directory / TABLE_FILE if directory else None
+    if directory is None:
+        entries, providers = _snapshot_tables()
+        return entries, providers, {key.lower(): key for key in reversed(list(entries))}
+    source = directory / TABLE_FILE
     try:
         stat = source.stat() if source else None
     except OSError:
@@ -135,6 +143,27 @@ def _build_tables() -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
     if isinstance(providers, dict) and isinstance(providers.get("providers"), dict):
         names.update(name for name in providers["providers"] if "/" not in name)
     return entries, frozenset(names)
+
+
+def _snapshot_tables() -> tuple[dict[str, dict[str, Any]], frozenset[str]]:
+    """The tables shipped in the package (for installs without litellm); empty if the file is gone."""
+    try:
+        data = json.loads(gzip.decompress(SNAPSHOT.read_bytes()))
+        return data["models"], frozenset(data["providers"]) | EXTRA_PROVIDERS
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}, EXTRA_PROVIDERS
+
+
+def write_snapshot(path: Path = SNAPSHOT) -> Path:
+    """Write the installed litellm's tables, trimmed, as the package's snapshot (deterministic bytes)."""
+    if litellm_dir() is None:
+        raise SystemExit("litellm is not installed: its tables are what the snapshot copies")
+    entries, providers = _build_tables()
+    # Models stay in litellm's order: a case-insensitive lookup takes the first match.
+    text = json.dumps({"models": entries, "providers": sorted(providers)}, separators=(",", ":"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+    return path
 
 
 def table() -> dict[str, dict[str, Any]]:
@@ -254,3 +283,7 @@ def _spec_info(model_id: str, cost_in: float | None, cost_out: float | None, win
         max_output_tokens=base.max_output_tokens if base else None,
         supports_response_schema=base.supports_response_schema if base else False,
     )
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_snapshot()}")
