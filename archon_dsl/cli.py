@@ -7,6 +7,7 @@ import os
 import sys
 
 from .commands import diagram, execute, interop, lint, searching
+from .extras import COMMAND_EXTRAS, install_message, missing_extra, require
 from .commands.common import (
     EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_USAGE, HelpFormatter, print_diagnostics,
 )
@@ -49,19 +50,26 @@ def dispatch(argv: list[str]) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
+        if args.command in COMMAND_EXTRAS:  # a missing extra is said before any work, not after it
+            require(COMMAND_EXTRAS[args.command])
         return args.handler(args)
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_USAGE)
     except BaseException as e:  # noqa: BLE001 - every failure is reported, never a bare traceback
-        return _report_failure(e)
+        return _report_failure(e, argv)
 
 
-def _report_failure(error: BaseException) -> int:
+def _report_failure(error: BaseException, argv: list[str] | None = None) -> int:
     """Say what happened, from the first real error inside any exception group; the exit code."""
     from .diagnostics import ArchonError
     from .errors import first_error, os_error_message
 
     cause = first_error(error)
+    command = next((a for a in argv or [] if not a.startswith("-")), None)
+    extra = missing_extra(cause, command)
+    if extra is not None:  # an optional dependency this install left out: say which extra brings it
+        sys.stderr.write(install_message(extra, f"archonc {command}" if command else "archonc") + "\n")
+        return EXIT_USAGE
     if isinstance(cause, KeyboardInterrupt):
         sys.stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
