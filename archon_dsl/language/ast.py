@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Union
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, ClassVar, Iterator, Union
 
 from ..diagnostics import Span
 
@@ -12,63 +12,140 @@ def _span() -> Span | None:
     return field(default=None, compare=False, repr=False)
 
 
+# Field annotations that never hold a node: read once per class, never walked.
+_LEAF_ANNOTATIONS = frozenset({"str", "int", "float", "bool", "str | None", "Span | None"})
+
+
+class Node:
+    """A syntax-tree node: its children are the nodes in its dataclass fields, in field order."""
+
+    __slots__ = ()
+    # Per concrete class, the names of the fields that can hold nodes (filled on first use).
+    _child_fields: ClassVar[dict[type, tuple[str, ...]]] = {}
+
+    def children(self) -> list[Node]:
+        """The nodes directly held by this one, in field (source) order; lists and pairs are flattened."""
+        names = Node._child_fields.get(type(self))
+        if names is None:
+            names = Node._child_fields[type(self)] = tuple(
+                f.name for f in fields(self) if f.compare and f.type not in _LEAF_ANNOTATIONS  # type: ignore[arg-type]
+            )
+        out: list[Node] = []
+        for name in names:
+            value = getattr(self, name)
+            if isinstance(value, Node):
+                out.append(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, Node):
+                        out.append(item)
+                    elif isinstance(item, tuple):  # Compare.rest: (op, operand) pairs
+                        out.extend(x for x in item if isinstance(x, Node))
+        return out
+
+    def walk(self, prune: Callable[[Node], bool] | None = None) -> Iterator[Node]:
+        """This node and every node below it, depth first in source order (sqlglot's `Expression.walk`).
+
+        `prune(node)` true keeps the walk out of that node's children (the node itself is still yielded).
+        """
+        stack: list[Node] = [self]
+        pop, extend = stack.pop, stack.extend
+        while stack:
+            node = pop()
+            yield node
+            if prune is None or not prune(node):
+                children = node.children()
+                children.reverse()
+                extend(children)
+
+
+class Visitor:
+    """Dispatches `visit(node, *args)` to `visit_<NodeClass>(node, *args)`, else to `generic_visit`.
+
+    The method for each node class is looked up once per visitor class. The
+    default `generic_visit` visits the children in order and returns None;
+    a visitor that computes values (an evaluator, a printer) defines a method
+    for every node class it accepts and lets `generic_visit` refuse the rest.
+    """
+
+    _methods: ClassVar[dict[type, Callable[..., Any]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._methods = {}
+
+    def visit(self, node: Node, *args: Any) -> Any:
+        try:
+            method = self._methods[type(node)]
+        except KeyError:
+            method = self._methods[type(node)] = getattr(
+                type(self), f"visit_{type(node).__name__}", type(self).generic_visit
+            )
+        return method(self, node, *args)
+
+    def generic_visit(self, node: Node, *args: Any) -> Any:
+        for child in node.children():
+            self.visit(child, *args)
+        return None
+
+
 # ---------------------------------------------------------------------------
 # Expressions
 # ---------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
-class Int:
+class Int(Node):
     value: int
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Float:
+class Float(Node):
     value: float
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Str:
+class Str(Node):
     value: str
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Bool:
+class Bool(Node):
     value: bool
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Name:
+class Name(Node):
     id: str
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Call:
+class Call(Node):
     func: str
     args: list[Expr]
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class ListExpr:
+class ListExpr(Node):
     items: list[Expr]
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Index:
+class Index(Node):
     target: Expr
     index: Expr
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Slice:
+class Slice(Node):
     target: Expr
     start: Expr | None
     stop: Expr | None
@@ -76,14 +153,14 @@ class Slice:
 
 
 @dataclass(slots=True)
-class Unary:
+class Unary(Node):
     op: str  # "-" or "not"
     operand: Expr
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Binary:
+class Binary(Node):
     op: str  # + - * // %
     left: Expr
     right: Expr
@@ -91,7 +168,7 @@ class Binary:
 
 
 @dataclass(slots=True)
-class Compare:
+class Compare(Node):
     """`a < b <= c`: a chain, true when every adjacent pair holds."""
 
     first: Expr
@@ -100,7 +177,7 @@ class Compare:
 
 
 @dataclass(slots=True)
-class BoolOp:
+class BoolOp(Node):
     op: str  # "and" or "or"
     values: list[Expr]
     span: Span | None = _span()
@@ -115,21 +192,21 @@ Expr = Union[Int, Float, Str, Bool, Name, Call, ListExpr, Index, Slice, Unary, B
 
 
 @dataclass(slots=True)
-class Option:
+class Option(Node):
     name: str
     value: Expr
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Range:
+class Range(Node):
     low: Expr
     high: Expr
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class SetDomain:
+class SetDomain(Node):
     values: list[Expr]
     span: Span | None = _span()
 
@@ -138,25 +215,25 @@ Domain = Union[Range, SetDomain]
 
 
 @dataclass(slots=True)
-class ArchonDecl:
+class ArchonDecl(Node):
     name: str
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Include:
+class Include(Node):
     path: str
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Defaults:
+class Defaults(Node):
     options: list[Option]
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class ModelDecl:
+class ModelDecl(Node):
     name: str
     model_id: str
     options: list[Option]
@@ -165,14 +242,14 @@ class ModelDecl:
 
 
 @dataclass(slots=True)
-class ProviderDecl:
+class ProviderDecl(Node):
     provider: str
     options: list[Option]
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class PoolDecl:
+class PoolDecl(Node):
     name: str
     value: Expr
     span: Span | None = _span()
@@ -180,7 +257,7 @@ class PoolDecl:
 
 
 @dataclass(slots=True)
-class ParamDecl:
+class ParamDecl(Node):
     name: str
     type: str  # int | float | bool | choice
     default: Expr | None
@@ -191,13 +268,13 @@ class ParamDecl:
 
 
 @dataclass(slots=True)
-class Constraint:
+class Constraint(Node):
     expr: Expr
     span: Span | None = _span()
 
 
 @dataclass(slots=True)
-class Budget:
+class Budget(Node):
     metric: str  # calls | cost | depth | tokens
     op: str  # <= or <
     limit: Expr
@@ -205,7 +282,7 @@ class Budget:
 
 
 @dataclass(slots=True)
-class LayerDecl:
+class LayerDecl(Node):
     kind: str
     options: list[Option]
     span: Span | None = _span()
@@ -213,7 +290,7 @@ class LayerDecl:
 
 
 @dataclass(slots=True)
-class Repeat:
+class Repeat(Node):
     """`repeat N { ... }` (var is None) or `repeat i in lo..hi { ... }`."""
 
     count: Expr | None
@@ -224,7 +301,7 @@ class Repeat:
 
 
 @dataclass(slots=True)
-class If:
+class If(Node):
     condition: Expr
     then: list[Body]
     otherwise: list[Body] | None
@@ -250,7 +327,7 @@ class Comment:
 
 
 @dataclass(slots=True)
-class Module:
+class Module(Node):
     """A whole parsed file."""
 
     statements: list[Statement]

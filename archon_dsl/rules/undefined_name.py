@@ -5,7 +5,6 @@ from __future__ import annotations
 from ..diagnostics import did_you_mean
 from ..language import ast
 from .base import Rule
-from .walk import expressions, names_in
 
 
 class UndefinedName(Rule):
@@ -44,37 +43,36 @@ layer generator { models = proposers[:2] }
             s.name for s in module.included + module.statements
             if isinstance(s, (ast.ModelDecl, ast.PoolDecl, ast.ParamDecl))
         }
-        for statement in module.statements:
-            self._statement(statement, declared, frozenset(), report)
+        _Resolver(declared, report).visit(module, frozenset())
 
-    def _statement(self, statement, declared: set[str], loop_vars: frozenset[str], report) -> None:
-        if isinstance(statement, ast.ParamDecl):
-            # A choice domain may name models; other domains hold literals (checked elsewhere).
-            if statement.type == "choice" and isinstance(statement.domain, ast.SetDomain):
-                for item in statement.domain.values:
-                    for name in names_in(item):
-                        self._check(name, declared, loop_vars, report)
-            if statement.default is not None:
-                for name in names_in(statement.default):
-                    self._check(name, declared, loop_vars, report)
-            return
-        for expr in expressions(statement):
-            for name in names_in(expr):
-                self._check(name, declared, loop_vars, report)
-        if isinstance(statement, ast.Repeat):
-            inner = loop_vars | {statement.var} if statement.var else loop_vars
-            for child in statement.body:
-                self._statement(child, declared, inner, report)
-        elif isinstance(statement, ast.If):
-            for child in statement.then + (statement.otherwise or []):
-                self._statement(child, declared, loop_vars, report)
 
-    @staticmethod
-    def _check(name: ast.Name, declared: set[str], loop_vars: frozenset[str], report) -> None:
-        if name.id in declared or name.id in loop_vars:
+class _Resolver(ast.Visitor):
+    """Reports each name that is neither declared nor the variable of an enclosing `repeat`."""
+
+    def __init__(self, declared: set[str], report):
+        self.declared = declared
+        self.report = report
+
+    def visit_ParamDecl(self, decl: ast.ParamDecl, loop_vars: frozenset[str]) -> None:
+        # A choice domain may name models; other domains hold literals (checked elsewhere).
+        if decl.type == "choice" and isinstance(decl.domain, ast.SetDomain):
+            self.visit(decl.domain, loop_vars)
+        if decl.default is not None:
+            self.visit(decl.default, loop_vars)
+
+    def visit_Repeat(self, repeat: ast.Repeat, loop_vars: frozenset[str]) -> None:
+        for bound in (repeat.count, repeat.range):
+            if bound is not None:
+                self.visit(bound, loop_vars)
+        inner = loop_vars | {repeat.var} if repeat.var else loop_vars
+        for statement in repeat.body:
+            self.visit(statement, inner)
+
+    def visit_Name(self, name: ast.Name, loop_vars: frozenset[str]) -> None:
+        if name.id in self.declared or name.id in loop_vars:
             return
-        guess = did_you_mean(name.id, declared | loop_vars)
-        report(
+        guess = did_you_mean(name.id, self.declared | loop_vars)
+        self.report(
             f"'{name.id}' is not defined", name.span,
             f"did you mean '{guess}'?" if guess else "declare it with `model`, `pool` or `param`",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..diagnostics import Severity
 from ..language import ast
 from .base import Rule
-from .walk import expressions, names_in
+from .walk import names_in
 
 
 class UnusedName(Rule):
@@ -45,16 +45,8 @@ layer generator { model = gpt4o; samples = samples }
         if not template.body:
             return  # a library of declarations for `include`: its users use them
         module = template.module
-        used: set[str] = set()
-        stack = list(module.statements)
-        while stack:
-            statement = stack.pop()
-            for expr in expressions(statement):
-                used.update(n.id for n in names_in(expr))
-            if isinstance(statement, ast.Repeat):
-                stack.extend(statement.body)
-            elif isinstance(statement, ast.If):
-                stack.extend(statement.then + (statement.otherwise or []))
+        # Declarations hold their names as strings, so every Name node is a read.
+        used = {name.id for name in names_in(module)}
         for statement in module.statements:
             if not isinstance(statement, (ast.ModelDecl, ast.PoolDecl, ast.ParamDecl)):
                 continue
