@@ -50,7 +50,7 @@ def _output_error(code: str, name: str, message: str, path: Path, hint: str | No
 
 def _refused(path: Path, why: str) -> OutputError:
     return _output_error(
-        "E032", "not-our-output", f"--out {path} exists and is not this tool's resumable output ({why}); "
+        "E032", "bad-output", f"--out {path} exists and is not this tool's resumable output ({why}); "
         "it was left untouched", path,
         "give a new file (or the .jsonl a previous run of this command wrote) as --out",
     )
