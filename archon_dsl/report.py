@@ -159,9 +159,18 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 def format_sarif(results: Iterable[CheckResult]) -> str:
     """SARIF 2.1.0, one run, every rule described; regions are 1-based as SARIF requires."""
     from . import __version__
+    from .codes import BY_CODE
     from .rules import RULES
 
-    rule_index = {rule.code: i for i, rule in enumerate(RULES)}
+    # Every rule, then the other codes these results carry (a file that could not be read or loaded).
+    results = list(results)
+    described = [BY_CODE[rule.code] for rule in RULES]
+    for result in results:
+        for diag in result.diagnostics:
+            entry = BY_CODE.get(diag.code)
+            if entry is not None and entry not in described:
+                described.append(entry)
+    rule_index = {entry.code: i for i, entry in enumerate(described)}
     sarif_results = []
     for result in results:
         for diag in result.diagnostics:
@@ -189,12 +198,12 @@ def format_sarif(results: Iterable[CheckResult]) -> str:
                 "version": __version__,
                 "informationUri": TOOL_URI,
                 "rules": [{
-                    "id": rule.code,
-                    "name": rule.name,
-                    "shortDescription": {"text": rule.summary},
-                    "fullDescription": {"text": rule.docs},
-                    "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
-                } for rule in RULES],
+                    "id": entry.code,
+                    "name": entry.name,
+                    "shortDescription": {"text": entry.summary},
+                    "fullDescription": {"text": entry.docs},
+                    "defaultConfiguration": {"level": _SARIF_LEVEL[entry.severity]},
+                } for entry in described],
             }},
             "results": sarif_results,
         }],

@@ -26,7 +26,7 @@ def validate(args: argparse.Namespace) -> int:
     selection = RuleSelection(_codes(args.select), _codes(args.ignore))
     unknown = selection.unknown_patterns()
     if unknown:
-        fail_usage(f"no rule matches {', '.join(unknown)}", "`archonc rules` lists the rules")
+        fail_usage(f"no code matches {', '.join(unknown)}", "`archonc rules` lists the codes")
     for path in args.paths:
         if not path.exists():
             fail_usage(f"{path}: no such file or directory")
@@ -129,26 +129,26 @@ def space(args: argparse.Namespace) -> int:
 
 
 def rules(args: argparse.Namespace) -> int:
-    """List the rules: code, name, severity and what each checks."""
-    from ..rules import RULES
+    """List every diagnostic code: the rules validate runs, then the codes other commands report."""
+    from ..codes import CODES
 
-    width = max(len(rule.name) for rule in RULES)
-    for rule in RULES:
-        sys.stdout.write(f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.summary}\n")
+    width = max(len(entry.name) for entry in CODES)
+    for entry in CODES:
+        sys.stdout.write(f"{entry.code}  {entry.name:<{width}}  {entry.severity.value:<7}  {entry.summary}\n")
     return EXIT_OK
 
 
 def explain(args: argparse.Namespace) -> int:
-    """Print a rule's documentation: what it checks, why, an example and the fix."""
+    """Print a code's documentation: what it checks or means, why, an example and the fix."""
+    from ..codes import BY_CODE, BY_NAME, find_code
+    from ..codes.pages import code_page
     from ..diagnostics import did_you_mean
-    from ..rules import BY_CODE, BY_NAME, find_rule
-    from ..rules.pages import rule_page
 
-    rule = find_rule(args.code)
-    if rule is None:
+    entry = find_code(args.code)
+    if entry is None:
         guess = did_you_mean(args.code.upper(), BY_CODE) or did_you_mean(args.code.lower(), BY_NAME)
-        fail_usage(f"no rule '{args.code}'", f"did you mean {guess}?" if guess else "`archonc rules` lists the rules")
-    sys.stdout.write(rule_page(rule))
+        fail_usage(f"no code '{args.code}'", f"did you mean {guess}?" if guess else "`archonc rules` lists the codes")
+    sys.stdout.write(code_page(entry))
     return EXIT_OK
 
 
@@ -160,8 +160,8 @@ def add_commands(sub) -> None:
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories (every .arch below)")
     p.add_argument("--format", "-f", default="text", type=choice(*FORMATS), metavar="FORMAT",
                    help="text, json, sarif or github (default: text)")
-    p.add_argument("--select", action="append", metavar="CODES", help="only these rule codes or prefixes (A,S004)")
-    p.add_argument("--ignore", action="append", metavar="CODES", help="skip these rule codes or prefixes")
+    p.add_argument("--select", action="append", metavar="CODES", help="only these codes or prefixes (A,S004)")
+    p.add_argument("--ignore", action="append", metavar="CODES", help="skip these codes or prefixes")
     p.add_argument("--max-points", type=positive_int("--max-points"), default=50_000, metavar="N",
                    help="sample a template's space past N points (default: 50000)")
     p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here instead of stdout")
@@ -186,4 +186,4 @@ def add_commands(sub) -> None:
     add_command(sub, "rules", rules)
 
     p = add_command(sub, "explain", explain)
-    p.add_argument("code", metavar="CODE", help="a rule code (A002) or name (first-layer-generators)")
+    p.add_argument("code", metavar="CODE", help="a code (A002, E005) or name (first-layer-generators)")
