@@ -45,67 +45,102 @@ def _float(value: float) -> str:
     return text
 
 
-def _precedence(expr: ast.Expr) -> int:
-    if isinstance(expr, ast.BoolOp):
+class _Precedence(ast.Visitor):
+    """How tightly an expression binds: a child binding more loosely than its context is parenthesised."""
+
+    def visit_BoolOp(self, expr: ast.BoolOp) -> int:
         return _PRECEDENCE[expr.op]
-    if isinstance(expr, ast.Unary):
+
+    def visit_Unary(self, expr: ast.Unary) -> int:
         return _PRECEDENCE["not"] if expr.op == "not" else _PRECEDENCE["neg"]
-    if isinstance(expr, ast.Compare):
+
+    def visit_Compare(self, expr: ast.Compare) -> int:
         return _PRECEDENCE["compare"]
-    if isinstance(expr, ast.Binary):
+
+    def visit_Binary(self, expr: ast.Binary) -> int:
         return _PRECEDENCE[expr.op]
-    if isinstance(expr, (ast.Int, ast.Float)) and expr.value < 0:
-        return _PRECEDENCE["neg"]
-    return _ATOM
+
+    def visit_Int(self, expr: ast.Int | ast.Float) -> int:
+        return _PRECEDENCE["neg"] if expr.value < 0 else _ATOM
+
+    visit_Float = visit_Int
+
+    def generic_visit(self, expr: ast.Node) -> int:
+        return _ATOM
+
+
+class _ExprText(ast.Visitor):
+    """Canonical text of an expression, with only the parentheses it needs."""
+
+    def visit_Int(self, expr: ast.Int) -> str:
+        return str(expr.value)
+
+    def visit_Float(self, expr: ast.Float) -> str:
+        return _float(expr.value)
+
+    def visit_Str(self, expr: ast.Str) -> str:
+        return escape(expr.value)
+
+    def visit_Bool(self, expr: ast.Bool) -> str:
+        return "true" if expr.value else "false"
+
+    def visit_Name(self, expr: ast.Name) -> str:
+        return expr.id
+
+    def visit_Call(self, expr: ast.Call) -> str:
+        return f"{expr.func}({', '.join(self.visit(a) for a in expr.args)})"
+
+    def visit_ListExpr(self, expr: ast.ListExpr) -> str:
+        return f"[{', '.join(self.visit(i) for i in expr.items)}]"
+
+    def visit_Index(self, expr: ast.Index) -> str:
+        return f"{self.operand(expr.target, _ATOM)}[{self.visit(expr.index)}]"
+
+    def visit_Slice(self, expr: ast.Slice) -> str:
+        start = self.visit(expr.start) if expr.start is not None else ""
+        stop = self.visit(expr.stop) if expr.stop is not None else ""
+        return f"{self.operand(expr.target, _ATOM)}[{start}:{stop}]"
+
+    def visit_Unary(self, expr: ast.Unary) -> str:
+        if expr.op == "not":
+            return f"not {self.operand(expr.operand, _PRECEDENCE['not'])}"
+        # `- -x` would lex the same as `--x`; keep a space only where needed.
+        inner = self.operand(expr.operand, _PRECEDENCE["neg"])
+        return f"-{inner}" if not inner.startswith("-") else f"-({inner})"
+
+    def visit_Binary(self, expr: ast.Binary) -> str:
+        level = _PRECEDENCE[expr.op]
+        # Left-associative: the right operand needs parentheses at equal level.
+        return f"{self.operand(expr.left, level)} {expr.op} {self.operand(expr.right, level + 1)}"
+
+    def visit_Compare(self, expr: ast.Compare) -> str:
+        level = _PRECEDENCE["compare"] + 1
+        parts = [self.operand(expr.first, level)]
+        for op, operand in expr.rest:
+            parts.append(f"{op} {self.operand(operand, level)}")
+        return " ".join(parts)
+
+    def visit_BoolOp(self, expr: ast.BoolOp) -> str:
+        level = _PRECEDENCE[expr.op] + 1
+        return f" {expr.op} ".join(self.operand(v, level) for v in expr.values)
+
+    def generic_visit(self, expr: ast.Node) -> str:
+        raise TypeError(f"not an expression: {expr!r}")
+
+    def operand(self, expr: ast.Expr, level: int) -> str:
+        """`expr` as an operand of an operator binding at `level`."""
+        text = self.visit(expr)
+        return f"({text})" if _precedence(expr) < level else text
+
+
+_precedence = _Precedence().visit
+_EXPR_TEXT = _ExprText()
+_operand = _EXPR_TEXT.operand
 
 
 def expr_text(expr: ast.Expr) -> str:
     """Canonical text of an expression, with only the parentheses it needs."""
-    if isinstance(expr, ast.Int):
-        return str(expr.value)
-    if isinstance(expr, ast.Float):
-        return _float(expr.value)
-    if isinstance(expr, ast.Str):
-        return escape(expr.value)
-    if isinstance(expr, ast.Bool):
-        return "true" if expr.value else "false"
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Call):
-        return f"{expr.func}({', '.join(expr_text(a) for a in expr.args)})"
-    if isinstance(expr, ast.ListExpr):
-        return f"[{', '.join(expr_text(i) for i in expr.items)}]"
-    if isinstance(expr, ast.Index):
-        return f"{_operand(expr.target, _ATOM)}[{expr_text(expr.index)}]"
-    if isinstance(expr, ast.Slice):
-        start = expr_text(expr.start) if expr.start is not None else ""
-        stop = expr_text(expr.stop) if expr.stop is not None else ""
-        return f"{_operand(expr.target, _ATOM)}[{start}:{stop}]"
-    if isinstance(expr, ast.Unary):
-        if expr.op == "not":
-            return f"not {_operand(expr.operand, _PRECEDENCE['not'])}"
-        # `- -x` would lex the same as `--x`; keep a space only where needed.
-        inner = _operand(expr.operand, _PRECEDENCE["neg"])
-        return f"-{inner}" if not inner.startswith("-") else f"-({inner})"
-    if isinstance(expr, ast.Binary):
-        level = _PRECEDENCE[expr.op]
-        # Left-associative: the right operand needs parentheses at equal level.
-        return f"{_operand(expr.left, level)} {expr.op} {_operand(expr.right, level + 1)}"
-    if isinstance(expr, ast.Compare):
-        level = _PRECEDENCE["compare"] + 1
-        parts = [_operand(expr.first, level)]
-        for op, operand in expr.rest:
-            parts.append(f"{op} {_operand(operand, level)}")
-        return " ".join(parts)
-    if isinstance(expr, ast.BoolOp):
-        level = _PRECEDENCE[expr.op] + 1
-        return f" {expr.op} ".join(_operand(v, level) for v in expr.values)
-    raise TypeError(f"not an expression: {expr!r}")
-
-
-def _operand(expr: ast.Expr, level: int) -> str:
-    text = expr_text(expr)
-    return f"({text})" if _precedence(expr) < level else text
+    return _EXPR_TEXT.visit(expr)
 
 
 def domain_text(domain: ast.Domain) -> str:
