@@ -15,6 +15,14 @@ from .architecture import (
 )
 from .diagnostics import ArchonError, Diagnostic, Severity, Span
 from .language import ast
+from .codes.files import BAD_ASSIGNMENT
+from .rules.base import Rule
+from .rules.invalid_value import InvalidValue
+from .rules.pool_out_of_range import PoolOutOfRange
+from .rules.undefined_name import UndefinedName
+from .rules.unknown_kind import UnknownKind
+from .rules.unknown_param_type import UnknownParamType
+from .rules.value_outside_domain import ValueOutsideDomain
 
 PARAM_TYPES = ("int", "float", "bool", "choice")
 # Points sampled from a float range when a space must be enumerated.
@@ -35,9 +43,14 @@ class EvalError(Exception):
     def diagnostic(self, path: str | None) -> Diagnostic:
         return Diagnostic(self.code, self.name, Severity.ERROR, self.message, self.span, path, self.hint)
 
+    @classmethod
+    def of(cls, rule: type[Rule], message: str, span: Span | None, hint: str | None = None) -> EvalError:
+        """A finding of `rule`, raised where the evaluation has to stop."""
+        return cls(rule.code, rule.name, message, span, hint)
+
 
 def _invalid(message: str, span: Span | None, hint: str | None = None) -> EvalError:
-    return EvalError("S012", "invalid-value", message, span, hint)
+    return EvalError.of(InvalidValue, message, span, hint)
 
 
 def type_name(value: Any) -> str:
@@ -77,7 +90,7 @@ def evaluate(expr: ast.Expr, scope: dict[str, Any]) -> Any:
         try:
             return scope[expr.id]
         except KeyError:
-            raise EvalError("S005", "undefined-name", f"'{expr.id}' is not defined", expr.span) from None
+            raise EvalError.of(UndefinedName, f"'{expr.id}' is not defined", expr.span) from None
     if isinstance(expr, ast.ListExpr):
         return [evaluate(item, scope) for item in expr.items]
     if isinstance(expr, ast.Binary):
@@ -161,8 +174,8 @@ def _index(target: Any, index: Any, expr: ast.Index) -> Any:
     if isinstance(index, bool) or not isinstance(index, int):
         raise _invalid(f"an index must be an int, got {type_name(index)}", expr.index.span)
     if not -len(target) <= index < len(target):
-        raise EvalError(
-            "S008", "pool-out-of-range",
+        raise EvalError.of(
+            PoolOutOfRange,
             f"index {index} is out of range for {_describe(expr.target)} of {len(target)} item(s)",
             expr.span, f"use an index from 0 to {len(target) - 1}, or bound the parameter's domain",
         )
@@ -186,18 +199,18 @@ def _slice(expr: ast.Slice, scope: dict[str, Any]) -> list:
     # A slice that asks for more than the pool holds is a mistake, not a silent truncation.
     for value in (start, stop):
         if value is not None and value > len(target):
-            raise EvalError(
-                "S008", "pool-out-of-range",
+            raise EvalError.of(
+                PoolOutOfRange,
                 f"slice [{'' if start is None else start}:{'' if stop is None else stop}] overruns "
                 f"{_describe(expr.target)}, which holds {len(target)} item(s)",
                 expr.span, "add models to the pool, or bound the parameter so the slice fits",
             )
         if value is not None and value < 0:
-            raise EvalError("S008", "pool-out-of-range", f"slice bound {value} is negative", expr.span)
+            raise EvalError.of(PoolOutOfRange, f"slice bound {value} is negative", expr.span)
     result = target[start:stop]
     if not result:
-        raise EvalError(
-            "S008", "pool-out-of-range", f"slice of {_describe(expr.target)} is empty", expr.span,
+        raise EvalError.of(
+            PoolOutOfRange, f"slice of {_describe(expr.target)} is empty", expr.span,
             "a layer needs at least one model",
         )
     return result
@@ -394,7 +407,8 @@ class Template:
 
                 guess = did_you_mean(name, self.params)
                 raise InstantiateError([Diagnostic(
-                    "S005", "undefined-name", Severity.ERROR, f"no parameter named '{name}'", None, self.path,
+                    UndefinedName.code, UndefinedName.name, Severity.ERROR, f"no parameter named '{name}'", None,
+                    self.path,
                     f"did you mean '{guess}'?" if guess else f"parameters: {', '.join(self.params) or 'none'}",
                 )])
             if param.type == "choice" and isinstance(value, str):
@@ -403,7 +417,7 @@ class Template:
                 value = float(value)
             if not param.contains(value):
                 raise InstantiateError([Diagnostic(
-                    "S007", "value-outside-domain", Severity.ERROR,
+                    ValueOutsideDomain.code, ValueOutsideDomain.name, Severity.ERROR,
                     f"{name}={format_value(value)} is outside its domain {param.domain_text()}",
                     param.decl.span if param.decl else None, self.path,
                 )])
@@ -623,8 +637,8 @@ def _param_from_decl(decl: ast.ParamDecl) -> Param:
         from .diagnostics import did_you_mean
 
         guess = did_you_mean(decl.type, PARAM_TYPES)
-        raise EvalError(
-            "E004", "unknown-param-type", f"unknown parameter type '{decl.type}'", decl.type_span,
+        raise EvalError.of(
+            UnknownParamType, f"unknown parameter type '{decl.type}'", decl.type_span,
             f"did you mean '{guess}'?" if guess else f"types are {', '.join(PARAM_TYPES)}",
         )
     # Domains are literal: they may name models, never other params.
@@ -698,8 +712,8 @@ def resolve_choice_models(template: Template) -> None:
                 if isinstance(value, ast.Name):
                     model = template.models.get(value.id)
                     if model is None:
-                        template.diagnostics.append(EvalError(
-                            "S005", "undefined-name", f"'{value.id}' is not a declared model", value.span,
+                        template.diagnostics.append(EvalError.of(
+                            UndefinedName, f"'{value.id}' is not a declared model", value.span,
                         ).diagnostic(template.path))
                         continue
                     resolved.append(model)
@@ -722,7 +736,7 @@ def resolve_choice_models(template: Template) -> None:
             default = float(default)
         if not param.contains(default):
             template.diagnostics.append(Diagnostic(
-                "S007", "value-outside-domain", Severity.ERROR,
+                ValueOutsideDomain.code, ValueOutsideDomain.name, Severity.ERROR,
                 f"default {format_value(default)} of '{param.name}' is outside its domain {param.domain_text()}",
                 decl.default.span, template.path, "change the default or widen the domain",
             ))
@@ -735,8 +749,8 @@ def _layer(decl: ast.LayerDecl, scope: dict[str, Any]) -> Layer:
         from .diagnostics import did_you_mean
 
         guess = did_you_mean(decl.kind, KINDS)
-        raise EvalError(
-            "E002", "unknown-kind", f"unknown component kind '{decl.kind}'", decl.kind_span,
+        raise EvalError.of(
+            UnknownKind, f"unknown component kind '{decl.kind}'", decl.kind_span,
             f"did you mean '{guess}'?" if guess else f"kinds are {', '.join(KINDS)}",
         )
     allowed = COMMON_LAYER_OPTIONS | KIND_OPTIONS[decl.kind]
@@ -812,17 +826,16 @@ def parse_assignment(template: Template, pairs: list[str]) -> dict[str, Any]:
         name, sep, text = pair.partition("=")
         name, text = name.strip(), text.strip()
         if not sep or not name:
-            raise InstantiateError([Diagnostic(
-                "E006", "bad-assignment", Severity.ERROR, f"'{pair}' is not name=value", None, template.path,
-                "write -p n_gen=3",
+            raise InstantiateError([BAD_ASSIGNMENT.diagnostic(
+                f"'{pair}' is not name=value", None, template.path, "write -p n_gen=3",
             )])
         param = template.params.get(name)
         if param is None:
             from .diagnostics import did_you_mean
 
             guess = did_you_mean(name, template.params)
-            raise InstantiateError([Diagnostic(
-                "E006", "bad-assignment", Severity.ERROR, f"no parameter named '{name}'", None, template.path,
+            raise InstantiateError([BAD_ASSIGNMENT.diagnostic(
+                f"no parameter named '{name}'", None, template.path,
                 f"did you mean '{guess}'?" if guess else f"parameters: {', '.join(template.params) or 'none'}",
             )])
         assignment[name] = _parse_value(param, text, template.path)
@@ -831,8 +844,7 @@ def parse_assignment(template: Template, pairs: list[str]) -> dict[str, Any]:
 
 def _parse_value(param: Param, text: str, path: str) -> Any:
     def bad(expected: str) -> InstantiateError:
-        return InstantiateError([Diagnostic(
-            "E006", "bad-assignment", Severity.ERROR,
+        return InstantiateError([BAD_ASSIGNMENT.diagnostic(
             f"{param.name}={text} is not {expected}", None, path, f"domain: {param.domain_text()}",
         )])
 

@@ -1,4 +1,4 @@
-"""Every diagnostic code any command can emit, in one table: the rules, then the codes of files, interop, runs, search and drawing."""
+"""Every diagnostic code any command can emit, in one table: the rules, then the others (files, interop, runs...)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..diagnostics import Severity
 from . import Code
 
-READS = "every command that reads an .arch file (validate, fmt, expand, space, plan, run, search, rank-models, render, export)"
+READS = ("every command that reads an .arch file "
+         "(validate, fmt, expand, space, plan, run, search, rank-models, render, export)")
 INCLUDES = "every command that loads an .arch file with its includes (all of the above but fmt, which reads one file)"
 
 UNREADABLE_FILE = Code(

@@ -29,7 +29,8 @@ CODES = (
         "search",
     ),
     _code(
-        "R021", "search-usage", Severity.ERROR, "A search that cannot start: no rows, a row not an object, an option out of range.",
+        "R021", "search-usage", Severity.ERROR,
+        "A search that cannot start: no rows, a row not an object, an option out of range.",
         "The search's dataset has no rows, or a row is not a JSON object, or an option\nis out of range "
         "(`--split` outside [0, 1), `--trials` below 1, an unknown\n`--objective` or strategy).",
         "Nothing could be evaluated.",

@@ -58,7 +58,8 @@ def test_every_code_in_the_source_carries_its_registered_name():
     for path, text in _sources():
         for code, name in PAIR.findall(text):
             pairs += 1
-            assert BY_CODE[code].name == name, f"{path.relative_to(ROOT)}: {code} is '{BY_CODE[code].name}', not '{name}'"
+            registered = BY_CODE[code].name
+            assert registered == name, f"{path.relative_to(ROOT)}: {code} is '{registered}', not '{name}'"
     assert pairs > 20
 
 
