@@ -11,8 +11,9 @@ from ..diagnostics import ArchonError, Diagnostic, Severity, Source, Span
 
 JsonPath = tuple[str | int, ...]
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SPACE = re.compile(r"[ \t\n\r]*")
+_KEY = re.compile(r'("(?:[^"\\]|\\.)*")[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
+_AFTER = re.compile(r"[ \t\n\r]*([,\]}])[ \t\n\r]*")
 _NEWLINE = re.compile(r"\n")
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Skips one value at C speed (the text was accepted by json.loads already): the decoder's
@@ -113,20 +114,19 @@ def _scan(text: str, i: int) -> list[_Member]:
     index = 0
     while True:
         if opening == "{":
-            match = _STRING.match(text, i)
-            raw = match.group()
+            member = _KEY.match(text, i)  # the key, its colon and the space up to the value, at once
+            raw = member.group(1)
             key: str | int = raw[1:-1] if "\\" not in raw else json.loads(raw)
-            value_at = _skip(text, _skip(text, match.end()) + 1)  # past the colon
-            where, length = i, match.end() - i
+            where, length, value_at = i, len(raw), member.end()
         else:
             key, value_at, where, length = index, i, i, 1
             index += 1
         _, end = _SCAN_VALUE(text, value_at)
         out.append((key, where, length, value_at))
-        i = _skip(text, end)
-        if text[i] == closing:
+        after = _AFTER.match(text, end)  # the comma or the closing bracket, and the space after it
+        if after.group(1) == closing:
             return out
-        i = _skip(text, i + 1)  # the comma
+        i = after.end()
 
 
 def parse_json(text: str, path: str = "<string>") -> JsonDocument:
