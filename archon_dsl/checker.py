@@ -11,14 +11,13 @@ from .architecture import Architecture
 from .diagnostics import ArchonError, Diagnostic, Severity, Source, gc_frozen, read_source
 from .rules import RULES, Context, Rule
 from .rules.budget_exceeded import plan_figure
+from .rules.unsatisfiable_space import UnsatisfiableSpace
 from .space_conditions import describe_condition
 from .template import EvalError, InstantiateError, Template, _truth, describe_assignment, evaluate, format_value
 
 _DIGITS = re.compile(r"\d+")
 # Past this many points a space is sampled rather than enumerated.
 MAX_POINTS = 50_000
-BUDGET_CODE = "S010"
-UNSATISFIABLE_CODE = "S009"
 
 
 @dataclass
@@ -275,7 +274,7 @@ def _fatal(diagnostics: list[Diagnostic]) -> bool:
 
 
 def _unsatisfiable(template, selection, total, constraint_pass, cumulative, budget_pass, instantiated_any, considered):
-    if not selection.enabled(UNSATISFIABLE_CODE, "unsatisfiable-space") or total == 0:
+    if not selection.enabled(UnsatisfiableSpace.code, UnsatisfiableSpace.name) or total == 0:
         return []
     path = template.path
     out = []
@@ -284,7 +283,7 @@ def _unsatisfiable(template, selection, total, constraint_pass, cumulative, budg
         culprit = next((c for c, n in zip(template.constraints, constraint_pass) if n == 0), template.constraints[-1])
         alone = constraint_pass[template.constraints.index(culprit)] == 0
         out.append(Diagnostic(
-            UNSATISFIABLE_CODE, "unsatisfiable-space", Severity.ERROR,
+            UnsatisfiableSpace.code, UnsatisfiableSpace.name, Severity.ERROR,
             "no point of the space satisfies this constraint" if alone
             else "no point of the space satisfies all constraints together; this one excludes the last",
             culprit.span, path, "check the direction of the comparison and the parameter domains",
@@ -294,7 +293,7 @@ def _unsatisfiable(template, selection, total, constraint_pass, cumulative, budg
             (b for i, b in enumerate(template.budget_decls) if budget_pass.get(i, 0) == 0), template.budget_decls[0]
         )
         out.append(Diagnostic(
-            UNSATISFIABLE_CODE, "unsatisfiable-space", Severity.ERROR,
+            UnsatisfiableSpace.code, UnsatisfiableSpace.name, Severity.ERROR,
             f"no point of the space is within this budget ({culprit.metric})",
             culprit.span, path, "raise the budget, or shrink the layers it covers",
         ))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .diagnostics import ArchonError, Diagnostic, Severity, gc_paused, read_source
+from .codes.files import INCLUDE_CYCLE, INCLUDE_TOO_DEEP
+from .diagnostics import ArchonError, gc_paused, read_source
 from .language import ast
 from .language.parser import parse
 from .limits import MAX_INCLUDE_DEPTH
@@ -38,15 +39,13 @@ def _resolve_includes(module: ast.Module, base: Path, stack: list[str]) -> ast.M
             continue
         target = (base / statement.path).resolve()
         if len(stack) > MAX_INCLUDE_DEPTH:
-            raise ArchonError([Diagnostic(
-                "E007", "include-too-deep", Severity.ERROR,
+            raise ArchonError([INCLUDE_TOO_DEEP.diagnostic(
                 f"includes nested more than {MAX_INCLUDE_DEPTH} deep (at '{statement.path}')", statement.span,
                 module.path, "include the shared declarations from one file rather than through a chain",
             )])
         if str(target) in stack:
-            raise ArchonError([Diagnostic(
-                "E005", "include-cycle", Severity.ERROR, f"'{statement.path}' includes itself", statement.span,
-                module.path, "remove the circular include",
+            raise ArchonError([INCLUDE_CYCLE.diagnostic(
+                f"'{statement.path}' includes itself", statement.span, module.path, "remove the circular include",
             )])
         text = read_source(target, what=f"included file '{statement.path}'", span=statement.span, within=module.path)
         included_module = _resolve_includes(parse(text, str(target)), target.parent, stack + [str(target)])
