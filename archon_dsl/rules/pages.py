@@ -15,6 +15,8 @@ def index_page(rules) -> str:
         "",
         "`archonc validate` runs every rule below; `archonc explain CODE` prints a page.",
         "Codes: `E` the file's structure, `A` the Archon paper's rules (Table 4), `S` further static checks.",
+        "The codes other steps report (reading files, import and export, runs, search) are in",
+        "[codes/](../codes/README.md).",
         "",
         "| code | name | severity | what it finds |",
         "| --- | --- | --- | --- |",
