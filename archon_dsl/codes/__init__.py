@@ -37,8 +37,12 @@ class Code:
         return Diagnostic(self.code, self.name, severity or self.severity, message, span, path, hint)
 
 
+# Rules are validate's checks; plan, run, search and rank-models make them before they start.
+CHECKED = "validate (and the commands that run, before they start)"
+
+
 def _of_rule(rule: Rule) -> Code:
-    return Code(rule.code, rule.name, rule.severity, rule.summary, rule.docs, "archonc validate", rule)
+    return Code(rule.code, rule.name, rule.severity, rule.summary, rule.docs, CHECKED, rule)
 
 
 def _others() -> tuple[Code, ...]:
