@@ -63,10 +63,10 @@ CODES = (
     _code(
         "J011", "not-expressible", Severity.WARNING,
         "A setting the language cannot express; it was approximated or dropped.",
-        "The config asks for something the .arch language has no way to say (e.g.\n`samples` on a ranker, "
+        "The config asks for something the .arch language has no way to say (e.g.\n`samples` on a critic, "
         "different sample counts per model in one layer); the\nimport writes the nearest equivalent.",
         "The imported architecture behaves slightly differently from the original here.",
-        '[{"type": "ranker", "model": "gpt-4o", "model_type": "OpenAI_API", "samples": 3, "top_k": 5}]',
+        '[{"type": "critic", "model": "gpt-4o", "model_type": "OpenAI_API", "samples": 3}]',
         "Read the message: it says what was written instead. Keep it if that is what\nyou meant.",
     ),
     _code(
