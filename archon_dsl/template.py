@@ -82,52 +82,74 @@ def _number(value: Any, span: Span | None, what: str) -> int | float:
 # ---------------------------------------------------------------------------
 
 
-def evaluate(expr: ast.Expr, scope: dict[str, Any]) -> Any:
-    """Value of `expr` where names come from `scope`; raises EvalError."""
-    if isinstance(expr, (ast.Int, ast.Float, ast.Str, ast.Bool)):
+class _Evaluator(ast.Visitor):
+    """The value of each kind of expression node; names are read from `scope`."""
+
+    def visit_Int(self, expr: ast.Int | ast.Float | ast.Str | ast.Bool, scope: dict[str, Any]) -> Any:
         return expr.value
-    if isinstance(expr, ast.Name):
+
+    visit_Float = visit_Str = visit_Bool = visit_Int
+
+    def visit_Name(self, expr: ast.Name, scope: dict[str, Any]) -> Any:
         try:
             return scope[expr.id]
         except KeyError:
             raise EvalError.of(UndefinedName, f"'{expr.id}' is not defined", expr.span) from None
-    if isinstance(expr, ast.ListExpr):
-        return [evaluate(item, scope) for item in expr.items]
-    if isinstance(expr, ast.Binary):
-        left, right = evaluate(expr.left, scope), evaluate(expr.right, scope)
+
+    def visit_ListExpr(self, expr: ast.ListExpr, scope: dict[str, Any]) -> list:
+        return [self.visit(item, scope) for item in expr.items]
+
+    def visit_Binary(self, expr: ast.Binary, scope: dict[str, Any]) -> Any:
+        left, right = self.visit(expr.left, scope), self.visit(expr.right, scope)
         return _binary(expr.op, left, right, expr.span)
-    if isinstance(expr, ast.Unary):
-        value = evaluate(expr.operand, scope)
+
+    def visit_Unary(self, expr: ast.Unary, scope: dict[str, Any]) -> Any:
+        value = self.visit(expr.operand, scope)
         if expr.op == "not":
             return not _truth(value, expr.operand.span)
         return -_number(value, expr.span, "'-'")
-    if isinstance(expr, ast.Compare):
-        left = evaluate(expr.first, scope)
+
+    def visit_Compare(self, expr: ast.Compare, scope: dict[str, Any]) -> bool:
+        left = self.visit(expr.first, scope)
         for op, operand in expr.rest:
-            right = evaluate(operand, scope)
+            right = self.visit(operand, scope)
             if not _compare(op, left, right, expr.span):
                 return False
             left = right
         return True
-    if isinstance(expr, ast.BoolOp):
+
+    def visit_BoolOp(self, expr: ast.BoolOp, scope: dict[str, Any]) -> bool:
         if expr.op == "and":
-            return all(_truth(evaluate(v, scope), v.span) for v in expr.values)
-        return any(_truth(evaluate(v, scope), v.span) for v in expr.values)
-    if isinstance(expr, ast.Index):
+            return all(_truth(self.visit(v, scope), v.span) for v in expr.values)
+        return any(_truth(self.visit(v, scope), v.span) for v in expr.values)
+
+    def visit_Index(self, expr: ast.Index, scope: dict[str, Any]) -> Any:
         if isinstance(expr.target, ast.ListExpr):
             # `[f1, f2, f3][i]` reads only the item it picks: a space check relies
             # on knowing which parameters an architecture depends on.
-            index = evaluate(expr.index, scope)
+            index = self.visit(expr.index, scope)
             items = expr.target.items
             if isinstance(index, int) and not isinstance(index, bool) and -len(items) <= index < len(items):
-                return evaluate(items[index], scope)
+                return self.visit(items[index], scope)
             return _index([None] * len(items), index, expr)
-        return _index(evaluate(expr.target, scope), evaluate(expr.index, scope), expr)
-    if isinstance(expr, ast.Slice):
+        return _index(self.visit(expr.target, scope), self.visit(expr.index, scope), expr)
+
+    def visit_Slice(self, expr: ast.Slice, scope: dict[str, Any]) -> list:
         return _slice(expr, scope)
-    if isinstance(expr, ast.Call):
+
+    def visit_Call(self, expr: ast.Call, scope: dict[str, Any]) -> Any:
         return _call(expr, scope)
-    raise TypeError(f"not an expression: {expr!r}")
+
+    def generic_visit(self, expr: ast.Node, scope: dict[str, Any]) -> Any:
+        raise TypeError(f"not an expression: {expr!r}")
+
+
+_EVALUATOR = _Evaluator()
+
+
+def evaluate(expr: ast.Expr, scope: dict[str, Any]) -> Any:
+    """Value of `expr` where names come from `scope`; raises EvalError."""
+    return _EVALUATOR.visit(expr, scope)
 
 
 def _truth(value: Any, span: Span | None) -> bool:
