@@ -29,7 +29,7 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE" and
 def main_job() -> list[str]:
     """The archonc step of the README's first setup command, with its --out dropped (each run gets one)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    line = next(line for line in readme.splitlines() if "pip install -e . &&" in line and "archonc search" in line)
+    line = next(line for line in readme.splitlines() if "pip install" in line and "archonc search" in line)
     step = line.split("&&")[-1].strip()
     argv = shlex.split(step)
     if "--out" in argv:
