@@ -325,6 +325,19 @@ class Comment:
     own_line: bool
     blank_before: bool = False  # a blank line separates it from what precedes it
 
+    @classmethod
+    def at(cls, text: str, offset: int, end: int, line: int, column: int) -> Comment:
+        """The comment token `text[offset:end]`, found at (line, column) of `text`."""
+        line_start = offset - column + 1
+        own_line = not text[line_start:offset].strip()
+        blank_before = False
+        if own_line and line > 2:
+            # A blank line separates it from what precedes it.
+            previous_end = line_start - 1
+            previous_start = text.rfind("\n", 0, previous_end) + 1
+            blank_before = not text[previous_start:previous_end].strip()
+        return cls(text[offset:end].rstrip(), line, column, own_line, blank_before)
+
 
 @dataclass(slots=True)
 class Module(Node):

@@ -12,6 +12,7 @@ held equal, spans included, by tests/language/test_fastparse.py.
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 from lark import Token
 
@@ -26,7 +27,7 @@ _TOKEN = re.compile(r"""
   | (?P<INT>[0-9]+)
   | (?P<NAME>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<COMP_OP>==|!=|<=|>=|<(?!=)|>(?!=))
-  | (?P<RANGE>\.\.)
+  | (?P<DOTDOT>\.\.)
   | (?P<MUL_OP>\*|//|%)
   | (?P<PLUS>\+)
   | (?P<MINUS>-)
@@ -57,10 +58,24 @@ class _Meta:
         self.end_line, self.end_column = end[0], end[1]
 
 
+def lexemes(text: str) -> Iterator[tuple[str, int]]:
+    """(text, offset) of each token of `text` up to the first that does not lex; whitespace and comments skipped."""
+    pos, n = 0, len(text)
+    match = _TOKEN.match
+    while pos < n:
+        m = match(text, pos)
+        if m is None:
+            return
+        if m.lastgroup != "WS" and m.lastgroup != "COMMENT":
+            yield m.group(), pos
+        pos = m.end()
+
+
 # A token: (kind, text, start, end, lark Token or None) where kind is the
 # keyword or punctuation itself, or a terminal name (NAME, STRING, ...), and
-# start and end are (line, column) pairs as Lark counts them.
-def _tokens(text: str) -> list[tuple]:
+# start and end are (line, column) pairs as Lark counts them. Comments are
+# collected into `comments` in the same pass.
+def _tokens(text: str, comments: list[ast.Comment]) -> list[tuple]:
     out = []
     append = out.append
     line, line_start = 1, 0
@@ -72,7 +87,11 @@ def _tokens(text: str) -> list[tuple]:
             raise _GiveUp
         kind = m.lastgroup
         end = m.end()
-        if kind == "WS" or kind == "COMMENT":
+        if kind == "COMMENT":
+            comments.append(ast.Comment.at(text, pos, end, line, pos - line_start + 1))
+            pos = end
+            continue
+        if kind == "WS":
             newlines = text.count("\n", pos, end)
             if newlines:
                 line += newlines
@@ -86,7 +105,7 @@ def _tokens(text: str) -> list[tuple]:
             # `model` is a terminal of its own (MODEL) that reaches the transform; other keywords do not.
             token = Token("MODEL", value, pos, line, column, line, column + end - pos, end) if value == "model" else None
             append((value, value, start_at, end_at, token))
-        elif kind == "PUNCT" or kind == "RANGE":
+        elif kind == "PUNCT" or kind == "DOTDOT":
             append((value, value, start_at, end_at, None))
         else:
             append((kind, value, start_at, end_at, Token(kind, value, pos, line, column, line, column + end - pos, end)))
@@ -97,7 +116,8 @@ def _tokens(text: str) -> list[tuple]:
 
 class _Parser:
     def __init__(self, text: str):
-        self.tokens = _tokens(text)
+        self.comments: list[ast.Comment] = []
+        self.tokens = _tokens(text, self.comments)
         self.i = 0
         transformer = ToAst()
         plain = {name: getattr(ToAst.__dict__[name], "base_func") for name in (
@@ -127,7 +147,7 @@ class _Parser:
             statement = self.statement()
             if statement is not None:
                 statements.append(statement)
-        return ast.Module(statements)
+        return ast.Module(statements, comments=self.comments)
 
     def statement(self):
         kind = self.peek()
@@ -371,7 +391,7 @@ class _Parser:
 
 
 def fast_parse(text: str) -> ast.Module | None:
-    """The AST of `text` (comments and path not set), or None when Lark should parse it (anything not well-formed)."""
+    """The AST of `text` with its comments (path not set), or None when Lark should parse it (anything not well-formed)."""
     try:
         return _Parser(text).module()
     except Exception:  # noqa: BLE001 -- any surprise, a syntax error or a BadToken alike: Lark decides and explains

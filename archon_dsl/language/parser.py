@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from lark.exceptions import VisitError
 
 from ..diagnostics import ArchonError, Diagnostic, Severity, Source, Span, gc_paused
 from . import ast
-from .fastparse import fast_parse
+from .fastparse import fast_parse, lexemes
 from .transform import BadToken, ToAst
 
 SYNTAX_ERROR = "E001"
@@ -26,6 +27,21 @@ def grammar_path() -> Path:
     raise FileNotFoundError("grammar/archon.lark is missing from the archon_dsl installation")
 
 
+class _CommentSink(threading.local):
+    """The COMMENT tokens of the parse running on this thread (None outside a parse)."""
+
+    tokens: list | None = None
+
+
+_COMMENTS = _CommentSink()
+
+
+def _keep_comment(token):
+    if _COMMENTS.tokens is not None:
+        _COMMENTS.tokens.append(token)
+    return token
+
+
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     # cache=True keeps the LALR tables in the temp dir: building them is most of startup.
@@ -38,6 +54,8 @@ def _lark() -> Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         cache=True,
+        # COMMENT is %ignore'd: the lexer still matches it, and hands it here for `fmt`.
+        lexer_callbacks={"COMMENT": _keep_comment},
     )
 
 
@@ -57,7 +75,6 @@ def _parse(text: str, path: str) -> ast.Module:
     module = fast_parse(text)
     if module is not None:
         module.path = path
-        module.comments = _scan_comments(text) if "#" in text else []
         return module
     source = Source(text, path)
     comments: list[ast.Comment] = []
@@ -86,47 +103,16 @@ def _parse(text: str, path: str) -> ast.Module:
     return module
 
 
-def _parse_collecting(text: str, comments: list) -> object:
+def _parse_collecting(text: str, comments: list[ast.Comment]) -> object:
     """Parse, keeping every comment (with its position) for the formatter."""
     lark = _lark()
-    tree = lark.parse(text)
-    # The lexer drops ignored tokens; a second, cheap scan recovers comments.
-    if "#" in text:
-        comments.extend(_scan_comments(text))
+    _COMMENTS.tokens = tokens = []
+    try:
+        tree = lark.parse(text)
+    finally:
+        _COMMENTS.tokens = None
+    comments.extend(ast.Comment.at(text, t.start_pos, t.end_pos, t.line, t.column) for t in tokens)
     return tree
-
-
-def _blank_line_before(text: str, line_start: int) -> bool:
-    previous_end = line_start - 1
-    previous_start = text.rfind("\n", 0, previous_end) + 1
-    return line_start > 0 and not text[previous_start:previous_end].strip()
-
-
-def _scan_comments(text: str) -> list[ast.Comment]:
-    found: list[ast.Comment] = []
-    line, i, n = 1, 0, len(text)
-    line_start = 0
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
-            line += 1
-            line_start = i + 1
-        elif ch == '"':
-            i += 1
-            while i < n and text[i] not in '"\n':
-                i += 2 if text[i] == "\\" else 1
-            if i < n and text[i] == "\n":
-                continue
-        elif ch == "#":
-            end = text.find("\n", i)
-            end = n if end == -1 else end
-            own_line = not text[line_start:i].strip()
-            blank_before = own_line and line > 2 and _blank_line_before(text, line_start)
-            found.append(ast.Comment(text[i:end].rstrip(), line, i - line_start + 1, own_line, blank_before))
-            i = end
-            continue
-        i += 1
-    return found
 
 
 def parse_file(path: str | Path) -> ast.Module:
@@ -144,7 +130,7 @@ _READABLE = {
     "EQUAL": "'='", "COLON": "':'", "COMMA": "','", "SEMICOLON": "';'", "NAME": "a name",
     "STRING": "a string", "MODEL": "'model'", "INT": "an integer", "FLOAT": "a number", "COMP_OP": "a comparison",
     "PLUS": "'+'", "MUL_OP": "'*', '//' or '%'", "MINUS": "'-'", "$END": "end of file",
-    "__ANON_0": "'..'",
+    "DOTDOT": "'..'",
 }
 _STATEMENT_KEYWORDS = {
     "ARCHON", "INCLUDE", "DEFAULTS", "MODEL", "PROVIDER", "POOL", "PARAM", "CONSTRAINT", "BUDGET",
@@ -160,22 +146,12 @@ def _too_deep(text: str, path: str) -> Diagnostic:
     """Brackets nested past what the tree builder's recursion allows, located at the deepest one."""
     depth = deepest = 0
     where = 0
-    in_string = in_comment = escaped = False
-    for offset, ch in enumerate(text):
-        if in_comment:
-            in_comment = ch != "\n"
-        elif in_string:
-            in_string = escaped or (ch != '"' and ch != "\n")
-            escaped = not escaped and ch == "\\"
-        elif ch == "#":
-            in_comment = True
-        elif ch == '"':
-            in_string = True
-        elif ch in "([{":
+    for value, offset in lexemes(text):
+        if value in ("(", "[", "{"):
             depth += 1
             if depth > deepest:
                 deepest, where = depth, offset
-        elif ch in ")]}":
+        elif value in (")", "]", "}"):
             depth -= 1
     span = Source(text, path).span_at_offset(where)
     return _syntax(f"brackets nested {deepest} deep: too deep to parse", span, path,
@@ -200,21 +176,13 @@ def _expected(expected) -> str:
 def _unclosed_brace(text: str, upto: int) -> int | None:
     """Offset of the innermost `{` still open at `upto`, skipping strings and comments."""
     stack: list[int] = []
-    i, n = 0, min(upto, len(text))
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            i += 1
-            while i < n and text[i] not in '"\n':
-                i += 2 if text[i] == "\\" else 1
-        elif ch == "#":
-            while i < n and text[i] != "\n":
-                i += 1
-        elif ch == "{":
-            stack.append(i)
-        elif ch == "}" and stack:
+    for value, offset in lexemes(text):
+        if offset >= upto:
+            break
+        if value == "{":
+            stack.append(offset)
+        elif value == "}" and stack:
             stack.pop()
-        i += 1
     return stack[-1] if stack else None
 
 

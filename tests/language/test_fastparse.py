@@ -108,3 +108,19 @@ def test_mutated_files_parse_the_same_or_are_left_to_lark(seed, data):
 def test_token_streams_parse_the_same_or_are_left_to_lark(tokens):
     _agree("constraint " + " ".join(tokens))
     _agree(" ".join(tokens))
+
+
+@pytest.mark.parametrize("text", SNIPPETS + [p.read_text(encoding="utf-8") for p in FILES])
+def test_both_parsers_collect_the_same_comments(text):
+    fast = fast_parse(text)
+    if fast is None:
+        return  # Lark's error path: no comments are kept for a file that does not parse
+    collected: list = []
+    parser._parse_collecting(text, collected)
+    assert fast.comments == collected
+    lines = text.split("\n")
+    for comment in collected:  # each stands where it says, whole
+        assert comment.text.startswith("#")
+        assert lines[comment.line - 1][comment.column - 1:].rstrip() == comment.text
+    if "#" not in text:
+        assert collected == []
