@@ -1,7 +1,7 @@
-"""The public Python API for planning and running architectures: plan, run, arun, run_dataset, arun_dataset.
+"""The public Python API for planning, drawing and running architectures: plan, render, run, run_dataset, search.
 
     import archon_dsl as ad
-    result = ad.run("examples/general.arch", "What is 17 * 23?", sim=True)
+    result = ad.run("examples/general_purpose.arch", "What is 17 * 23?", sim=True)
     result.answer, result.cost_usd, result.calls
 
     results = ad.run_dataset(arch, "questions.jsonl", out="answers.jsonl")   # resumable
@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, overload
 
 from .architecture import Architecture
 from .diagnostics import ArchonError, Diagnostic
@@ -20,12 +20,14 @@ from .template import Template
 
 if TYPE_CHECKING:
     from .checker import CheckResult
+    from .itas.driver import SearchResult
+    from .itas.ranking import Ranking
     from .planner import Plan
     from .runtime.cache import Cache
     from .runtime.trace import QueryResult
 
 __all__ = [
-    "ArchitectureError", "load", "check_before_run", "plan", "run", "arun", "run_dataset", "arun_dataset", "search",
+    "ArchitectureError", "load", "check_before_run", "plan", "render", "run", "arun", "run_dataset", "arun_dataset", "search",
     "rank_models", "resolve_architecture", "open_cache", "dataset_rows",
 ]
 
@@ -111,11 +113,53 @@ def plan(arch: ArchLike, params: dict[str, Any] | None = None, *, check: bool = 
 
     check: first check it as `archonc validate` does; an error-level finding raises ArchitectureError.
 
-    >>> plan("examples/general.arch", {"depth": 3}).to_dict()["calls"]
+    >>> plan("examples/general_search.arch", {"depth": 3}).to_dict()["calls"]
+    {'min': 13, 'max': 13}
     """
     from .planner import plan as plan_architecture
 
     return plan_architecture(_prepare(arch, params, sim=False, check=check))
+
+
+TextFormat = Literal["svg", "dot", "mermaid"]
+
+
+@overload
+def render(target: ArchLike, fmt: TextFormat = ..., params: dict[str, Any] | None = ..., *,
+           dpi: int | None = ...) -> str: ...
+@overload
+def render(target: ArchLike, fmt: Literal["png"], params: dict[str, Any] | None = ..., *,
+           dpi: int | None = ...) -> bytes: ...
+def render(target: ArchLike, fmt: str = "svg", params: dict[str, Any] | None = None, *,
+           dpi: int | None = None) -> str | bytes:
+    """A diagram of an architecture (or of a template or .arch file at `params`): svg, dot or mermaid
+    text, or png bytes (at `dpi` pixels per inch, default 200). A RenderError names a missing Graphviz.
+
+    >>> render("examples/general_search.arch", "dot", {"depth": 3}).count("critic</b>")
+    3
+    >>> render("examples/moa.arch", "png")[:4]
+    b'\\x89PNG'
+    """
+    from .diagrams import render as draw
+
+    if isinstance(target, Architecture):
+        if params:
+            raise ValueError("params apply to a template or an .arch file, not to a concrete Architecture")
+        data = draw(target, fmt, dpi=dpi)
+    else:
+        template = target if isinstance(target, Template) else load(target)
+        data = draw(template, fmt, assignment=params or {}, dpi=dpi)
+    return data if fmt == "png" else data.decode("utf-8")
+
+
+def _needs(extra: str, what: str) -> None:
+    """Raise ModuleNotFoundError naming the extra to install if `extra` is not installed (imports nothing)."""
+    from .extras import install_message, require
+
+    try:
+        require(extra)
+    except ModuleNotFoundError as e:
+        raise ModuleNotFoundError(install_message(extra, what), name=e.name) from None
 
 
 def open_cache(cache: Any) -> Cache | None:
@@ -206,6 +250,7 @@ async def arun(
     unsafe_exec: bool = False,
 ) -> QueryResult:
     """Answer one question; see `run`."""
+    _needs("run", "archon_dsl.arun")
     session = _Session(_prepare(arch, params, sim, check), provider=provider, cache=cache, env_file=env_file,
                        concurrency=concurrency, trace=trace, include_messages=include_messages,
                        unsafe_exec=unsafe_exec)
@@ -229,8 +274,10 @@ def run(arch: ArchLike, question: str, **options: Any) -> QueryResult:
         ArchitectureError (with `.diagnostics`) before any call. check=False skips that.
     unsafe_exec: let unit-test evaluators run generated code without an isolation backend.
 
-    >>> run("examples/general.arch", "What is 17 * 23?", sim=True).answer
+    >>> run("examples/general_purpose.arch", "What is 17 * 23?", sim=True, cache=None).answer.splitlines()[-1]
+    'Answer: 391'
     """
+    _needs("run", "archon_dsl.run")
     import anyio
 
     return anyio.run(lambda: arun(arch, question, **options))
@@ -257,6 +304,7 @@ async def arun_dataset(
     keep_failed: bool = False,
 ) -> list[QueryResult]:
     """Run every row of a dataset; see `run_dataset`."""
+    _needs("run", "archon_dsl.arun_dataset")
     from .runtime.batch import ResultsFile, run_batch, to_queries
 
     where = str(rows) if isinstance(rows, (str, Path)) else None
@@ -301,19 +349,24 @@ def run_dataset(arch: ArchLike, rows: Iterable[Any] | str | Path, **options: Any
     rate limits): `cache = Cache("runs/cache.sqlite")`, then for each configuration
     `results = await arun_dataset(arch, rows, sim=True, cache=cache, concurrency=32)`.
     """
+    _needs("run", "archon_dsl.run_dataset")
     import anyio
 
     return anyio.run(lambda: arun_dataset(arch, rows, **options))
 
 
 def search(template: Template | str | Path, data: Any, scorer: Any = "exact", *, check: bool = True,
-           unsafe_exec: bool = False, **options: Any):
+           unsafe_exec: bool = False, **options: Any) -> SearchResult:
     """Search a template's parameters for the best configuration on a dataset (ITAS); see
     `archon_dsl.itas.search` for the options. The whole space is checked first, as `archonc validate`
     checks it: an error-level finding raises ArchitectureError before any call (check=False skips it).
 
-    >>> result = search("examples/itas.arch", "arithmetic", "numeric", strategy="random", trials=10, sim=True)
+    >>> result = search("examples/itas.arch", "arithmetic", "numeric", strategy="random", trials=2, sim=True,
+    ...                 cache=None)
+    >>> len(result.trials), 0 <= result.best_score <= 1
+    (2, True)
     """
+    _needs("search", "archon_dsl.search")
     from .itas import search as run_search
 
     if not isinstance(template, Template):
@@ -331,9 +384,10 @@ def search(template: Template | str | Path, data: Any, scorer: Any = "exact", *,
 
 
 def rank_models(file: str | Path, pool: str, data: Any, scorer: Any = "exact", *, check: bool = True,
-                **options: Any):
+                **options: Any) -> Ranking:
     """Score each model of a pool alone and write the pool back best-first; see
     `archon_dsl.itas.ranking.rank_models`. The file is checked first, as `archonc validate` checks it."""
+    _needs("run", "archon_dsl.rank_models")
     from .itas.ranking import rank_models as run_ranking
 
     if check:
