@@ -81,3 +81,15 @@ def test_a_missing_module_maps_to_the_extra_that_brings_it():
     assert missing_extra(ModuleNotFoundError("No module named 'yaml'", name="yaml")) is None
     assert missing_extra(ValueError("anyio")) is None
     assert install_message("run", "ad.run") == 'ad.run needs the run extra: pip install "archon-dsl[run]"'
+
+
+def test_the_api_without_the_run_extra_says_which_to_install():
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from without_extras import BlockExtras; "
+        "sys.meta_path.insert(0, BlockExtras()); import archon_dsl as ad\n"
+        "try:\n    ad.run('examples/best_of_n.arch', 'What is 2 + 2?', sim=True)\n"
+        "except ModuleNotFoundError as e:\n    print(e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(SCRIPT.parent)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout == 'archon_dsl.run needs the run extra: pip install "archon-dsl[run]"\n', done.stderr
