@@ -4,50 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .diagnostics import Span
 
-Kind = Literal[
-    "generator", "critic", "ranker", "fuser", "verifier", "unit_test_generator", "unit_test_evaluator"
-]
-KINDS: tuple[str, ...] = (
-    "generator", "critic", "ranker", "fuser", "verifier", "unit_test_generator", "unit_test_evaluator"
+from .kinds import (  # noqa: F401  (re-exported: the kinds' facts live in kinds.py)
+    BUILTIN_NAMES, COMMON_OPTIONS, DEFAULT_VERIFIER_STEPS, EVALUATOR_MODES, VERIFIER_STEPS, is_kind, kind_spec,
 )
-# Kinds the paper allows a single model only (Table 4).
-SINGLE_MODEL_KINDS = frozenset({"critic", "ranker", "verifier", "unit_test_generator", "unit_test_evaluator"})
 
-# Options a layer of each kind accepts, beyond the common ones.
-COMMON_LAYER_OPTIONS = frozenset({"model", "models", "temperature", "max_tokens", "prompt", "system", "no_system"})
-KIND_OPTIONS: dict[str, frozenset[str]] = {
-    "generator": frozenset({"samples"}),
-    "critic": frozenset(),
-    "ranker": frozenset({"top_k", "batch_size"}),
-    "fuser": frozenset({"samples", "length_control"}),
-    "verifier": frozenset({"steps", "first_k"}),
-    "unit_test_generator": frozenset({"count"}),
-    "unit_test_evaluator": frozenset({"top_k", "mode", "first_k"}),
-}
-EVALUATOR_MODES = ("judge", "execute")
-# A verifier's calls per candidate: 2 reasons, then judges the reasoning (the original
-# Archon's verifier); 1 asks for reasoning and verdict in one structured reply.
-VERIFIER_STEPS = (1, 2)
-DEFAULT_VERIFIER_STEPS = 2
+# The paper's seven kinds; `kinds.kind_names()` adds any registered since.
+KINDS: tuple[str, ...] = BUILTIN_NAMES
+COMMON_LAYER_OPTIONS = frozenset(o.name for o in COMMON_OPTIONS)
 # Rankers that are reward models, not LLMs: the original Archon runs them in-process
 # (`batch_size` applies to them only); no provider serves them here.
 REWARD_MODELS = frozenset({"llm-blender/PairRM"})
-
-# The `{name}` placeholders a layer's `prompt` and `system` templates may use, per kind
-# (the components fill them; the linter checks overrides against them).
-PROMPT_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
-    "generator": ("query",),
-    "critic": ("query", "candidates", "n"),
-    "ranker": ("query", "candidates", "critiques", "n", "top_k"),
-    "fuser": ("query", "candidates", "critiques", "n"),
-    "verifier": ("query", "candidate"),
-    "unit_test_generator": ("query", "count"),
-    "unit_test_evaluator": ("query", "candidate", "tests", "n_tests"),
-}
 
 # Model options with a meaning of their own; any other option is passed to the provider.
 MODEL_OPTIONS = frozenset({
@@ -117,7 +87,7 @@ class Layer(BaseModel):
 
     model_config = _LAZY
 
-    kind: Kind
+    kind: str  # a registered kind (kinds.py)
     models: list[ModelSpec]
     samples: int = 1
     temperature: float | None = None
@@ -132,31 +102,35 @@ class Layer(BaseModel):
     batch_size: int | None = None  # ranker: reward-model batch size (interop)
     prompt: str | None = None
     system: str | None = None
+    # Options of a registered kind that have no field above (kinds.KindSpec.options).
+    options: dict[str, Any] = Field(default_factory=dict)
     span: Span | None = Field(default=None, exclude=True, repr=False)
+
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, kind: str) -> str:
+        if not is_kind(kind):
+            raise ValueError(f"unknown component kind '{kind}'")
+        return kind
+
+    def option(self, name: str) -> Any:
+        """A kind option's value: its field, else `options`, else the kind's default."""
+        if name in type(self).model_fields:
+            value = getattr(self, name)
+        else:
+            value = self.options.get(name)
+        if value is None:
+            spec = kind_spec(self.kind).option(name)
+            return spec.default if spec is not None else None
+        return value
 
     def calls(self, candidates_in: int) -> int:
         """LLM calls this layer makes for one query, given its input candidates."""
-        n = len(self.models)
-        if self.kind in ("generator", "fuser"):
-            return n * self.samples
-        if self.kind in ("critic", "ranker", "unit_test_generator"):
-            return n
-        if self.kind == "unit_test_evaluator" and self.mode == "execute":
-            return 0  # the tests are run, not judged
-        if self.kind == "verifier":
-            return n * candidates_in * (self.steps or DEFAULT_VERIFIER_STEPS)
-        # unit_test_evaluator judges each candidate
-        return n * candidates_in
+        return kind_spec(self.kind).calls(self, candidates_in)
 
     def candidates_out(self, candidates_in: int) -> int:
         """Candidates this layer passes on (the most, for filters)."""
-        if self.kind in ("generator", "fuser"):
-            return len(self.models) * self.samples
-        if self.kind in ("ranker", "unit_test_evaluator") and self.top_k is not None:
-            # An evaluator's first_k, when that many pass every test, keeps first_k instead.
-            keep = max(self.top_k, self.first_k or 0) if self.kind == "unit_test_evaluator" else self.top_k
-            return min(keep, candidates_in)
-        return candidates_in
+        return kind_spec(self.kind).candidates_out(self, candidates_in)
 
 
 class Defaults(BaseModel):
@@ -254,26 +228,22 @@ class Architecture(BaseModel):
         tests_from: int | None = None
         for i, layer in enumerate(self.layers):
             g.add_node(i, kind=layer.kind, layer=layer)
-            kind = layer.kind
-            if kind in ("generator", "unit_test_generator"):
-                g.add_edge("query", i, data="query")
-            else:
-                g.add_edge("query", i, data="query")
-                if last_candidates != "query":
-                    g.add_edge(last_candidates, i, data="candidates")
-                if critiques_from is not None and kind in ("ranker", "fuser"):
-                    g.add_edge(critiques_from, i, data="critiques")
-                if tests_from is not None and kind == "unit_test_evaluator":
-                    g.add_edge(tests_from, i, data="tests")
-            if kind == "critic":
+            spec = kind_spec(layer.kind)
+            g.add_edge("query", i, data="query")
+            if "candidates" in spec.consumes and last_candidates != "query":
+                g.add_edge(last_candidates, i, data="candidates")
+            if critiques_from is not None and "critiques" in spec.consumes:
+                g.add_edge(critiques_from, i, data="critiques")
+            if tests_from is not None and "tests" in spec.consumes:
+                g.add_edge(tests_from, i, data="tests")
+            if "critiques" in spec.produces:
                 critiques_from = i
-            elif kind == "fuser":
-                critiques_from = None
-            if kind == "unit_test_generator":
+            elif spec.effect == "replace" and "candidates" in spec.consumes:
+                critiques_from = None  # a fuser's new candidates have no critiques
+            if "tests" in spec.produces:
                 tests_from = i
-            if kind in ("generator", "critic", "ranker", "fuser", "verifier", "unit_test_evaluator"):
-                if kind != "critic":
-                    last_candidates = i
+            if not spec.pass_through:
+                last_candidates = i
         g.add_node("answer")
         if last_candidates != "query":
             g.add_edge(last_candidates, "answer", data="candidates")

@@ -103,5 +103,6 @@ def architecture_to_module(arch: Architecture) -> ast.Module:
             if value is None or (field == "samples" and value == 1):
                 continue
             options.append(ast.Option(field, literal(value)))
+        options += [ast.Option(key, literal(value)) for key, value in layer.options.items()]  # a registered kind's own
         statements.append(ast.LayerDecl(layer.kind, options))
     return ast.Module(statements, path=arch.path or "<expanded>")

@@ -7,11 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .architecture import Architecture, Layer, ModelSpec
+from .kinds import kind_spec, kind_specs
 from .diagnostics import ArchonError, Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -72,16 +74,22 @@ class KindStyle:
 # nine hues, the seven that stay furthest apart (CIE76 distance at least 14,
 # with normal vision and simulated protanopia, deuteranopia and tritanopia;
 # tests/test_diagrams.py checks it). One hue per kind, and the shapes differ
-# too, so the kinds stay apart in greyscale print.
-KIND_STYLES: dict[str, KindStyle] = {
-    "generator": KindStyle("box", "#77AADD", ("(", ")")),
-    "critic": KindStyle("note", "#EE8866", (">", "]")),
-    "ranker": KindStyle("cds", "#AAAA00", ("[/", "\\]")),
-    "fuser": KindStyle("hexagon", "#44BB99", ("{{", "}}")),
-    "verifier": KindStyle("octagon", "#DDDDDD", ("{", "}")),
-    "unit_test_generator": KindStyle("tab", "#EEDD88", ("[[", "]]")),
-    "unit_test_evaluator": KindStyle("folder", "#99DDFF", ("[\\", "/]")),
-}
+# too, so the kinds stay apart in greyscale print. Each kind's shape and hue are in kinds.py.
+class _KindStyles(Mapping[str, KindStyle]):
+    """Kind -> KindStyle, read from the kind registry (so a kind registered later is drawn too)."""
+
+    def __getitem__(self, kind: str) -> KindStyle:
+        spec = kind_spec(kind)
+        return KindStyle(spec.shape, spec.hue, spec.mermaid)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([spec.name for spec in kind_specs()])
+
+    def __len__(self) -> int:
+        return len(kind_specs())
+
+
+KIND_STYLES: Mapping[str, KindStyle] = _KindStyles()
 SLANTED = frozenset({"hexagon", "octagon"})
 EDGE_STYLES = {
     "candidates": ('style=solid, penwidth=1.4, color="#333333"', "-->"),
@@ -110,7 +118,7 @@ class ModelNode:
 def _model_nodes(index: int, layer: Layer) -> list[ModelNode]:
     """A layer's models, a run of the same model merged into one node with its samples added up."""
     nodes: list[ModelNode] = []
-    per_model = layer.samples if layer.kind in ("generator", "fuser") else 1
+    per_model = layer.samples if kind_spec(layer.kind).call_key == "sample" else 1
     for model in layer.models:
         if nodes and nodes[-1].model == model:
             last = nodes[-1]
@@ -219,6 +227,8 @@ def _layer_summary(layer: Layer, n_in: int, n_out: int) -> str:
         text = f"checks {n_in}"
     elif kind == "unit_test_generator":
         text = f"writes {_plural(layer.count or 5, 'test')}"
+    elif kind != "unit_test_evaluator":  # a registered kind: what it is, and the candidates in and out
+        text = f"{kind_spec(kind).summary}, {n_in} -> {n_out}"
     else:
         keep = f", {_keeps(layer.top_k, n_in)}" if layer.top_k is not None else ""
         text = f"tests {n_in}{keep}" + (" (executes)" if layer.mode == "execute" else "")
@@ -233,8 +243,7 @@ def _layer_summary(layer: Layer, n_in: int, n_out: int) -> str:
 
 
 # Layers that leave the candidates as they are (a critic annotates them, a
-# unit-test generator writes tests beside them): candidates flow through them.
-PASS_THROUGH = frozenset({"critic", "unit_test_generator"})
+# unit-test generator writes tests beside them) are kinds.KindSpec.pass_through.
 
 
 def _flow_edges(arch: Architecture) -> list[tuple[Any, Any, str]]:
@@ -257,7 +266,7 @@ def _flow_edges(arch: Architecture) -> list[tuple[Any, Any, str]]:
             edges[(tail, head, data)] = None
         elif data == "candidates" and isinstance(tail, int):
             stop = position.get(head, head)
-            chain = [tail] + [k for k in range(tail + 1, stop) if arch.layers[k].kind in PASS_THROUGH] + [head]
+            chain = [tail] + [k for k in range(tail + 1, stop) if kind_spec(arch.layers[k].kind).pass_through] + [head]
             for a, b in zip(chain, chain[1:]):
                 edges[(a, b, data)] = None
         else:

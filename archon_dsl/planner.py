@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .architecture import DEFAULT_VERIFIER_STEPS, Architecture, Layer
+from .kinds import kind_spec
 from .pricing import spec_info
 
 # A verifier's calls per candidate unless its `steps` says otherwise: a reasoning call,
@@ -37,9 +38,6 @@ VERIFIER_STEPS = DEFAULT_VERIFIER_STEPS
 PROMPT_OVERHEAD_TOKENS = 250  # system prompt and instructions around the data
 QUERY_TOKENS = 150  # a typical query: the plan does not see the dataset
 OUTPUT_FILL = 0.5  # a reply uses half its max_tokens on average
-
-_PER_CANDIDATE = frozenset({"verifier", "unit_test_evaluator"})
-_READS_ALL = frozenset({"critic", "ranker", "fuser"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +194,12 @@ def plan(architecture: Architecture, *, tokens_per_call: int | None = None) -> P
         calls_min, calls_max = _calls(layer, n_min), _calls(layer, n_max)
         per_model_min = calls_min // len(models) if models else 0
         per_model_max = calls_max // len(models) if models else 0
+        spec = kind_spec(kind)
         reads = PROMPT_OVERHEAD_TOKENS + QUERY_TOKENS
-        if kind in _READS_ALL:
+        if spec.reads == "all":
             reads += n_max * (candidate_tokens + critique_tokens)
-        elif kind in _PER_CANDIDATE:
-            reads += candidate_tokens + critique_tokens + (test_tokens if kind == "unit_test_evaluator" else 0)
+        elif spec.reads == "one":
+            reads += candidate_tokens + critique_tokens + (test_tokens if "tests" in spec.consumes else 0)
         cost_max: float | None = 0.0
         cost_min: float | None = 0.0
         for model, out in zip(models, outputs) if calls_max else ():
@@ -225,12 +224,12 @@ def plan(architecture: Architecture, *, tokens_per_call: int | None = None) -> P
             tokens=tokens if calls_max else 0,
             cost_usd=cost_max, cost_usd_min=cost_min,
         ))
-        if kind in ("generator", "fuser"):
+        if spec.effect == "replace":  # new candidates, at this layer's output length, with no critiques
             candidate_tokens = round(sum(outputs) / len(outputs)) if outputs else 0
             critique_tokens = 0
-        elif kind == "critic" and n_max:
+        elif "critiques" in spec.produces and n_max:
             critique_tokens = math.ceil(out_max / n_max)
-        elif kind == "unit_test_generator":
+        elif "tests" in spec.produces:
             test_tokens = out_max
         n_min, n_max = out_min_flow, out_max_flow
     return Plan(architecture, layers, sorted(unpriced), tokens_per_call)
@@ -243,26 +242,17 @@ def _output_tokens(max_tokens: int, tokens_per_call: int | None) -> int:
 
 
 def _calls(layer: Layer, candidates_in: int) -> int:
-    n = len(layer.models)
-    kind = layer.kind
-    if kind in ("generator", "fuser"):
-        return n * layer.samples
-    if kind == "unit_test_evaluator":
-        return 0 if layer.mode == "execute" else n * candidates_in
-    if kind == "verifier":
-        return n * candidates_in * _steps(layer)
-    return n  # critic, ranker, unit_test_generator: one call per model
+    return kind_spec(layer.kind).calls(layer, candidates_in)
 
 
 def _flow(layer: Layer, candidates_in: int, *, minimum: bool) -> int:
-    """Candidates leaving `layer`; with `minimum`, a verifier keeps one."""
-    if layer.kind == "verifier" and minimum:
-        return min(1, candidates_in)
-    return layer.candidates_out(candidates_in)
+    """Candidates leaving `layer`; with `minimum`, the fewest a filter keeps (a verifier: one)."""
+    spec = kind_spec(layer.kind)
+    return spec.fewest(layer, candidates_in) if minimum else spec.candidates_out(layer, candidates_in)
 
 
 def _steps(layer: Layer) -> int:
-    return (layer.steps or VERIFIER_STEPS) if layer.kind == "verifier" else 1
+    return kind_spec(layer.kind).steps(layer)
 
 
 def _total(values) -> float | None:
@@ -320,21 +310,15 @@ def _call_graph(plan: Plan):
 
 
 def _call_nodes(layer: Layer, candidates_in: int) -> list[dict[str, Any]]:
-    kind = layer.kind
+    """One node per call of each model: numbered by sample or candidate (as the kind says), then step."""
+    spec = kind_spec(layer.kind)
+    steps = spec.steps(layer)
+    chains = spec.calls_per_model(layer, candidates_in) // steps
     out = []
     for model in layer.models:
-        if kind in ("generator", "fuser"):
-            out += [{"model": model.id, "sample": s, "step": 0} for s in range(layer.samples)]
-        elif kind == "verifier":
-            out += [
-                {"model": model.id, "candidate": c, "step": step}
-                for c in range(candidates_in) for step in range(_steps(layer))
-            ]
-        elif kind == "unit_test_evaluator":
-            if layer.mode != "execute":
-                out += [{"model": model.id, "candidate": c, "step": 0} for c in range(candidates_in)]
-        else:
-            out.append({"model": model.id, "step": 0})
+        for k in range(chains):
+            numbered = {spec.call_key: k} if spec.call_key else {}
+            out += [{"model": model.id, **numbered, "step": step} for step in range(steps)]
     return out
 
 

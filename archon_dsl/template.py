@@ -8,9 +8,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .architecture import REWARD_MODELS, VERIFIER_STEPS
+from .architecture import REWARD_MODELS
 from .architecture import (
-    BUDGET_METRICS, COMMON_LAYER_OPTIONS, DEFAULT_OPTIONS, KIND_OPTIONS, KINDS, MODEL_OPTIONS, TRANSPORTS,
+    BUDGET_METRICS, DEFAULT_OPTIONS, MODEL_OPTIONS, TRANSPORTS,
     PROVIDER_OPTIONS, Architecture, Budget, Defaults, EnvVar, Layer, ModelSpec, ProviderLimits,
 )
 from .diagnostics import ArchonError, Diagnostic, Severity, Span
@@ -767,19 +767,22 @@ def resolve_choice_models(template: Template) -> None:
 
 
 def _layer(decl: ast.LayerDecl, scope: dict[str, Any]) -> Layer:
-    if decl.kind not in KINDS:
+    from .kinds import is_kind, kind_names, kind_spec
+
+    if not is_kind(decl.kind):
         from .diagnostics import did_you_mean
 
-        guess = did_you_mean(decl.kind, KINDS)
+        guess = did_you_mean(decl.kind, kind_names())
         raise EvalError.of(
             UnknownKind, f"unknown component kind '{decl.kind}'", decl.kind_span,
-            f"did you mean '{guess}'?" if guess else f"kinds are {', '.join(KINDS)}",
+            f"did you mean '{guess}'?" if guess else f"kinds are {', '.join(kind_names())}",
         )
-    allowed = COMMON_LAYER_OPTIONS | KIND_OPTIONS[decl.kind]
+    spec = kind_spec(decl.kind)
     fields: dict[str, Any] = {}
     models: list[ModelSpec] | None = None
     for option in decl.options:
-        if option.name not in allowed:
+        known = spec.option(option.name)
+        if known is None:
             continue  # the unknown-option rule reports it, with the span
         value = evaluate(option.value, scope)
         span = option.value.span
@@ -787,40 +790,30 @@ def _layer(decl: ast.LayerDecl, scope: dict[str, Any]) -> Layer:
             if isinstance(value, list):
                 raise _invalid("`model` takes one model; use `models` for a list", span)
             models = [_as_model(value, span)]
-        elif option.name == "models":
+            continue
+        if option.name == "models":
             models = [_as_model(v, span) for v in (value if isinstance(value, list) else [value])]
             if not models:
                 raise _invalid("`models` is empty", span, "a layer needs at least one model")
-        elif option.name in ("samples", "top_k", "count", "max_tokens", "first_k", "batch_size", "steps"):
+            continue
+        if known.type == "int":
             if isinstance(value, bool) or not isinstance(value, int):
                 raise _invalid(f"`{option.name}` needs an int, got {type_name(value)}", span)
             if value < 1:
                 raise _invalid(f"`{option.name}` must be at least 1, got {value}", span)
-            if option.name == "steps" and value not in VERIFIER_STEPS:
-                raise _invalid(
-                    f"`steps` is 1 or 2, got {value}", span,
-                    "2 (the default): a reasoning call, then a verdict call; 1: both in one structured reply",
-                )
-            fields[option.name] = value
-        elif option.name in ("length_control", "no_system"):
+        elif known.type == "bool":
             if not isinstance(value, bool):
                 raise _invalid(f"`{option.name}` is true or false, got {type_name(value)}", span)
-            fields[option.name] = value
-        elif option.name == "temperature":
-            value = _number(value, span, "`temperature`")
-            if not 0 <= value <= 2:
+        elif known.type == "float":
+            value = _number(value, span, f"`{option.name}`")
+            if option.name == "temperature" and not 0 <= value <= 2:
                 raise _invalid(f"`temperature` must be within 0..2, got {value}", span)
-            fields["temperature"] = float(value)
-        elif option.name == "mode":
-            from .architecture import EVALUATOR_MODES
-
-            if value not in EVALUATOR_MODES:
-                raise _invalid(f"`mode` is one of {', '.join(EVALUATOR_MODES)}, got {format_value(value)}", span)
-            fields["mode"] = value
-        else:  # prompt, system
-            if not isinstance(value, str):
-                raise _invalid(f"`{option.name}` needs a string, got {type_name(value)}", span)
-            fields[option.name] = value
+            value = float(value)
+        elif not known.choices and not isinstance(value, str):
+            raise _invalid(f"`{option.name}` needs a string, got {type_name(value)}", span)
+        if known.choices and value not in known.choices:
+            raise _invalid(known.choice_error.format(value=format_value(value)), span, known.choice_hint)
+        fields[option.name] = value
     if models is None:
         raise _invalid(
             f"layer {decl.kind} has no model", decl.span, "add `model = NAME` or `models = [A, B]`",
@@ -831,7 +824,8 @@ def _layer(decl: ast.LayerDecl, scope: dict[str, Any]) -> Layer:
             "`batch_size` applies to reward-model rankers (llm-blender/PairRM) only; an LLM ranker "
             "reads every candidate in one call", span, "remove `batch_size`",
         )
-    return Layer.model_construct(kind=decl.kind, models=models, span=decl.span, **fields)
+    own = {k: fields.pop(k) for k in list(fields) if k not in Layer.model_fields}
+    return Layer.model_construct(kind=decl.kind, models=models, span=decl.span, options=own, **fields)
 
 
 def load_template(module: ast.Module) -> Template:

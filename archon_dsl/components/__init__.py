@@ -1,25 +1,36 @@
-"""The seven component kinds: prompts, output parsing and state updates, as pure functions."""
+"""The component kinds' implementations (prompts, output parsing, state updates) by kind name."""
 
 from __future__ import annotations
 
-from .base import CallSpec, Candidate, Component, Degradation, OutputError, State
-from .critic import Critic
-from .fuser import Fuser
-from .generator import Generator
-from .ranker import Ranker
-from .unit_test_evaluator import UnitTestEvaluator
-from .unit_test_generator import UnitTestGenerator
-from .verifier import Verifier
+from collections.abc import Iterator, Mapping
 
-COMPONENTS: dict[str, Component] = {
-    "generator": Generator(),
-    "critic": Critic(),
-    "ranker": Ranker(),
-    "fuser": Fuser(),
-    "verifier": Verifier(),
-    "unit_test_generator": UnitTestGenerator(),
-    "unit_test_evaluator": UnitTestEvaluator(),
-}
+from ..kinds import is_kind, kind_names, kind_spec
+from .base import CallSpec, Candidate, Component, Degradation, OutputError, State
+
+
+class _Components(Mapping[str, Component]):
+    """Kind -> the component that runs it, for every registered kind (kinds.py names its class)."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, tuple[str, Component]] = {}
+
+    def __getitem__(self, kind: str) -> Component:
+        if not is_kind(kind):
+            raise KeyError(kind)
+        path = kind_spec(kind).component
+        made = self._made.get(kind)
+        if made is None or made[0] != path:  # a kind registered again may name another class
+            made = self._made[kind] = (path, kind_spec(kind).load())
+        return made[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(kind_names())
+
+    def __len__(self) -> int:
+        return len(kind_names())
+
+
+COMPONENTS: Mapping[str, Component] = _Components()
 
 
 def answer(state: State) -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..architecture import Layer, PROMPT_PLACEHOLDERS
+from ..architecture import Layer
+from ..kinds import kind_spec
 from .base import CallSpec, Degradation, OutputError, State
 from .parsing import extract_json, get_key, numbered_items
 from .prompting import call_spec, candidates_block, check_results, json_schema
@@ -23,7 +24,7 @@ PROMPT = (
     "Critique every candidate, in order: {n} critiques in all, one per candidate.\n"
     'Reply with JSON only: {"critiques": [{"candidate": 1, "strengths": "...", "weaknesses": "..."}, ...]}'
 )
-PLACEHOLDERS = PROMPT_PLACEHOLDERS["critic"]
+PLACEHOLDERS = kind_spec("critic").placeholders
 RESPONSE_FORMAT = json_schema("archon_critiques", {
     "type": "object",
     "properties": {

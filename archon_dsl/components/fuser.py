@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..architecture import Layer, PROMPT_PLACEHOLDERS
+from ..architecture import Layer
+from ..kinds import kind_spec
 from .base import CallSpec, Candidate, Degradation, State
 from .parsing import require_text
 from .prompting import call_spec, candidates_block, check_results, critiques_block, model_samples, source
@@ -25,7 +26,7 @@ PROMPT = (
     "{critiques}\n\n"
     "Write the single best response to the query, drawing on the candidates above."
 )
-PLACEHOLDERS = PROMPT_PLACEHOLDERS["fuser"]
+PLACEHOLDERS = kind_spec("fuser").placeholders
 # `length_control = true`: the original Archon's instruction, added after the prompt.
 LENGTH_CONTROL = "The fused response can only be as long as the longest response among the candidates."
 

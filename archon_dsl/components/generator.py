@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..architecture import Layer, PROMPT_PLACEHOLDERS
+from ..architecture import Layer
+from ..kinds import kind_spec
 from .base import CallSpec, Candidate, Degradation, State
 from .parsing import require_text
 from .prompting import call_spec, check_results, model_samples, source
@@ -17,7 +18,7 @@ SYSTEM = (
     "When the request asks for code, give the complete code in a single ```python fenced block."
 )
 PROMPT = "{query}"
-PLACEHOLDERS = PROMPT_PLACEHOLDERS["generator"]
+PLACEHOLDERS = kind_spec("generator").placeholders
 
 
 class Generator:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..architecture import Layer, PROMPT_PLACEHOLDERS
+from ..architecture import Layer
+from ..kinds import kind_spec
 from .base import CallSpec, Degradation, OutputError, State
 from .parsing import extract_json, get_key, numbered_items
 from .prompting import call_spec, candidates_block, check_results, critiques_block, json_schema
@@ -24,7 +25,7 @@ PROMPT = (
     'Reply with JSON only: {"ranking": [best, ..., worst]}, for example {"ranking": [2, 1, 3]} '
     "for three candidates."
 )
-PLACEHOLDERS = PROMPT_PLACEHOLDERS["ranker"]
+PLACEHOLDERS = kind_spec("ranker").placeholders
 RESPONSE_FORMAT = json_schema("archon_ranking", {
     "type": "object",
     "properties": {"ranking": {"type": "array", "items": {"type": "integer"}}},

@@ -31,7 +31,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..architecture import Layer, PROMPT_PLACEHOLDERS
+from ..architecture import Layer
+from ..kinds import kind_spec
 from .base import CallSpec, Degradation, OutputError, State
 from .parsing import as_bool, extract_code, extract_json, get_key, numbered_items, yes_no
 from .prompting import call_spec, candidate_block, json_schema, tests_block
@@ -51,7 +52,7 @@ PROMPT = (
     "For each of the {n_tests} tests, in order, decide whether the candidate passes it.\n"
     'Reply with JSON only: {"results": [{"test": 1, "passed": true}, {"test": 2, "passed": false}, ...]}'
 )
-PLACEHOLDERS = PROMPT_PLACEHOLDERS["unit_test_evaluator"]
+PLACEHOLDERS = kind_spec("unit_test_evaluator").placeholders
 RESPONSE_FORMAT = json_schema("archon_test_results", {
     "type": "object",
     "properties": {

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..architecture import Layer, PROMPT_PLACEHOLDERS
+from ..architecture import Layer
+from ..kinds import kind_spec
 from .base import CallSpec, Degradation, OutputError, State
 from .parsing import code_blocks, extract_json, get_key, numbered_items
 from .prompting import call_spec, check_results, json_schema
@@ -25,7 +26,7 @@ PROMPT = (
     'have, e.g. "The final answer is 12."\n'
     'Reply with JSON only: {"tests": ["...", "..."]}'
 )
-PLACEHOLDERS = PROMPT_PLACEHOLDERS["unit_test_generator"]
+PLACEHOLDERS = kind_spec("unit_test_generator").placeholders
 RESPONSE_FORMAT = json_schema("archon_unit_tests", {
     "type": "object",
     "properties": {"tests": {"type": "array", "items": {"type": "string"}}},

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..architecture import DEFAULT_VERIFIER_STEPS, Layer, PROMPT_PLACEHOLDERS
+from ..architecture import DEFAULT_VERIFIER_STEPS, Layer
+from ..kinds import kind_spec
 from .base import CallSpec, Degradation, OutputError, State
 from .parsing import as_bool, extract_json, get_key, require_text, yes_no
 from .prompting import call_spec, candidate_block, check_results, json_schema
@@ -26,7 +27,7 @@ PROMPT = (
     "Is this candidate response correct? Reason briefly, then give your verdict.\n"
     'Reply with JSON only: {"reasoning": "...", "correct": true} or {"reasoning": "...", "correct": false}'
 )
-PLACEHOLDERS = PROMPT_PLACEHOLDERS["verifier"]
+PLACEHOLDERS = kind_spec("verifier").placeholders
 # Two steps: the first call reasons about the candidate, the second judges it with that reasoning.
 REASONING_SYSTEM = (
     "You write reasoning about a candidate response to a query: check every claim, each reasoning step "

@@ -29,11 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..architecture import KINDS, Architecture, Defaults, Layer, ModelSpec
+from ..architecture import Architecture, Defaults, Layer, ModelSpec
+from ..kinds import BUILTIN, kind_spec
 from ..diagnostics import ArchonError, Diagnostic, Severity, Span, did_you_mean, read_source
 from . import providers
 from .jsonpos import JsonDocument, JsonPath, parse_json, path_text
 
+# The original's component types (its "type" names; the same as the paper's seven kinds').
+KINDS: tuple[str, ...] = tuple(spec.json_name for spec in BUILTIN if spec.json_name)
 # Keys every component may hold, as the original reads them (through its Generator).
 COMMON_KEYS = frozenset({"type", "model", "model_type", "temperature", "max_tokens", "samples", "no_system"})
 # Keys the original reads for each kind, beyond the common ones.
@@ -673,6 +676,11 @@ def export_architecture(arch: Architecture) -> ExportResult:
     layers = []
     for index, layer in enumerate(arch.layers):
         where = f"layer {index + 1} ({layer.kind})"
+        json_type = kind_spec(layer.kind).json_name
+        if json_type is None:  # a registered kind the original runner has no component for
+            errors.append(Diagnostic("J020", "not-exportable", Severity.ERROR,
+                                     f"{where}: the original Archon has no {layer.kind} component", layer.span, path))
+            continue
         for option in ("prompt", "system"):
             if getattr(layer, option) is not None:
                 warn(f"{where}: `{option}` has no equivalent in the JSON format; dropped", layer.span)
@@ -700,7 +708,7 @@ def export_architecture(arch: Architecture) -> ExportResult:
                 if any(getattr(model, f) is not None for f in LOCAL_ONLY_OPTIONS):
                     local_only.append(model.name)
             component: dict[str, Any] = {
-                "type": layer.kind, "model": name, "model_type": model_type,
+                "type": json_type, "model": name, "model_type": model_type,
                 "temperature": _pick(layer.temperature, model.temperature, arch.defaults.temperature),
                 "max_tokens": _pick(layer.max_tokens, model.max_tokens, arch.defaults.max_tokens),
                 "samples": calls,

@@ -237,10 +237,11 @@ def _explain(e: UnexpectedInput, source: Source) -> Diagnostic:
     if token.type == "NAME" and "EQUAL" in expected and "LBRACE" not in expected:
         return _syntax(f"unexpected {found}; expected '='", span, path, "options are written `name = value`")
     if token.type == "LBRACE" and "NAME" in expected and _previous_word(text, token.start_pos) == "layer":
+        from ..kinds import kind_names
+
         return _syntax(
             "expected a component kind before '{'", span, path,
-            "write `layer generator { ... }`; kinds are generator, critic, ranker, fuser, verifier, "
-            "unit_test_generator, unit_test_evaluator",
+            f"write `layer generator {{ ... }}`; kinds are {', '.join(kind_names())}",
         )
     return _syntax(f"unexpected {found}; expected {_expected(expected)}", span, path)
 

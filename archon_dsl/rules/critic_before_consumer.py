@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..kinds import kind_spec
 from .base import Rule
 
 
@@ -41,7 +42,8 @@ layer fuser { model = a }
     def check(self, ctx, report) -> None:
         # In the data-flow graph a critic's critiques edge goes to the ranker or
         # fuser that reads them; a later critic takes over that edge.
-        critics = [i for i, layer in enumerate(ctx.arch.layers) if layer.kind == "critic"]
+        layers = ctx.arch.layers
+        critics = [i for i, layer in enumerate(layers) if "critiques" in kind_spec(layer.kind).produces]
         if not critics:
             return
         graph = ctx.graph
@@ -50,9 +52,11 @@ layer fuser { model = a }
             readers = [n for _, n, data in graph.out_edges(index, data=True) if data["data"] == "critiques"]
             if readers:
                 continue
-            later = next((j for j in range(index + 1, len(ctx.arch.layers))
-                          if ctx.arch.layers[j].kind in ("critic", "ranker", "fuser")), None)
-            if later is not None and ctx.arch.layers[later].kind == "critic":
+            # The next layer that writes or reads critiques: another critic wastes these.
+            later = next((j for j in range(index + 1, len(layers))
+                          if "critiques" in kind_spec(layers[j].kind).produces | kind_spec(layers[j].kind).consumes),
+                         None)
+            if later is not None and "critiques" in kind_spec(layers[later].kind).produces:
                 report(
                     f"the critiques of layer {index + 1} are replaced by the critic in layer {later + 1} "
                     "before any ranker or fuser reads them",

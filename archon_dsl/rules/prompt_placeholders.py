@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..architecture import PROMPT_PLACEHOLDERS
+from ..kinds import kind_spec
 from ..diagnostics import Severity, did_you_mean
 from .base import Rule
 
@@ -53,7 +53,7 @@ layer fuser { model = m; prompt = "Merge these answers to {query}: {candidates}"
 
     def check(self, ctx, report) -> None:
         for index, layer in enumerate(ctx.arch.layers, start=1):
-            known = PROMPT_PLACEHOLDERS[layer.kind]
+            known = kind_spec(layer.kind).placeholders
             for option in ("prompt", "system"):
                 template = getattr(layer, option)
                 if template is None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from ..diagnostics import Severity
+from ..kinds import kind_spec
 from .base import Rule
-
-# Kinds whose output order means something: their first candidate is the best.
-_ORDERED = frozenset({"ranker", "unit_test_evaluator"})
 
 
 class SingleAnswer(Rule):
@@ -47,10 +45,10 @@ layer ranker { model = gpt4o; top_k = 1 }
             return
         # Walk back past layers that keep the candidates of the layer before them.
         index = len(layers) - 1
-        while index > 0 and layers[index].kind in ("critic", "verifier", "unit_test_generator"):
+        while index > 0 and kind_spec(layers[index].kind).effect in ("pass", "filter"):
             index -= 1
         producer = layers[index]
-        if producer.kind in _ORDERED:
+        if kind_spec(producer.kind).effect == "rank":  # ordered: the first candidate is the best
             return
         count = producer.candidates_out(ctx.candidates_in[index])
         if count > 1:

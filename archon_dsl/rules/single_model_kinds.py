@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..architecture import SINGLE_MODEL_KINDS
+from ..kinds import kind_spec
 from .base import Rule
 
 
@@ -35,7 +35,7 @@ layer ranker { model = gpt4o; top_k = 5 }
 
     def check(self, ctx, report) -> None:
         for index, layer in enumerate(ctx.arch.layers, start=1):
-            if layer.kind in SINGLE_MODEL_KINDS and len(layer.models) > 1:
+            if kind_spec(layer.kind).single_model and len(layer.models) > 1:
                 report(
                     f"layer {index} ({layer.kind}) has {len(layer.models)} models; a {layer.kind} holds one",
                     layer.span, f"keep one model: `model = {layer.models[0].name}`",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..architecture import KINDS
+from ..kinds import is_kind, kind_names
 from ..diagnostics import did_you_mean
 from .base import Rule
 from .walk import layer_decls
@@ -36,9 +36,9 @@ layer fuser { model = gpt4o }
 
     def check_template(self, template, report) -> None:
         for decl in layer_decls(template.module):
-            if decl.kind not in KINDS:
-                guess = did_you_mean(decl.kind, KINDS)
+            if not is_kind(decl.kind):
+                guess = did_you_mean(decl.kind, kind_names())
                 report(
                     f"unknown component kind '{decl.kind}'", decl.kind_span,
-                    f"did you mean '{guess}'?" if guess else f"kinds are {', '.join(KINDS)}",
+                    f"did you mean '{guess}'?" if guess else f"kinds are {', '.join(kind_names())}",
                 )

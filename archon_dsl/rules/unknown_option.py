@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..architecture import COMMON_LAYER_OPTIONS, DEFAULT_OPTIONS, KIND_OPTIONS, KINDS, PROVIDER_OPTIONS
+from ..architecture import DEFAULT_OPTIONS, PROVIDER_OPTIONS
+from ..kinds import is_kind, kind_spec
 from ..diagnostics import did_you_mean
 from ..language import ast
 from .base import Rule
@@ -42,9 +43,9 @@ layer ranker { model = gpt4o; top_k = 5 }
 
     def check_template(self, template, report) -> None:
         for decl in layer_decls(template.module):
-            if decl.kind not in KINDS:
+            if not is_kind(decl.kind):
                 continue  # unknown-kind says it
-            allowed = COMMON_LAYER_OPTIONS | KIND_OPTIONS[decl.kind]
+            allowed = kind_spec(decl.kind).option_names
             self._options(decl.options, allowed, f"a {decl.kind} layer", report)
             names = [o.name for o in decl.options]
             if "model" in names and "models" in names:
