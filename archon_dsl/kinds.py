@@ -75,8 +75,8 @@ class KindSpec:
     options: tuple[OptionSpec, ...] = ()  # beyond COMMON_OPTIONS
     placeholders: tuple[str, ...] = ("query",)  # the `{name}`s its prompt and system templates may use
     single_model: bool = False  # the paper allows one model only (Table 4)
-    consumes: frozenset[str] = frozenset()  # besides the query
-    produces: frozenset[str] = frozenset()
+    consumes: frozenset[Data] = frozenset()  # besides the query
+    produces: frozenset[Data] = frozenset()
     effect: Effect = "pass"
     # LLM calls per model for one query, given the candidates coming in (all steps counted).
     calls_per_model: Callable[[Layer, int], int] = lambda layer, candidates_in: 1
@@ -143,14 +143,13 @@ def _verifier_steps(layer: Layer) -> int:
     return layer.steps or DEFAULT_VERIFIER_STEPS
 
 
-_INT = "int"
-_FIRST_K = OptionSpec("first_k", _INT, doc="keep the first k that pass")
+_FIRST_K = OptionSpec("first_k", "int", doc="keep the first k that pass")
 
 BUILTIN: tuple[KindSpec, ...] = (
     KindSpec(
         "generator", "archon_dsl.components.generator:Generator",
         "new candidates from the query alone",
-        options=(OptionSpec("samples", _INT, 1, doc="calls per model"),),
+        options=(OptionSpec("samples", "int", 1, doc="calls per model"),),
         placeholders=("query",),
         produces=frozenset({"candidates"}), effect="replace",
         calls_per_model=lambda layer, n: layer.samples, candidates_out=_samples_out,
@@ -167,8 +166,8 @@ BUILTIN: tuple[KindSpec, ...] = (
         "ranker", "archon_dsl.components.ranker:Ranker",
         "orders the candidates, the best first, and keeps the top_k",
         options=(
-            OptionSpec("top_k", _INT, doc="candidates kept (None: all)"),
-            OptionSpec("batch_size", _INT, doc="reward-model batch size"),
+            OptionSpec("top_k", "int", doc="candidates kept (None: all)"),
+            OptionSpec("batch_size", "int", doc="reward-model batch size"),
         ),
         placeholders=("query", "candidates", "critiques", "n", "top_k"), single_model=True,
         consumes=frozenset({"candidates", "critiques"}), produces=frozenset({"candidates"}), effect="rank",
@@ -179,7 +178,7 @@ BUILTIN: tuple[KindSpec, ...] = (
         "fuser", "archon_dsl.components.fuser:Fuser",
         "fuses the candidates (and their critiques) into new ones",
         options=(
-            OptionSpec("samples", _INT, 1, doc="calls per model"),
+            OptionSpec("samples", "int", 1, doc="calls per model"),
             OptionSpec("length_control", "bool", doc="no longer than the longest candidate"),
         ),
         placeholders=("query", "candidates", "critiques", "n"),
@@ -192,7 +191,7 @@ BUILTIN: tuple[KindSpec, ...] = (
         "keeps the candidates judged correct",
         options=(
             OptionSpec(
-                "steps", _INT, DEFAULT_VERIFIER_STEPS, VERIFIER_STEPS, "`steps` is 1 or 2, got {value}",
+                "steps", "int", DEFAULT_VERIFIER_STEPS, VERIFIER_STEPS, "`steps` is 1 or 2, got {value}",
                 "2 (the default): a reasoning call, then a verdict call; 1: both in one structured reply",
                 doc="calls per candidate",
             ),
@@ -207,7 +206,7 @@ BUILTIN: tuple[KindSpec, ...] = (
     KindSpec(
         "unit_test_generator", "archon_dsl.components.unit_test_generator:UnitTestGenerator",
         "unit tests for the query",
-        options=(OptionSpec("count", _INT, DEFAULT_TEST_COUNT, doc="tests to write"),),
+        options=(OptionSpec("count", "int", DEFAULT_TEST_COUNT, doc="tests to write"),),
         placeholders=("query", "count"), single_model=True,
         produces=frozenset({"tests"}), effect="pass",
         shape="tab", hue="#EEDD88", mermaid=("[[", "]]"), json_name="unit_test_generator",
@@ -216,7 +215,7 @@ BUILTIN: tuple[KindSpec, ...] = (
         "unit_test_evaluator", "archon_dsl.components.unit_test_evaluator:UnitTestEvaluator",
         "orders the candidates by the unit tests they pass",
         options=(
-            OptionSpec("top_k", _INT, doc="candidates kept (None: all)"),
+            OptionSpec("top_k", "int", doc="candidates kept (None: all)"),
             OptionSpec("mode", "str", "judge", EVALUATOR_MODES, "`mode` is one of judge, execute, got {value}",
                        doc="judge the tests with the model, or execute them"),
             _FIRST_K,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..kinds import kind_spec
 from .base import Rule
 
 # Prompt text around the candidates, in tokens, for the context-window estimate.
@@ -54,7 +55,7 @@ layer fuser { model = gpt4o }
                     )
                 else:
                     self._context(ctx, layer, index, incoming, produced_tokens, report)
-            if layer.kind in ("generator", "fuser"):
+            if kind_spec(layer.kind).effect == "replace":  # new candidates, at this layer's length
                 produced_tokens = layer.max_tokens or _model_max_tokens(layer) or arch.defaults.max_tokens
 
     @staticmethod
