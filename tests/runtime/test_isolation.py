@@ -119,38 +119,55 @@ def test_etc_shadow_and_ssh_keys_cannot_be_read(tmp_path, monkeypatch):
 
 # -- the parent's cache ----------------------------------------------------------------------------
 
-def test_the_parents_cache_cannot_be_found_and_rewritten_through_proc_fd(tmp_path):
-    path = tmp_path / "cache.sqlite"
-    cache = sqlite3.connect(path)  # held open, as the executor holds its cache
+# The attack finds the cache by its file name through every process's /proc/<pid>/fd. Unisolated it
+# really writes, so the name is unique to the test: matching any "cache.sqlite" rewrote the live cache of
+# whatever else this user was running (an `archonc search` of the docs-commands test, twice: "database
+# disk image is malformed", with these very bytes at offset 100).
+POISON_CACHE = """
+import os
+POISONED = 0
+for pid in [PARENT, os.getppid(), 1] + [p for p in os.listdir("/proc") if p.isdigit()]:
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        continue
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").endswith(NAME):
+                with open(f"/proc/{pid}/fd/{fd}", "r+b") as f:
+                    f.seek(100)
+                    f.write(b"POISONED BY SANDBOX")
+                POISONED += 1
+        except OSError:
+            pass
+try:
+    with open(PATH, "r+b") as f:
+        f.seek(100)
+        f.write(b"POISONED BY SANDBOX")
+    POISONED += 1
+except OSError:
+    pass
+"""
+
+
+def held_cache(path):
+    """A cache file held open with one row, as the executor holds its cache."""
+    cache = sqlite3.connect(path)
     cache.execute("CREATE TABLE replies (key TEXT PRIMARY KEY, text TEXT)")
     cache.execute("INSERT INTO replies VALUES ('k', 'the real reply')")
     cache.commit()
+    return cache
+
+
+def poison_cache_code(path) -> str:
+    return f"PARENT, NAME, PATH = {os.getpid()}, {path.name!r}, {str(path)!r}\n" + POISON_CACHE
+
+
+def test_the_parents_cache_cannot_be_found_and_rewritten_through_proc_fd(tmp_path):
+    path = tmp_path / f"cache-{secrets.token_hex(8)}.sqlite"
+    cache = held_cache(path)
     original = path.read_bytes()
-    code = f"""
-    import os
-    POISONED = 0
-    for pid in [{os.getpid()}, os.getppid(), 1] + [p for p in os.listdir("/proc") if p.isdigit()]:
-        try:
-            fds = os.listdir(f"/proc/{{pid}}/fd")
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                if os.readlink(f"/proc/{{pid}}/fd/{{fd}}").endswith("cache.sqlite"):
-                    with open(f"/proc/{{pid}}/fd/{{fd}}", "r+b") as f:
-                        f.seek(100)
-                        f.write(b"POISONED BY SANDBOX")
-                    POISONED += 1
-            except OSError:
-                pass
-    try:
-        with open({str(path)!r}, "r+b") as f:
-            f.seek(100)
-            f.write(b"POISONED BY SANDBOX")
-        POISONED += 1
-    except OSError:
-        pass
-    """
+    code = poison_cache_code(path)
     try:
         assert sandboxed(code, ["assert POISONED == 0"]) == [True]
         assert path.read_bytes() == original
@@ -159,6 +176,30 @@ def test_the_parents_cache_cannot_be_found_and_rewritten_through_proc_fd(tmp_pat
         assert b"POISONED BY SANDBOX" in path.read_bytes()
     finally:
         cache.close()
+
+
+def test_the_unisolated_cache_attack_leaves_every_other_cache_alone(tmp_path):
+    """The sequence that corrupted a live cache: a project cache open (in any process) while the attack runs."""
+    from archon_dsl.runtime.cache import Cache, CachedReply
+
+    path = tmp_path / "project" / ".archon" / "cache.sqlite"  # the name every project's cache has
+    with Cache(path) as earlier_run:
+        earlier_run.put("ab" * 32, CachedReply("a cached reply", "m", 1, 2, None))
+    bystander = Cache(path)  # open over a checkpointed file, as the next `archonc search` holds it
+    target = tmp_path / f"cache-{secrets.token_hex(8)}.sqlite"
+    held = held_cache(target)
+    try:
+        assert unisolated(poison_cache_code(target), ["assert POISONED == 0"]) == [False]  # it did strike
+        assert b"POISONED BY SANDBOX" in target.read_bytes()
+        check = sqlite3.connect(bystander.path)
+        try:
+            assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        finally:
+            check.close()
+        assert bystander.get("ab" * 32).text == "a cached reply"
+    finally:
+        held.close()
+        bystander.close()
 
 
 # -- the network -----------------------------------------------------------------------------------
