@@ -94,10 +94,13 @@ class KindSpec:
     mermaid: tuple[str, str] = ("[", "]")  # Mermaid node brackets
     json_name: str | None = None  # its "type" in the original Archon's JSON; None: not expressible there
     option_names: frozenset[str] = field(init=False, repr=False, compare=False)
+    _by_name: dict[str, OptionSpec] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        names = frozenset(o.name for o in COMMON_OPTIONS + self.options)
-        object.__setattr__(self, "option_names", names)
+        # Looked up for every option of every layer of every point of a space: a dict, built once.
+        by_name = {o.name: o for o in COMMON_OPTIONS + self.options}
+        object.__setattr__(self, "_by_name", by_name)
+        object.__setattr__(self, "option_names", frozenset(by_name))
 
     @property
     def pass_through(self) -> bool:
@@ -105,7 +108,7 @@ class KindSpec:
         return self.effect == "pass"
 
     def option(self, name: str) -> OptionSpec | None:
-        return next((o for o in COMMON_OPTIONS + self.options if o.name == name), None)
+        return self._by_name.get(name)
 
     def calls(self, layer: Layer, candidates_in: int) -> int:
         """LLM calls a layer of this kind makes for one query."""

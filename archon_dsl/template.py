@@ -14,6 +14,7 @@ from .architecture import (
     PROVIDER_OPTIONS, Architecture, Budget, Defaults, EnvVar, Layer, ModelSpec, ProviderLimits,
 )
 from .diagnostics import ArchonError, Diagnostic, Severity, Span
+from .kinds import is_kind, kind_names, kind_spec
 from .language import ast
 from .codes.files import BAD_ASSIGNMENT
 from .rules.base import Rule
@@ -767,8 +768,6 @@ def resolve_choice_models(template: Template) -> None:
 
 
 def _layer(decl: ast.LayerDecl, scope: dict[str, Any]) -> Layer:
-    from .kinds import is_kind, kind_names, kind_spec
-
     if not is_kind(decl.kind):
         from .diagnostics import did_you_mean
 
@@ -824,7 +823,7 @@ def _layer(decl: ast.LayerDecl, scope: dict[str, Any]) -> Layer:
             "`batch_size` applies to reward-model rankers (llm-blender/PairRM) only; an LLM ranker "
             "reads every candidate in one call", span, "remove `batch_size`",
         )
-    own = {k: fields.pop(k) for k in list(fields) if k not in Layer.model_fields}
+    own = {k: fields.pop(k) for k in [k for k in fields if k not in Layer.model_fields]}
     return Layer.model_construct(kind=decl.kind, models=models, span=decl.span, options=own, **fields)
 
 
