@@ -7,7 +7,9 @@ from memory (the set of keys present, read when the cache opens), only a hit rea
 file, and writes go to one writer thread that commits them in batches.
 
 What can go wrong and what happens: a row that is not a well-formed reply (a corrupt or
-hand-edited file) is a miss, and the fresh reply replaces it; a `replies` table of another shape
+hand-edited file) is a miss, and the fresh reply replaces it; a file SQLite finds damaged
+("malformed") when the cache opens is moved aside (`cache.sqlite.corrupt-<time>`, with its -wal and
+-shm), a one-line warning says so, and a fresh cache is started; a `replies` table of another shape
 is refused when the cache opens (ArchonError naming the file), unless it is empty; another
 process holding the write lock makes this one wait at most BUSY_TIMEOUT_MS per attempt, the
 replies stay pending (and are served from memory) and are retried, and closing tries for
@@ -113,13 +115,54 @@ _SHARED_LOCK = threading.Lock()
 
 def _connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
-    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    _check_schema(connection, path)  # before anything is changed: a file that is not ours is left as it is
-    if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-        connection.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
-    connection.execute("PRAGMA synchronous = NORMAL")  # with WAL: a crash loses at most the last commits
-    connection.execute(_SCHEMA)
+    try:
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _check_schema(connection, path)  # before anything is changed: a file that is not ours is left as it is
+        if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            connection.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+        connection.execute("PRAGMA synchronous = NORMAL")  # with WAL: a crash loses at most the last commits
+        connection.execute(_SCHEMA)
+    except BaseException:
+        connection.close()  # not left open on a file that may be moved aside
+        raise
     return connection
+
+
+def _damaged(error: sqlite3.Error) -> bool:
+    """True for a SQLite file whose pages are broken ("database disk image is malformed")."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return (code is not None and code & 0xFF == getattr(sqlite3, "SQLITE_CORRUPT", 11)) or "malformed" in str(error)
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
+def _set_aside(path: Path, inode: int | None) -> Path | None:
+    """Move a damaged cache (with its -wal and -shm) to `<name>.corrupt-<time>`; None if it was not ours to move.
+
+    Only the very file found damaged is moved: if another process moved it first and started a fresh
+    cache under the name, that one (and its -wal, which must never be renamed while open) stays.
+    """
+    if inode is None or _inode(path) != inode:
+        return None
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    if aside.exists():
+        aside = path.with_name(f"{aside.name}-{os.getpid()}")
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:
+        return None
+    for suffix in ("-wal", "-shm"):
+        try:
+            os.replace(f"{path}{suffix}", f"{aside}{suffix}")
+        except FileNotFoundError:
+            pass
+    return aside
 
 
 def _check_schema(connection: sqlite3.Connection, path: Path) -> None:
@@ -192,7 +235,17 @@ class Cache:
         self._pid = os.getpid()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            rows = self._reader().execute("SELECT key FROM replies").fetchall()
+            inode = _inode(self.path)
+            try:
+                rows = self._reader().execute("SELECT key FROM replies").fetchall()
+            except sqlite3.DatabaseError as e:
+                if not _damaged(e):
+                    raise
+                self._close_readers()
+                aside = _set_aside(self.path, inode)
+                where = f"moved it to {aside.name}" if aside else "another process moved it"
+                _warn(f"the cache {self.path} was damaged ({e}); {where} and started a fresh cache")
+                rows = self._reader().execute("SELECT key FROM replies").fetchall()
         except (OSError, sqlite3.Error) as e:
             raise ArchonError([Diagnostic(
                 "E031", "bad-cache", Severity.ERROR, f"cannot open the cache {self.path}: {e}", None, str(self.path),
@@ -405,6 +458,9 @@ class Cache:
             writer.join()
         self._writer = None
         self._finalizer.detach()
+        self._close_readers()
+
+    def _close_readers(self) -> None:
         with self._lock:
             readers, self._readers = self._readers, []
         for connection in readers:

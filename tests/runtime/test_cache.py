@@ -91,6 +91,36 @@ def test_a_file_that_is_no_database_is_a_clear_error(tmp_path):
     assert raised.value.diagnostics[0].code == "E031" and str(path) in str(raised.value)
 
 
+def test_a_damaged_cache_is_moved_aside_with_a_warning_and_a_fresh_one_started(tmp_path, capsys):
+    path = tmp_path / ".archon" / "cache.sqlite"
+    with Cache(path) as earlier:
+        earlier.put(key(), REPLY)
+    with open(path, "r+b") as f:  # what a stray writer did to a live cache: page 1's b-tree header overwritten
+        f.seek(100)
+        f.write(b"POISONED BY SANDBOX")
+    damaged = path.read_bytes()
+    probe = sqlite3.connect(path)
+    with pytest.raises(sqlite3.DatabaseError, match="malformed"):
+        probe.execute("SELECT key FROM replies").fetchall()
+    probe.close()
+
+    cache = Cache(path)  # never fails the run
+    warning = capsys.readouterr().err
+    (aside,) = [p for p in path.parent.glob("cache.sqlite.corrupt-*") if not p.name.endswith(("-wal", "-shm"))]
+    assert aside.read_bytes() == damaged  # kept as it was, for whoever wants to look
+    assert warning.count("\n") == 1 and "archon: warning:" in warning and str(path) in warning
+    assert "malformed" in warning and aside.name in warning
+    assert cache.get(key()) is None  # the old replies are gone with the file: asked again
+    cache.put(key(), REPLY)
+    cache.close()
+    with Cache(path) as reopened:
+        assert reopened.get(key()) == REPLY and reopened.entries() == 1
+        check = sqlite3.connect(path)
+        assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        check.close()
+    assert capsys.readouterr().err == ""
+
+
 def test_threads_share_one_cache(tmp_path):
     cache = Cache(tmp_path / "c.sqlite")
 
