@@ -14,33 +14,46 @@ def _span() -> Span | None:
 
 # Field annotations that never hold a node: read once per class, never walked.
 _LEAF_ANNOTATIONS = frozenset({"str", "int", "float", "bool", "str | None", "Span | None"})
+# How a field holds its children, from its annotation: one node (or None), a list of
+# nodes (or None), or a list of (operator, node) pairs.
+_ONE, _LIST, _PAIRS = 0, 1, 2
+
+
+def _child_fields(cls: type) -> tuple[tuple[str, int], ...]:
+    out = []
+    for f in fields(cls):
+        annotation = str(f.type)
+        if not f.compare or annotation in _LEAF_ANNOTATIONS:
+            continue
+        how = _PAIRS if annotation.startswith("list[tuple[") else _LIST if annotation.startswith("list[") else _ONE
+        out.append((f.name, how))
+    return tuple(out)
 
 
 class Node:
     """A syntax-tree node: its children are the nodes in its dataclass fields, in field order."""
 
     __slots__ = ()
-    # Per concrete class, the names of the fields that can hold nodes (filled on first use).
-    _child_fields: ClassVar[dict[type, tuple[str, ...]]] = {}
+    # Per concrete class, (field name, how it holds nodes) for the fields that can (filled on first use).
+    _child_fields: ClassVar[dict[type, tuple[tuple[str, int], ...]]] = {}
 
     def children(self) -> list[Node]:
         """The nodes directly held by this one, in field (source) order; lists and pairs are flattened."""
-        names = Node._child_fields.get(type(self))
-        if names is None:
-            names = Node._child_fields[type(self)] = tuple(
-                f.name for f in fields(self) if f.compare and f.type not in _LEAF_ANNOTATIONS  # type: ignore[arg-type]
-            )
+        layout = Node._child_fields.get(type(self))
+        if layout is None:
+            layout = Node._child_fields[type(self)] = _child_fields(type(self))
         out: list[Node] = []
-        for name in names:
+        for name, how in layout:
             value = getattr(self, name)
-            if isinstance(value, Node):
+            if value is None:
+                continue
+            if how == _ONE:
                 out.append(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, Node):
-                        out.append(item)
-                    elif isinstance(item, tuple):  # Compare.rest: (op, operand) pairs
-                        out.extend(x for x in item if isinstance(x, Node))
+            elif how == _LIST:
+                out.extend(value)
+            else:
+                for pair in value:
+                    out.extend(x for x in pair if isinstance(x, Node))
         return out
 
     def walk(self, prune: Callable[[Node], bool] | None = None) -> Iterator[Node]:
@@ -84,8 +97,9 @@ class Visitor:
         return method(self, node, *args)
 
     def generic_visit(self, node: Node, *args: Any) -> Any:
+        visit = self.visit
         for child in node.children():
-            self.visit(child, *args)
+            visit(child, *args)
         return None
 
 

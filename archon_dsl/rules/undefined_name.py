@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..diagnostics import did_you_mean
 from ..language import ast
 from .base import Rule
+from .walk import names_in
 
 
 class UndefinedName(Rule):
@@ -67,6 +68,11 @@ class _Resolver(ast.Visitor):
         inner = loop_vars | {repeat.var} if repeat.var else loop_vars
         for statement in repeat.body:
             self.visit(statement, inner)
+
+    def visit_LayerDecl(self, decl: ast.LayerDecl, loop_vars: frozenset[str]) -> None:
+        # Most of a big file: its names straight from walk(), without a visit per node.
+        for name in names_in(decl):
+            self.visit_Name(name, loop_vars)
 
     def visit_Name(self, name: ast.Name, loop_vars: frozenset[str]) -> None:
         if name.id in self.declared or name.id in loop_vars:
