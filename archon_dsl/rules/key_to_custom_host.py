@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..diagnostics import Severity
-from ..language import ast
 from .base import Rule
+from .walk import declared_models, inline_models
 
 
 class KeyToCustomHost(Rule):
@@ -47,23 +47,13 @@ model gpt = "openai/gpt-4o" { api_base = "https://llm-proxy.example.com/v1"; api
 
     def check_template(self, template, report) -> None:
         """Declared models, once each, with the file's provider blocks."""
-        # This file's own declarations (an included file is checked on its own);
-        # one pass over the statements, not a list search per declaration.
-        for decl in template.module.statements:
-            model = template.models.get(decl.name) if isinstance(decl, ast.ModelDecl) else None
-            if model is not None:
-                self._model(model, template.providers, decl.span, report)
+        for model, span in declared_models(template):
+            self._model(model, template.providers, span, report)
 
     def check(self, ctx, report) -> None:
-        """Models written inline as strings (`models = ["openai/gpt-4o"]`), per architecture."""
-        declared = set(ctx.template.models.values()) if ctx.template is not None else set()
-        seen: set[str] = set()
-        for layer in ctx.arch.layers:
-            for model in layer.models:
-                if model in declared or model.id in seen:
-                    continue
-                seen.add(model.id)
-                self._model(model, ctx.arch.providers, layer.span, report)
+        """Models written inline as strings, per architecture."""
+        for model, span in inline_models(ctx):
+            self._model(model, ctx.arch.providers, span, report)
 
     @staticmethod
     def _model(model, providers, span, report) -> None:

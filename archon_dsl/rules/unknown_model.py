@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..diagnostics import Severity
-from ..language import ast
 from .base import Rule
+from .walk import declared_models, inline_models
 
 
 class UnknownModel(Rule):
@@ -42,23 +42,13 @@ model n = "together_ai/new-model" { cost_in = 0.9; cost_out = 0.9 }
 
     def check_template(self, template, report) -> None:
         """Declared models are checked once, even where no configuration instantiates."""
-        # This file's own declarations (an included file is checked on its own);
-        # one pass over the statements, not a list search per declaration.
-        for decl in template.module.statements:
-            model = template.models.get(decl.name) if isinstance(decl, ast.ModelDecl) else None
-            if model is not None:
-                self._model(model, decl.span, report)
+        for model, span in declared_models(template):
+            self._model(model, span, report)
 
     def check(self, ctx, report) -> None:
-        """Models written inline as strings (`models = ["openai/gpt-4o"]`) are checked per architecture."""
-        declared = set(ctx.template.models.values()) if ctx.template is not None else set()
-        seen: set[str] = set()
-        for layer in ctx.arch.layers:
-            for model in layer.models:
-                if model in declared or model.id in seen:
-                    continue
-                seen.add(model.id)
-                self._model(model, layer.span, report)
+        """Models written inline as strings, per architecture."""
+        for model, span in inline_models(ctx):
+            self._model(model, span, report)
 
     @staticmethod
     def _model(model, span, report) -> None:

@@ -26,3 +26,26 @@ def names_in(node: ast.Node) -> Iterator[ast.Name]:
     for child in node.walk():
         if isinstance(child, ast.Name):
             yield child
+
+
+def declared_models(template) -> Iterator[tuple]:
+    """This file's own model declarations, once each, with their spans (an included file is checked on its own).
+
+    One pass over the statements, not a list search per declaration (which made validate quadratic).
+    """
+    for decl in template.module.statements:
+        model = template.models.get(decl.name) if isinstance(decl, ast.ModelDecl) else None
+        if model is not None:
+            yield model, decl.span
+
+
+def inline_models(ctx) -> Iterator[tuple]:
+    """Models written inline as strings (`models = ["openai/gpt-4o"]`), once each, with their layer's span."""
+    declared = set(ctx.template.models.values()) if ctx.template is not None else set()
+    seen: set[str] = set()
+    for layer in ctx.arch.layers:
+        for model in layer.models:
+            if model in declared or model.id in seen:
+                continue
+            seen.add(model.id)
+            yield model, layer.span
