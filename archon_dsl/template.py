@@ -420,6 +420,26 @@ class Template:
             scope[decl.name] = [_as_model(v, decl.value.span) for v in value]
         return scope
 
+    def space_models(self) -> list[ModelSpec]:
+        """Every model the space's configurations may call, once each by name: declared ones, model
+        choices of params, the pools at the defaults, and models written inline at the defaults."""
+        models: dict[str, ModelSpec] = dict(self.models)
+        for param in self.params.values():
+            for value in param.values or []:
+                if isinstance(value, ModelSpec):
+                    models[value.name] = value
+        try:
+            scope = self.scope(self.default_assignment())
+            for decl in self.pool_decls:
+                for model in scope.get(decl.name, []):
+                    models.setdefault(model.name, model)
+            for layer in self.instantiate().layers:
+                for model in layer.models:
+                    models.setdefault(model.name, model)
+        except (ArchonError, EvalError):  # defaults the checks reject: their declared models are listed already
+            pass
+        return list(models.values())
+
     def complete(self, assignment: dict[str, Any] | None) -> dict[str, Any]:
         """`assignment` with defaults filled in and every value checked against its domain."""
         full = self.default_assignment()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..architecture import Architecture, Layer, ModelSpec
+from ..architecture import Architecture, Layer
 from ..diagnostics import ArchonError, Diagnostic, Severity
 from ..template import Template
 from .evaluate import Evaluation, Evaluator, ExecutorEvaluator
@@ -150,21 +150,10 @@ def cost_metric_for(template: Template, sim: bool) -> str:
     On the simulator the models are priced as simulated (declared prices, or the simulator's).
     When every model is free, dollars would put every point at $0: calls tell them apart.
     """
-    models: dict[str, ModelSpec] = dict(template.models)
-    for param in template.params.values():
-        for value in param.values or []:
-            if isinstance(value, ModelSpec):
-                models[value.name] = value
-    try:
-        scope = template.scope(template.default_assignment())
-        for decl in template.pool_decls:
-            for model in scope.get(decl.name, []):
-                models[model.name] = model
-    except Exception:  # a pool that only evaluates for some params: its models are declared ones anyway
-        pass
+    models = template.space_models()
     if not models:
         return "calls"
-    every = Architecture(name="prices", layers=[Layer(kind="generator", models=list(models.values()))])
+    every = Architecture(name="prices", layers=[Layer(kind="generator", models=models)])
     if sim:
         from ..runtime.sim import simulate
 

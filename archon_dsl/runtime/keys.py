@@ -302,24 +302,13 @@ def require_credentials(arch: Architecture, environ: Mapping[str, str] | None = 
 
 
 def space_models(template: Template) -> list[ModelSpec]:
-    """Every model a template's configurations may call: declared ones, model choices, pools at the defaults."""
-    from ..architecture import Architecture, Layer, ModelSpec
+    """Every model a template's configurations may call, and their fallbacks."""
+    from ..architecture import Architecture, Layer
 
-    models: dict[str, ModelSpec] = dict(template.models)
-    for param in template.params.values():
-        for value in param.values or []:
-            if isinstance(value, ModelSpec):
-                models[value.name] = value
-    try:
-        default = template.instantiate()
-    except Exception:  # a configuration the checks reject: its declared models are listed already
-        default = None
-    for layer in default.layers if default is not None else []:
-        for model in layer.models:
-            models.setdefault(model.name, model)
+    models = template.space_models()
     if not models:
         return []
-    return models_of(Architecture(name="space", layers=[Layer(kind="generator", models=list(models.values()))]))
+    return models_of(Architecture(name="space", layers=[Layer(kind="generator", models=models)]))
 
 
 def require_space_credentials(template: Template, environ: Mapping[str, str] | None = None) -> None:
