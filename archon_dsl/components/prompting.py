@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from ..architecture import Layer, ModelSpec
 from .base import CallSpec, Candidate
@@ -113,6 +113,37 @@ def call_spec(
         tag=tag,
         then=then,
     )
+
+
+def tagged_models(layer: Layer, kind: str, groups: int) -> Iterator[tuple[int, ModelSpec, str]]:
+    """(group, model, tag) for each call of `groups` x models, group-major, tagged `kind[i]` in call order."""
+    for g in range(groups):
+        for m, model in enumerate(layer.models):
+            yield g, model, f"{kind}[{g * len(layer.models) + m}]"
+
+
+def judge_calls(
+    layer: Layer,
+    kind: str,
+    groups: list[dict[str, Any]],
+    *,
+    system: str,
+    prompt: str,
+    parse: Callable[[str], Any],
+    response_format: dict | None,
+) -> list[CallSpec]:
+    """One call per model for each placeholder-values dict in `groups` (a whole list, or one candidate).
+
+    What differs between the judging kinds (critic, ranker, verifier, unit-test evaluator) is passed
+    in; the order (group-major), the tags and the prompt overrides are the same for all of them.
+    """
+    return [
+        call_spec(
+            layer, model, default_system=system, default_prompt=prompt, values=groups[g],
+            parse=parse, tag=tag, response_format=response_format,
+        )
+        for g, model, tag in tagged_models(layer, kind, len(groups))
+    ]
 
 
 def source(index: int, model: ModelSpec, sample: int) -> str:
