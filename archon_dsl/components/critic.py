@@ -9,7 +9,7 @@ from ..architecture import Layer
 from ..kinds import kind_spec
 from .base import CallSpec, Degradation, OutputError, State
 from .parsing import extract_json, get_key, numbered_items
-from .prompting import call_spec, candidates_block, check_results, json_schema
+from .prompting import candidates_block, check_results, json_schema, judge_calls
 
 SYSTEM = (
     "You review candidate responses to a query. For every candidate, name its strengths and its "
@@ -152,14 +152,10 @@ class Critic:
         if n == 0:
             return []
         values = {"query": state.query, "candidates": candidates_block(state.candidates), "n": n}
-        return [
-            call_spec(
-                layer, model, default_system=SYSTEM, default_prompt=PROMPT, values=values,
-                parse=lambda text, n=n: parse_critiques(text, n), tag=f"critic[{m}]",
-                response_format=RESPONSE_FORMAT,
-            )
-            for m, model in enumerate(layer.models)
-        ]
+        return judge_calls(
+            layer, self.kind, [values], system=SYSTEM, prompt=PROMPT,
+            parse=lambda text: parse_critiques(text, n), response_format=RESPONSE_FORMAT,
+        )
 
     def combine(
         self, layer: Layer, state: State, index: int, results: list[Any]

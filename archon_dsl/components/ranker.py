@@ -9,7 +9,7 @@ from ..architecture import Layer
 from ..kinds import kind_spec
 from .base import CallSpec, Degradation, OutputError, State
 from .parsing import extract_json, get_key, numbered_items
-from .prompting import call_spec, candidates_block, check_results, critiques_block, json_schema
+from .prompting import candidates_block, check_results, critiques_block, json_schema, judge_calls
 
 SYSTEM = (
     "You rank candidate responses to a query from best to worst. Judge correctness first, then "
@@ -145,14 +145,10 @@ class Ranker:
             "critiques": critiques_block(state.candidates), "n": n,
             "top_k": keep_top(layer, n),
         }
-        return [
-            call_spec(
-                layer, model, default_system=SYSTEM, default_prompt=PROMPT, values=values,
-                parse=lambda text, n=n: parse_ranking(text, n), tag=f"ranker[{m}]",
-                response_format=RESPONSE_FORMAT,
-            )
-            for m, model in enumerate(layer.models)
-        ]
+        return judge_calls(
+            layer, self.kind, [values], system=SYSTEM, prompt=PROMPT,
+            parse=lambda text: parse_ranking(text, n), response_format=RESPONSE_FORMAT,
+        )
 
     def combine(
         self, layer: Layer, state: State, index: int, results: list[Any]

@@ -35,7 +35,7 @@ from ..architecture import Layer
 from ..kinds import kind_spec
 from .base import CallSpec, Degradation, OutputError, State
 from .parsing import as_bool, extract_code, extract_json, get_key, numbered_items, yes_no
-from .prompting import call_spec, candidate_block, json_schema, tests_block
+from .prompting import candidate_block, json_schema, judge_calls, tests_block
 from .ranker import keep_top
 
 MODES = ("judge", "execute")
@@ -149,20 +149,17 @@ class UnitTestEvaluator:
         if needs_execution(layer) or not state.tests:
             return []
         n_tests = len(state.tests)
-        return [
-            call_spec(
-                layer, model, default_system=SYSTEM, default_prompt=PROMPT,
-                values={
-                    "query": state.query, "candidate": candidate_block(candidate),
-                    "tests": tests_block(state.tests), "n_tests": n_tests,
-                },
-                parse=lambda text, n=n_tests: parse_test_results(text, n),
-                tag=f"unit_test_evaluator[{j * len(layer.models) + m}]",
-                response_format=RESPONSE_FORMAT,
-            )
-            for j, candidate in enumerate(state.candidates)
-            for m, model in enumerate(layer.models)
+        groups = [
+            {
+                "query": state.query, "candidate": candidate_block(candidate),
+                "tests": tests_block(state.tests), "n_tests": n_tests,
+            }
+            for candidate in state.candidates
         ]
+        return judge_calls(
+            layer, self.kind, groups, system=SYSTEM, prompt=PROMPT,
+            parse=lambda text: parse_test_results(text, n_tests), response_format=RESPONSE_FORMAT,
+        )
 
     def combine(
         self, layer: Layer, state: State, index: int, results: list[Any]

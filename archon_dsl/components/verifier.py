@@ -14,7 +14,7 @@ from ..architecture import DEFAULT_VERIFIER_STEPS, Layer
 from ..kinds import kind_spec
 from .base import CallSpec, Degradation, OutputError, State
 from .parsing import as_bool, extract_json, get_key, require_text, yes_no
-from .prompting import call_spec, candidate_block, check_results, json_schema
+from .prompting import call_spec, candidate_block, check_results, json_schema, judge_calls, tagged_models
 
 SYSTEM = (
     "You verify one candidate response to a query. Check every claim, each reasoning step and "
@@ -92,24 +92,20 @@ class Verifier:
     kind = "verifier"
 
     def calls(self, layer: Layer, state: State, index: int) -> list[CallSpec]:
-        specs = []
-        two_steps = (layer.steps or DEFAULT_VERIFIER_STEPS) == 2
-        for j, candidate in enumerate(state.candidates):
-            values = {"query": state.query, "candidate": candidate_block(candidate)}
-            for m, model in enumerate(layer.models):
-                tag = f"verifier[{j * len(layer.models) + m}]"
-                if not two_steps:
-                    specs.append(call_spec(
-                        layer, model, default_system=SYSTEM, default_prompt=PROMPT, values=values,
-                        parse=parse_verdict, tag=tag, response_format=RESPONSE_FORMAT,
-                    ))
-                    continue
-                verdict = _verdict_call(layer, model, values, tag)
-                specs.append(call_spec(
-                    layer, model, default_system=REASONING_SYSTEM, default_prompt=REASONING_PROMPT,
-                    values=values, parse=require_text, tag=f"{tag}.reasoning", then=verdict,
-                ))
-        return specs
+        groups = [{"query": state.query, "candidate": candidate_block(c)} for c in state.candidates]
+        if (layer.steps or DEFAULT_VERIFIER_STEPS) != 2:
+            return judge_calls(
+                layer, self.kind, groups, system=SYSTEM, prompt=PROMPT,
+                parse=parse_verdict, response_format=RESPONSE_FORMAT,
+            )
+        return [
+            call_spec(
+                layer, model, default_system=REASONING_SYSTEM, default_prompt=REASONING_PROMPT,
+                values=groups[j], parse=require_text, tag=f"{tag}.reasoning",
+                then=_verdict_call(layer, model, groups[j], tag),
+            )
+            for j, model, tag in tagged_models(layer, self.kind, len(groups))
+        ]
 
     def combine(
         self, layer: Layer, state: State, index: int, results: list[Any]
