@@ -212,6 +212,40 @@ def search(
     >>> result = search("examples/itas.arch", "arithmetic", "numeric", strategy="random", trials=10, sim=True)
     >>> result.best.params, result.best_score
     """
+    objective = _checked_options(objective, trials, strategy)
+    template = _as_template(template)
+    space = SearchSpace(template, rules=rules)
+    rows = load_rows(data)
+    dev, held = split_rows(rows, split, split_seed)
+    score_fn, scorer_name = _scorer(scorer, scorer_options, evaluator)
+
+    directory = SearchDirectory(out) if out is not None else None
+    state = {
+        "template": template.path, "template_sha256": _sha256(_template_text(template)),
+        "data_sha256": _sha256(rows), "rows_dev": len(dev), "rows_held_out": len(held),
+        "scorer": scorer_name, "strategy": strategy, "seed": seed, "split": split, "split_seed": split_seed,
+        "objective": objective, "trials": trials, "sim": sim,
+    }
+    previous, prior_metric = _open_directory(directory, state, resume)
+    state["cost_metric"] = prior_metric or cost_metric_for(template, sim)
+
+    owned = evaluator is None
+    if evaluator is None:
+        if sim:
+            _register_sim_answers(rows)
+        evaluator = ExecutorEvaluator(score_fn, sim=sim, cache=cache, concurrency=concurrency, unsafe_exec=unsafe_exec)
+
+    run = SearchRun(
+        template=template, space=space, dev=dev, held=held, evaluator=evaluator, owns_evaluator=owned,
+        strategy=strategy, seed=seed, budget=trials, objective=objective, init_trials=init_trials,
+        directory=directory, state=state, on_trial=on_trial,
+    )
+    run.resume(previous)
+    return run.run()
+
+
+def _checked_options(objective: str, trials: int, strategy: str) -> str:
+    """The objective without spaces, after checking the objective, the budget and the strategy name."""
     objective = objective.replace(" ", "")
     if objective not in OBJECTIVES:
         raise _usage(f"unknown objective {objective!r}", "use --objective score or --objective score,cost")
@@ -223,77 +257,34 @@ def search(
         guess = did_you_mean(strategy, STRATEGIES)
         raise _usage(f"unknown strategy {strategy!r}",
                      f"did you mean {guess!r}?" if guess else f"strategies: {', '.join(STRATEGIES)}")
-    if not isinstance(template, Template):
-        from ..loader import load
+    return objective
 
-        template = load(template)
-    space = SearchSpace(template, rules=rules)
-    rows = load_rows(data)
-    dev, held = split_rows(rows, split, split_seed)
-    multi = objective == "score,cost"
 
-    score_fn = None
-    if evaluator is None:
-        from .scorers import get_scorer
+def _as_template(template: Template | str | Path) -> Template:
+    if isinstance(template, Template):
+        return template
+    from ..loader import load
 
-        score_fn = get_scorer(scorer, **(scorer_options or {}))
-        scorer_name = score_fn.name
-    else:
-        scorer_name = getattr(getattr(evaluator, "scorer", None), "name", type(evaluator).__name__)
+    return load(template)
 
-    directory = SearchDirectory(out) if out is not None else None
-    state = {
-        "template": template.path, "template_sha256": _sha256(_template_text(template)),
-        "data_sha256": _sha256(rows), "rows_dev": len(dev), "rows_held_out": len(held),
-        "scorer": scorer_name, "strategy": strategy, "seed": seed, "split": split, "split_seed": split_seed,
-        "objective": objective, "trials": trials, "sim": sim,
-    }
-    previous: list[Trial] = directory.prepare(state, resume) if directory else []
-    prior = (directory.read_state() or {}) if directory and previous else {}
-    cost_metric = prior.get("cost_metric") or cost_metric_for(template, sim)
-    state["cost_metric"] = cost_metric
 
-    owned = evaluator is None
-    if evaluator is None:
-        if sim:
-            _register_sim_answers(rows)
-        evaluator = ExecutorEvaluator(score_fn, sim=sim, cache=cache, concurrency=concurrency, unsafe_exec=unsafe_exec)
+def _scorer(scorer: Any, options: dict[str, Any] | None, evaluator: Evaluator | None) -> tuple[Any, str]:
+    """(score function, scorer name): the function is built only when the search owns its evaluator."""
+    if evaluator is not None:
+        return None, getattr(getattr(evaluator, "scorer", None), "name", type(evaluator).__name__)
+    from .scorers import get_scorer
 
-    history = History()
-    point_arch: dict[str, str] = {}
+    score_fn = get_scorer(scorer, **(options or {}))
+    return score_fn, score_fn.name
 
-    def key_of_arch(point: dict[str, Any]) -> str | None:
-        feasibility = space.feasibility(point)
-        if not feasibility.ok:
-            return None
-        pkey = space.key(point)
-        if pkey not in point_arch:
-            point_arch[pkey] = arch_key(feasibility.arch)
-        return point_arch[pkey]
 
-    for trial in previous:
-        point = space.from_json(trial.params)
-        history.add(trial, space.key(point), key_of_arch(point) or space.key(point))
-
-    if directory:
-        directory.write_state({**state, "status": "running", "evaluations": history.evaluations,
-                               "skipped": history.skipped})
-    chooser = make_strategy(strategy, space, history, seed=seed, budget=trials, multi_objective=multi,
-                            arch_key=key_of_arch, init_trials=init_trials)
-    stopped = "budget"
-    try:
-        stopped = _loop(chooser, space, history, evaluator, dev, trials, cost_metric, key_of_arch, directory,
-                        on_trial)
-        result = _finish(template, space, history, evaluator, held, multi, cost_metric, strategy, seed, objective,
-                         stopped, len(dev), directory)
-    finally:
-        chooser.close()
-        if owned:
-            evaluator.close()
-    if directory:
-        directory.write_state({**state, "status": "done", "evaluations": history.evaluations,
-                               "skipped": history.skipped, "stopped": stopped})
-    return result
+def _open_directory(directory: SearchDirectory | None, state: dict, resume: bool) -> tuple[list[Trial], str | None]:
+    """(trials recorded there before, their cost metric): nothing without a directory or a resumed search."""
+    if directory is None:
+        return [], None
+    previous = directory.prepare(state, resume)
+    prior = (directory.read_state() or {}) if previous else {}
+    return previous, prior.get("cost_metric")
 
 
 def _template_text(template: Template) -> Any:
@@ -317,57 +308,172 @@ def _register_sim_answers(rows: list[dict]) -> None:
         register(rows)
 
 
-def _loop(chooser, space, history, evaluator, dev, budget, cost_metric, key_of_arch, directory, on_trial) -> str:
-    """Propose, evaluate (or reuse a twin architecture's result), record; why it stopped."""
-    proposals = chooser.proposals()
-    reply: Trial | None = None
-    free_in_a_row = 0
-    try:
-        while history.evaluations < budget:
-            started = time.perf_counter()
-            try:
-                proposal = next(proposals) if reply is None else proposals.send(reply)
-            except StopIteration:
-                return "exhausted"
-            point = proposal.point
-            feasibility = space.feasibility(point)
-            if not feasibility.ok:  # a strategy's bug must never cost an evaluation
-                raise RuntimeError(f"strategy {chooser.name} proposed an infeasible point: {feasibility.reason}")
-            pkey = space.key(point)
-            if pkey in history.by_point:
-                raise RuntimeError(f"strategy {chooser.name} proposed a point twice: {space.describe(point)}")
-            akey = key_of_arch(point)
-            twin = history.by_arch.get(akey)
-            evaluation_time = 0.0
-            if twin is not None:
-                trial = Trial(
-                    index=len(history.trials), params=space.to_json(point), score=twin.score, cost=twin.cost,
-                    cost_usd=twin.cost_usd, calls=twin.calls, tokens=twin.tokens, errors=twin.errors,
-                    source=proposal.source, same_as=twin.index if twin.same_as is None else twin.same_as,
-                )
-                free_in_a_row += 1
-            else:
-                evaluation = evaluator.evaluate(feasibility.arch, dev)
-                evaluation_time = evaluation.duration
-                trial = Trial(
-                    index=len(history.trials), params=space.to_json(point), score=evaluation.score,
-                    cost=_objective_cost(evaluation, cost_metric, feasibility), cost_usd=evaluation.cost_usd,
-                    calls=evaluation.calls, tokens=evaluation.tokens, errors=evaluation.errors,
-                    duration=round(evaluation.duration, 4), source=proposal.source,
-                )
-                free_in_a_row = 0
-            trial.overhead = round(max(time.perf_counter() - started - evaluation_time, 0.0), 6)
-            history.add(trial, pkey, akey)
-            if directory:
-                directory.append_trial(trial)
-            if on_trial:
-                on_trial(trial, history.evaluations, budget)
-            reply = trial
-            if free_in_a_row >= MAX_FREE_IN_A_ROW:
-                return "repeats"
-        return "budget"
-    finally:
-        proposals.close()
+@dataclass
+class SearchRun:
+    """One search under way: its pieces and its history; resume, loop over trials, finish."""
+
+    template: Template
+    space: SearchSpace
+    dev: list[dict]
+    held: list[dict]
+    evaluator: Evaluator
+    strategy: str
+    seed: int
+    budget: int
+    objective: str
+    state: dict[str, Any]  # what state.json records; carries the cost metric
+    directory: SearchDirectory | None = None
+    owns_evaluator: bool = False  # closed when the search ends
+    init_trials: int | None = None
+    on_trial: Callable[[Trial, int, int], None] | None = None
+    history: History = field(default_factory=History)
+    _arch_keys: dict[str, str] = field(default_factory=dict)  # point key -> architecture key
+
+    @property
+    def cost_metric(self) -> str:
+        return self.state["cost_metric"]
+
+    @property
+    def multi(self) -> bool:
+        return self.objective == "score,cost"
+
+    def arch_key_of(self, point: dict[str, Any]) -> str | None:
+        """The architecture key of a feasible point (memoised), None for an infeasible one."""
+        feasibility = self.space.feasibility(point)
+        if not feasibility.ok:
+            return None
+        pkey = self.space.key(point)
+        if pkey not in self._arch_keys:
+            self._arch_keys[pkey] = arch_key(feasibility.arch)
+        return self._arch_keys[pkey]
+
+    def resume(self, previous: list[Trial]) -> None:
+        """Put trials recorded by an earlier run of this search back into the history."""
+        for trial in previous:
+            point = self.space.from_json(trial.params)
+            self.history.add(trial, self.space.key(point), self.arch_key_of(point) or self.space.key(point))
+
+    def run(self) -> SearchResult:
+        """Spend the budget, re-score the best on the held-out rows, write the outputs."""
+        self._write_state("running")
+        chooser = make_strategy(self.strategy, self.space, self.history, seed=self.seed, budget=self.budget,
+                                multi_objective=self.multi, arch_key=self.arch_key_of, init_trials=self.init_trials)
+        stopped = "budget"
+        try:
+            stopped = self._loop(chooser)
+            result = self._finish(stopped)
+        finally:
+            chooser.close()
+            if self.owns_evaluator:
+                self.evaluator.close()
+        self._write_state("done", stopped=stopped)
+        return result
+
+    def _write_state(self, status: str, **extra: Any) -> None:
+        if self.directory:
+            self.directory.write_state({**self.state, "status": status, "evaluations": self.history.evaluations,
+                                        "skipped": self.history.skipped, **extra})
+
+    def _loop(self, chooser: Strategy) -> str:
+        """Propose, evaluate (or reuse a twin architecture's result), record; why it stopped."""
+        proposals = chooser.proposals()
+        reply: Trial | None = None
+        free_in_a_row = 0
+        try:
+            while self.history.evaluations < self.budget:
+                started = time.perf_counter()
+                try:
+                    proposal = next(proposals) if reply is None else proposals.send(reply)
+                except StopIteration:
+                    return "exhausted"
+                reply = self._trial(chooser.name, proposal, started)
+                free_in_a_row = free_in_a_row + 1 if reply.same_as is not None else 0
+                if free_in_a_row >= MAX_FREE_IN_A_ROW:
+                    return "repeats"
+            return "budget"
+        finally:
+            proposals.close()
+
+    def _trial(self, chooser_name: str, proposal: Any, started: float) -> Trial:
+        """One proposed point evaluated on the development rows (or priced as its twin), recorded and reported."""
+        space, history = self.space, self.history
+        point = proposal.point
+        feasibility = space.feasibility(point)
+        if not feasibility.ok:  # a strategy's bug must never cost an evaluation
+            raise RuntimeError(f"strategy {chooser_name} proposed an infeasible point: {feasibility.reason}")
+        pkey = space.key(point)
+        if pkey in history.by_point:
+            raise RuntimeError(f"strategy {chooser_name} proposed a point twice: {space.describe(point)}")
+        akey = self.arch_key_of(point)
+        twin = history.by_arch.get(akey)
+        evaluation_time = 0.0
+        if twin is not None:
+            trial = Trial(
+                index=len(history.trials), params=space.to_json(point), score=twin.score, cost=twin.cost,
+                cost_usd=twin.cost_usd, calls=twin.calls, tokens=twin.tokens, errors=twin.errors,
+                source=proposal.source, same_as=twin.index if twin.same_as is None else twin.same_as,
+            )
+        else:
+            evaluation = self.evaluator.evaluate(feasibility.arch, self.dev)
+            evaluation_time = evaluation.duration
+            trial = Trial(
+                index=len(history.trials), params=space.to_json(point), score=evaluation.score,
+                cost=_objective_cost(evaluation, self.cost_metric, feasibility), cost_usd=evaluation.cost_usd,
+                calls=evaluation.calls, tokens=evaluation.tokens, errors=evaluation.errors,
+                duration=round(evaluation.duration, 4), source=proposal.source,
+            )
+        trial.overhead = round(max(time.perf_counter() - started - evaluation_time, 0.0), 6)
+        history.add(trial, pkey, akey)
+        if self.directory:
+            self.directory.append_trial(trial)
+        if self.on_trial:
+            self.on_trial(trial, history.evaluations, self.budget)
+        return trial
+
+    def _arch_of(self, trial: Trial) -> Architecture:
+        return self.space.feasibility(self.space.from_json(trial.params)).arch
+
+    def _finish(self, stopped: str) -> SearchResult:
+        """The result: best, front, held-out scores; written to the directory when there is one."""
+        trials = self.history.trials
+        best = self.history.best()
+        front = pareto_front(trials) if self.multi else []  # the one front: result.json, front/ and pareto.png show it
+        for trial in trials:  # a resumed search may have a new best: only the current ones keep a held-out score
+            trial.held_out = None
+        held_out: dict[int, Evaluation] = {}
+        if best is not None and self.held:
+            # The reported figures come from rows the search never saw.
+            for trial in [best] + [t for t in front if t.index != best.index]:
+                held_out[trial.index] = evaluation = self.evaluator.evaluate(self._arch_of(trial), self.held)
+                trial.held_out = evaluation.score
+        result = SearchResult(
+            trials=trials, best=best, best_arch=self._arch_of(best) if best is not None else None, front=front,
+            objective=self.objective, cost_metric=self.cost_metric, strategy=self.strategy, seed=self.seed,
+            evaluations=self.history.evaluations, skipped=self.history.skipped, stopped=stopped,
+            rows_dev=len(self.dev), rows_held_out=len(self.held), held_out=held_out,
+            out=self.directory.path if self.directory else None, rules_checked=self.space.rules_checked,
+        )
+        if self.directory:
+            self._write_outputs(self.directory, result)
+        return result
+
+    def _write_outputs(self, directory: SearchDirectory, result: SearchResult) -> None:
+        directory.rewrite_trials(result.trials)  # with held-out scores filled in
+        directory.write_csv(result.trials, list(self.template.params))
+        written = []
+        if result.best_arch is not None:
+            written.append((result.best_arch, directory.best_path))
+        for trial in result.front:
+            written.append((self._arch_of(trial), directory.front_dir / f"trial-{trial.index}.arch"))
+        for arch, path in written:
+            note = directory.write_arch(arch, path)
+            if note:
+                result.notes.append(note)
+        directory.write_result(result.to_dict())
+        title = f"{self.template.name}: {result.strategy}, seed {result.seed}"
+        directory.plot_progress(result.trials, title)
+        cost_label = "dollars per query" if result.cost_metric == "cost_usd" else "LLM calls per query"
+        directory.plot_front(result.trials, result.front, cost_label, title)  # the front result.json reports
 
 
 def _objective_cost(evaluation: Evaluation, metric: str, feasibility) -> float:
@@ -376,53 +482,3 @@ def _objective_cost(evaluation: Evaluation, metric: str, feasibility) -> float:
         estimate = feasibility.figures.get("cost")
         return float(estimate) if estimate is not None else 0.0
     return round(evaluation.cost(metric), 10)
-
-
-def _finish(template, space, history, evaluator, held, multi, cost_metric, strategy, seed, objective, stopped,
-            rows_dev, directory) -> SearchResult:
-    trials = history.trials
-    best = history.best()
-    front = pareto_front(trials) if multi else []  # the one front: result.json, front/ and pareto.png show it
-    held_out: dict[int, Evaluation] = {}
-    best_arch = None
-    for trial in trials:  # a resumed search may have a new best: only the current ones keep a held-out score
-        trial.held_out = None
-    if best is not None:
-        best_arch = space.feasibility(space.from_json(best.params)).arch
-        # The reported figures come from rows the search never saw.
-        rescored = [best] + ([t for t in front if t.index != best.index] if multi else [])
-        for trial in rescored:
-            if held:
-                arch = space.feasibility(space.from_json(trial.params)).arch
-                evaluation = evaluator.evaluate(arch, held)
-                held_out[trial.index] = evaluation
-                trial.held_out = evaluation.score
-    result = SearchResult(
-        trials=trials, best=best, best_arch=best_arch, front=front, objective=objective,
-        cost_metric=cost_metric, strategy=strategy, seed=seed, evaluations=history.evaluations,
-        skipped=history.skipped, stopped=stopped, rows_dev=rows_dev, rows_held_out=len(held), held_out=held_out,
-        out=directory.path if directory else None, rules_checked=space.rules_checked,
-    )
-    if directory:
-        _write_outputs(directory, template, space, result)
-    return result
-
-
-def _write_outputs(directory: SearchDirectory, template, space, result: SearchResult) -> None:
-    directory.rewrite_trials(result.trials)  # with held-out scores filled in
-    directory.write_csv(result.trials, list(template.params))
-    written = []
-    if result.best_arch is not None:
-        written.append((result.best_arch, directory.best_path))
-    for trial in result.front:
-        written.append((space.feasibility(space.from_json(trial.params)).arch,
-                         directory.front_dir / f"trial-{trial.index}.arch"))
-    for arch, path in written:
-        note = directory.write_arch(arch, path)
-        if note:
-            result.notes.append(note)
-    directory.write_result(result.to_dict())
-    title = f"{template.name}: {result.strategy}, seed {result.seed}"
-    directory.plot_progress(result.trials, title)
-    cost_label = "dollars per query" if result.cost_metric == "cost_usd" else "LLM calls per query"
-    directory.plot_front(result.trials, result.front, cost_label, title)  # the front result.json reports
