@@ -222,8 +222,15 @@ class BayesianOptimization(Strategy):
         self._configured, self._threshold = key, bound
 
     def _source(self, index: int) -> str:
-        runs = getattr(self.client._experiment.trials[index], "generator_runs", None) or []
-        node = getattr(runs[0], "_generation_node_name", "") if runs else ""
+        """Which of Ax's generation nodes proposed trial `index`, in this project's words.
+
+        Ax's Client has no public getter for its experiment or a trial's generator runs; its public
+        summary of the trial names the node (the same field, read by Ax itself).
+        """
+        with quiet_ax():
+            summary = self.client.summarize(trial_indices=[index])
+        value = summary["generation_node"].iloc[0] if "generation_node" in summary and len(summary) else ""
+        node = value if isinstance(value, str) else ""
         return {"CenterOfSearchSpace": "center", "Sobol": "sobol", "MBM": "botorch"}.get(node, node.lower() or "ax")
 
     def _next(self) -> tuple[int, dict[str, Any]] | None:
