@@ -468,6 +468,12 @@ class Template:
         return full
 
     # -- instantiate ------------------------------------------------------------
+    def constraint_results(self, assignment: dict[str, Any]) -> list[bool]:
+        """Whether each constraint holds at `assignment`, in declaration order; raises EvalError."""
+        scope = dict(self._static_scope)
+        scope.update(assignment)
+        return [_truth(evaluate(c.expr, scope), c.expr.span) for c in self.constraints]
+
     def constraints_hold(self, assignment: dict[str, Any]) -> bool:
         scope = dict(self._static_scope)
         scope.update(assignment)
