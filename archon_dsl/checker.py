@@ -13,7 +13,7 @@ from .rules import RULES, Context, Rule
 from .rules.budget_exceeded import plan_figure
 from .rules.unsatisfiable_space import UnsatisfiableSpace
 from .space_conditions import describe_condition
-from .template import EvalError, InstantiateError, Template, _truth, describe_assignment, evaluate, format_value
+from .template import EvalError, InstantiateError, Template, describe_assignment, format_value
 
 _DIGITS = re.compile(r"\d+")
 # Past this many points a space is sampled rather than enumerated.
@@ -147,13 +147,7 @@ class _Finding:
     needs_instance: bool = True
 
 
-def check_template(template: Template, **options) -> CheckResult:
-    """Every rule over every point of `template`'s space (sampled past `max_points`); see _check_template."""
-    with gc_frozen():
-        return _check_template(template, **options)
-
-
-def _check_template(
+def check_template(
     template: Template,
     *,
     select: Iterable[str] | None = None,
@@ -162,105 +156,130 @@ def _check_template(
     seed: int = 0,
 ) -> CheckResult:
     """Every rule over every point of `template`'s space (sampled past `max_points`)."""
-    selection = RuleSelection(select, ignore)
-    path = template.path
-    rules = [r for r in RULES if selection.enabled(r.code, r.name)]
-    diagnostics: list[Diagnostic] = []
-    for rule in rules:
-        diagnostics.extend(_run(rule, "check_template", template, path))
-    # Declaration problems whose code has no rule module of its own (e.g. include errors).
-    forwarded = {r.code for r in RULES}
-    diagnostics.extend(d for d in template.diagnostics if d.code not in forwarded and selection.enabled(d.code))
+    with gc_frozen():
+        return SpaceCheck(template, RuleSelection(select, ignore), max_points=max_points, seed=seed).run()
 
-    raw = template.raw_size()
-    points = list(template.points()) if raw <= max_points else template.sample(max_points, seed)
-    has_params = bool(template.params)
-    arch_rules = [r for r in rules if type(r).check is not Rule.check]
 
-    findings: dict[tuple, _Finding] = {}
-    considered: list[int] = []  # points inside the constraints and budgets
-    instantiated: list[int] = []  # ... of which gave an architecture
-    valid = 0
-    constraint_pass = [0] * len(template.constraints)
-    budget_pass: dict[int, int] = {}
-    cumulative_constraints = 0
-    instantiated_any = False
-    # Points that agree on the parameters an instantiation read give the same
-    # architecture: results are memoised per set of parameters read.
-    memo: dict[tuple[str, ...], dict[tuple, _PointResult]] = {}
+class SpaceCheck:
+    """One check of a template's space: enumerate the points, memoise each instantiation on the
+    parameters it read, run the rules, and condense each finding into the "when ..." it holds."""
 
-    def note(diag: Diagnostic, index: int, needs_instance: bool = True) -> None:
+    def __init__(self, template: Template, selection: RuleSelection, *, max_points: int = MAX_POINTS, seed: int = 0):
+        self.template = template
+        self.selection = selection
+        self.path = template.path
+        self.rules = [r for r in RULES if selection.enabled(r.code, r.name)]
+        self.arch_rules = [r for r in self.rules if type(r).check is not Rule.check]
+        self.has_params = bool(template.params)
+        self.raw = template.raw_size()
+        self.points = list(template.points()) if self.raw <= max_points else template.sample(max_points, seed)
+
+        self.findings: dict[tuple, _Finding] = {}
+        self.considered: list[int] = []  # points inside the constraints and budgets
+        self.instantiated: list[int] = []  # ... of which gave an architecture
+        self.valid = 0
+        self.constraint_pass = [0] * len(template.constraints)
+        self.budget_pass: dict[int, int] = {}
+        self.cumulative_constraints = 0
+        self.instantiated_any = False
+        # Points that agree on the parameters an instantiation read give the same
+        # architecture: results are memoised per set of parameters read.
+        self.memo: dict[tuple[str, ...], dict[tuple, _PointResult]] = {}
+
+    def run(self) -> CheckResult:
+        diagnostics = self.declaration_findings()
+        for index, point in enumerate(self.points):
+            self.check_point(index, point)
+        diagnostics.extend(self.condensed_findings())
+        diagnostics.extend(_unsatisfiable(
+            self.template, self.selection, len(self.points), self.constraint_pass, self.cumulative_constraints,
+            self.budget_pass, self.instantiated_any, self.considered,
+        ))
+        return CheckResult(
+            path=self.path,
+            diagnostics=_dedupe(diagnostics),
+            source=None,
+            raw=self.raw,
+            valid=self.valid if not _fatal(diagnostics) else 0,
+            checked=len(self.points),
+            params=_params_summary(self.template),
+        )
+
+    def declaration_findings(self) -> list[Diagnostic]:
+        """The template-wide rules' findings, and declaration problems with no rule module of their own."""
+        diagnostics: list[Diagnostic] = []
+        for rule in self.rules:
+            diagnostics.extend(_run(rule, "check_template", self.template, self.path))
+        # Declaration problems whose code has no rule module of its own (e.g. include errors).
+        forwarded = {r.code for r in RULES}
+        diagnostics.extend(
+            d for d in self.template.diagnostics if d.code not in forwarded and self.selection.enabled(d.code)
+        )
+        return diagnostics
+
+    def check_point(self, index: int, point: dict[str, Any]) -> None:
+        # Constraints first: a point outside them is not part of the space.
+        try:
+            passes = self.template.constraint_results(point)
+        except EvalError as e:
+            self.note(e.diagnostic(self.path), index, needs_instance=False)
+            return
+        for i, ok in enumerate(passes):
+            self.constraint_pass[i] += ok
+        if not all(passes):
+            return
+        self.cumulative_constraints += 1
+        result = self.point_result(point)
+        self.instantiated_any |= result.instantiated
+        for b_index in result.budgets_met:
+            self.budget_pass[b_index] = self.budget_pass.get(b_index, 0) + 1
+        if result.excluded:
+            return
+        self.considered.append(index)
+        if result.instantiated:
+            self.instantiated.append(index)
+        for diag in result.diagnostics:
+            self.note(diag, index, result.instantiated)
+        self.valid += result.ok
+
+    def point_result(self, point: dict[str, Any]) -> _PointResult:
+        """The memoised result of a point that agrees with an earlier one on what it read, else a fresh one."""
+        for read_names, table in self.memo.items():
+            result = table.get(tuple(point[n] for n in read_names))
+            if result is not None:
+                return result
+        result = _evaluate_point(self.template, point, self.arch_rules, self.selection, self.has_params)
+        self.memo.setdefault(result.reads, {})[tuple(point[n] for n in result.reads)] = result
+        return result
+
+    def note(self, diag: Diagnostic, index: int, needs_instance: bool = True) -> None:
         # Findings that differ only in figures are one finding over several points.
         key = (diag.code, diag.span, diag.severity, _DIGITS.sub("#", diag.message))
-        found = findings.get(key)
+        found = self.findings.get(key)
         if found is None:
-            findings[key] = _Finding(diag, [index], needs_instance)
+            self.findings[key] = _Finding(diag, [index], needs_instance)
         elif found.points[-1] != index:
             found.points.append(index)
 
-    for index, point in enumerate(points):
-        # Constraints first: a point outside them is not part of the space.
-        try:
-            scope = dict(template._static_scope)
-            scope.update(point)
-            passes = [_truth(evaluate(c.expr, scope), c.expr.span) for c in template.constraints]
-        except EvalError as e:
-            note(e.diagnostic(path), index, needs_instance=False)
-            continue
-        for i, ok in enumerate(passes):
-            constraint_pass[i] += ok
-        if not all(passes):
-            continue
-        cumulative_constraints += 1
-        result = None
-        for read_names, table in memo.items():
-            result = table.get(tuple(point[n] for n in read_names))
-            if result is not None:
-                break
-        if result is None:
-            result = _evaluate_point(template, point, arch_rules, selection, has_params)
-            memo.setdefault(result.reads, {})[tuple(point[n] for n in result.reads)] = result
-        instantiated_any |= result.instantiated
-        for b_index in result.budgets_met:
-            budget_pass[b_index] = budget_pass.get(b_index, 0) + 1
-        if result.excluded:
-            continue
-        considered.append(index)
-        if result.instantiated:
-            instantiated.append(index)
-        for diag in result.diagnostics:
-            note(diag, index, result.instantiated)
-        valid += result.ok
-
-    names = list(template.params)
-    for finding in findings.values():
-        diag = finding.diagnostic
-        if has_params:
-            universe = instantiated if finding.needs_instance else considered
-            members = set(universe)
-            triggered = [i for i in finding.points if i in members]
-            if triggered and len(triggered) < len(universe):
-                diag.when = describe_condition(
-                    names, [points[i] for i in universe], _positions(universe, triggered), template.params,
-                )
-            elif not triggered and finding.points:
-                diag.when = f"e.g. {describe_assignment(points[finding.points[0]])}"
-        diagnostics.append(diag)
-
-    diagnostics.extend(_unsatisfiable(
-        template, selection, len(points), constraint_pass, cumulative_constraints, budget_pass,
-        instantiated_any, considered,
-    ))
-
-    return CheckResult(
-        path=path,
-        diagnostics=_dedupe(diagnostics),
-        source=None,
-        raw=raw,
-        valid=valid if not _fatal(diagnostics) else 0,
-        checked=len(points),
-        params=_params_summary(template),
-    )
+    def condensed_findings(self) -> list[Diagnostic]:
+        """Each finding once, with the "when ..." condition on the parameters under which it holds."""
+        names = list(self.template.params)
+        points = self.points
+        out = []
+        for finding in self.findings.values():
+            diag = finding.diagnostic
+            if self.has_params:
+                universe = self.instantiated if finding.needs_instance else self.considered
+                members = set(universe)
+                triggered = [i for i in finding.points if i in members]
+                if triggered and len(triggered) < len(universe):
+                    diag.when = describe_condition(
+                        names, [points[i] for i in universe], _positions(universe, triggered), self.template.params,
+                    )
+                elif not triggered and finding.points:
+                    diag.when = f"e.g. {describe_assignment(points[finding.points[0]])}"
+            out.append(diag)
+        return out
 
 
 def _positions(considered: list[int], triggered: list[int]) -> set[int]:
@@ -361,7 +380,7 @@ def arch_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 __all__ = [
-    "CheckResult", "RuleSelection", "arch_files", "check_architecture", "check_configuration", "check_path",
+    "CheckResult", "RuleSelection", "SpaceCheck", "arch_files", "check_architecture", "check_configuration", "check_path",
     "check_template",
     "check_text", "format_value",
 ]
