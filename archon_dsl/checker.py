@@ -191,10 +191,7 @@ class SpaceCheck:
         for index, point in enumerate(self.points):
             self.check_point(index, point)
         diagnostics.extend(self.condensed_findings())
-        diagnostics.extend(_unsatisfiable(
-            self.template, self.selection, len(self.points), self.constraint_pass, self.cumulative_constraints,
-            self.budget_pass, self.instantiated_any, self.considered,
-        ))
+        diagnostics.extend(self.unsatisfiable_findings())
         return CheckResult(
             path=self.path,
             diagnostics=_dedupe(diagnostics),
@@ -281,6 +278,37 @@ class SpaceCheck:
             out.append(diag)
         return out
 
+    def unsatisfiable_findings(self) -> list[Diagnostic]:
+        """The unsatisfiable-space finding: the constraint, or else the budget, that leaves no point of the space."""
+        template = self.template
+        if not self.selection.enabled(UnsatisfiableSpace.code, UnsatisfiableSpace.name) or not self.points:
+            return []
+        path = template.path
+        out = []
+        if template.constraints and self.cumulative_constraints == 0:
+            # Name the first constraint that nothing satisfies, else the conjunction.
+            culprit = next(
+                (c for c, n in zip(template.constraints, self.constraint_pass) if n == 0), template.constraints[-1]
+            )
+            alone = self.constraint_pass[template.constraints.index(culprit)] == 0
+            out.append(Diagnostic(
+                UnsatisfiableSpace.code, UnsatisfiableSpace.name, Severity.ERROR,
+                "no point of the space satisfies this constraint" if alone
+                else "no point of the space satisfies all constraints together; this one excludes the last",
+                culprit.span, path, "check the direction of the comparison and the parameter domains",
+            ))
+        elif self.instantiated_any and not self.considered and template.budget_decls:
+            culprit = next(
+                (b for i, b in enumerate(template.budget_decls) if self.budget_pass.get(i, 0) == 0),
+                template.budget_decls[0],
+            )
+            out.append(Diagnostic(
+                UnsatisfiableSpace.code, UnsatisfiableSpace.name, Severity.ERROR,
+                f"no point of the space is within this budget ({culprit.metric})",
+                culprit.span, path, "raise the budget, or shrink the layers it covers",
+            ))
+        return out
+
 
 def _positions(considered: list[int], triggered: list[int]) -> set[int]:
     where = {point: position for position, point in enumerate(considered)}
@@ -290,33 +318,6 @@ def _positions(considered: list[int], triggered: list[int]) -> set[int]:
 def _fatal(diagnostics: list[Diagnostic]) -> bool:
     """Errors found on the declarations themselves make every point invalid."""
     return any(d.is_error and d.when is None and d.code.startswith("E") for d in diagnostics)
-
-
-def _unsatisfiable(template, selection, total, constraint_pass, cumulative, budget_pass, instantiated_any, considered):
-    if not selection.enabled(UnsatisfiableSpace.code, UnsatisfiableSpace.name) or total == 0:
-        return []
-    path = template.path
-    out = []
-    if template.constraints and cumulative == 0:
-        # Name the first constraint that nothing satisfies, else the conjunction.
-        culprit = next((c for c, n in zip(template.constraints, constraint_pass) if n == 0), template.constraints[-1])
-        alone = constraint_pass[template.constraints.index(culprit)] == 0
-        out.append(Diagnostic(
-            UnsatisfiableSpace.code, UnsatisfiableSpace.name, Severity.ERROR,
-            "no point of the space satisfies this constraint" if alone
-            else "no point of the space satisfies all constraints together; this one excludes the last",
-            culprit.span, path, "check the direction of the comparison and the parameter domains",
-        ))
-    elif instantiated_any and not considered and template.budget_decls:
-        culprit = next(
-            (b for i, b in enumerate(template.budget_decls) if budget_pass.get(i, 0) == 0), template.budget_decls[0]
-        )
-        out.append(Diagnostic(
-            UnsatisfiableSpace.code, UnsatisfiableSpace.name, Severity.ERROR,
-            f"no point of the space is within this budget ({culprit.metric})",
-            culprit.span, path, "raise the budget, or shrink the layers it covers",
-        ))
-    return out
 
 
 def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -380,7 +381,7 @@ def arch_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 __all__ = [
-    "CheckResult", "RuleSelection", "SpaceCheck", "arch_files", "check_architecture", "check_configuration", "check_path",
-    "check_template",
+    "CheckResult", "RuleSelection", "SpaceCheck", "arch_files", "check_architecture", "check_configuration",
+    "check_path", "check_template",
     "check_text", "format_value",
 ]
