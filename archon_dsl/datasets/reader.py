@@ -72,17 +72,24 @@ def _open_regular(path: Path, shown: str):
         raise
 
 
+def capped_lines(f, cap: int) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of each line of a binary file, streamed; a line over `cap` bytes comes back cut
+    to cap + 1 bytes, so the caller can tell it from one that fits without reading it whole."""
+    number = 0
+    while True:
+        raw = f.readline(cap + 1)
+        if not raw:
+            return
+        number += 1
+        yield number, raw
+
+
 def read_jsonl(name_or_path: str | Path) -> Iterator[tuple[int, Any]]:
     """(line number, parsed value) for each non-blank line, streamed; a bad line is a DatasetError naming it."""
     shown = str(name_or_path)
     path = dataset_path(name_or_path)
     with _open_regular(path, shown) as f:
-        number = 0
-        while True:
-            raw = f.readline(MAX_LINE_BYTES + 1)
-            if not raw:
-                return
-            number += 1
+        for number, raw in capped_lines(f, MAX_LINE_BYTES):
             if len(raw) > MAX_LINE_BYTES:
                 raise _error(f"line {number} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB", shown,
                              hint="a row is one JSON object on one line; is this a JSONL file?")
@@ -105,6 +112,14 @@ def read_jsonl(name_or_path: str | Path) -> Iterator[tuple[int, Any]]:
                 raise _error(f"line {number}: not usable JSON: {reason}", shown, number, _ROW_HINT) from None
 
 
+def _note_id(ids: dict[str, int], row: dict, number: int, shown: str, hint: str) -> None:
+    """Record a row's id, or raise naming the line that used it first."""
+    key = str(row["id"])
+    if key in ids:
+        raise _error(f"line {number}: id {row['id']!r} already used on line {ids[key]}", shown, number, hint)
+    ids[key] = number
+
+
 def question_of(row: dict) -> Any:
     """The question of a row: its first non-null field of QUESTION_FIELDS, or None."""
     return next((row[f] for f in QUESTION_FIELDS if row.get(f) is not None), None)
@@ -122,11 +137,7 @@ def read_rows(name_or_path: str | Path) -> list[dict[str, Any]]:
             raise _error(f"line {number}: no question", shown, number,
                          f"give each row one of the fields {', '.join(QUESTION_FIELDS)} as a string")
         if row.get("id") is not None:
-            key = str(row["id"])
-            if key in ids:
-                raise _error(f"line {number}: id {row['id']!r} already used on line {ids[key]}", shown, number,
-                             "ids must be unique so that a resumed run knows what is done")
-            ids[key] = number
+            _note_id(ids, row, number, shown, "ids must be unique so that a resumed run knows what is done")
         rows.append(row)
     return rows
 
@@ -145,11 +156,7 @@ def load_dataset(name_or_path: str | Path) -> list[dict]:
         problem = _row_problem(row)
         if problem:
             raise _error(f"line {number}: {problem}", shown, number, _ROW_HINT)
-        key = str(row["id"])
-        if key in ids:
-            raise _error(f"line {number}: id {row['id']!r} already used on line {ids[key]}", shown, number,
-                         "give every row its own id")
-        ids[key] = number
+        _note_id(ids, row, number, shown, "give every row its own id")
         rows.append(row)
     if not rows:
         raise _error(f"dataset '{shown}' has no rows", shown)

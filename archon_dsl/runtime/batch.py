@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Iterator
 import anyio
 
 from ..datasets import DatasetError, question_of
+from ..datasets.reader import capped_lines
 from ..diagnostics import ArchonError, Diagnostic, Severity
 from .executor import Executor, Query
 from .trace import QueryResult
@@ -198,14 +199,8 @@ def _record(raw: bytes) -> QueryResult | None:
 
 
 def _lines(f) -> Iterator[tuple[int, bytes]]:
-    """(line number, bytes) of each line of a binary file, streamed; a line over the cap is returned cut."""
-    number = 0
-    while True:
-        raw = f.readline(MAX_RECORD_BYTES + 1)
-        if not raw:
-            return
-        number += 1
-        yield number, raw
+    """(line number, bytes) of each line of a results file, streamed; a line over the record cap is returned cut."""
+    return capped_lines(f, MAX_RECORD_BYTES)
 
 
 def _describe_write_error(e: OSError) -> str:
