@@ -301,22 +301,12 @@ def require_credentials(arch: Architecture, environ: Mapping[str, str] | None = 
         raise MissingCredentials(missing)
 
 
-def space_models(template: Template) -> list[ModelSpec]:
-    """Every model a template's configurations may call, and their fallbacks."""
-    from ..architecture import Architecture, Layer
-
-    models = template.space_models()
-    if not models:
-        return []
-    return models_of(Architecture(name="space", layers=[Layer(kind="generator", models=models)]))
-
-
 def require_space_credentials(template: Template, environ: Mapping[str, str] | None = None) -> None:
     """MissingCredentials for a search before its first trial: keys of every model the space may use."""
     from ..architecture import Architecture, Layer
 
-    models = space_models(template)
-    if models:
+    models = template.space_models()
+    if models:  # require_credentials adds their fallbacks
         require_credentials(Architecture(name="space", layers=[Layer(kind="generator", models=models)],
                                          providers=template.providers), environ)
 
