@@ -70,15 +70,12 @@ class SourceCache:
         if not path or path.startswith("<"):
             return self._by_path.get(path) if path else None
         if path not in self._by_path:
-            from pathlib import Path
+            from .diagnostics import ArchonError, read_source
 
-            source = None
-            try:
-                if Path(path).is_file():  # never block on a FIFO or read a device for a code frame
-                    source = Source(Path(path).read_text(encoding="utf-8"), path)
-            except (OSError, UnicodeDecodeError, ValueError):
-                pass
-            self._by_path[path] = source
+            try:  # read_source reads regular files only, size-capped: never a FIFO or a device for a code frame
+                self._by_path[path] = Source(read_source(path), path)
+            except (ArchonError, ValueError):
+                self._by_path[path] = None
         return self._by_path[path]
 
 

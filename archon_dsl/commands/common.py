@@ -122,12 +122,9 @@ def write_output(text: str, output: Path | None) -> None:
 def _findings_of(error: ArchonError, path: Path):
     """An ArchonError from loading a file, as the check result validate would print for it."""
     from ..checker import CheckResult
-    from ..diagnostics import Source
+    from ..report import SourceCache
 
-    try:
-        source = Source(path.read_text(encoding="utf-8"), str(path))
-    except (OSError, UnicodeDecodeError):
-        source = None
+    source = SourceCache().get(str(path))
     return CheckResult(path=str(path), diagnostics=error.diagnostics, source=source, raw=0, valid=0, checked=0)
 
 
