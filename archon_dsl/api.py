@@ -53,6 +53,7 @@ def check_before_run(arch: ArchLike, params: dict[str, Any] | None = None, *, wh
     template's own findings and every rule on that architecture), or with `whole_space` every point of
     a template's space, as validate checks it (search). Findings are returned, not raised."""
     from .checker import check_configuration, check_template
+    from .report import SourceCache
 
     if isinstance(arch, Architecture):
         return check_configuration(arch)
@@ -61,20 +62,8 @@ def check_before_run(arch: ArchLike, params: dict[str, Any] | None = None, *, wh
         result = check_template(template)
     else:
         result = check_configuration(template.instantiate(params or {}), template)
-    result.source = _source_of(template.path)
+    result.source = SourceCache().get(template.path)
     return result
-
-
-def _source_of(path: str | None):
-    """The text of a checked file, for code frames (none for text given as a string)."""
-    from .diagnostics import Source, read_source
-
-    if not path or path.startswith("<") or not Path(path).is_file():
-        return None
-    try:
-        return Source(read_source(path), path)
-    except ArchonError:
-        return None
 
 
 def blocking_errors(result: CheckResult) -> list[Diagnostic]:
