@@ -27,7 +27,15 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers (nothing i
     from pathlib import Path
 
     from .api import (
-        ArchitectureError, arun, arun_dataset, plan, rank_models, render, run, run_dataset, search,
+        ArchitectureError,
+        arun,
+        arun_dataset,
+        plan,
+        rank_models,
+        render,
+        run,
+        run_dataset,
+        search,
     )
     from .architecture import Architecture
     from .checker import CheckResult, check_architecture
@@ -89,7 +97,9 @@ def check(
         options["max_points"] = max_points
     if isinstance(target, Template):
         return check_template(target, **options)
-    if isinstance(target, Path) or (isinstance(target, str) and target.endswith(".arch") and "\n" not in target):
+    if isinstance(target, Path) or (
+        isinstance(target, str) and target.endswith(".arch") and "\n" not in target
+    ):
         return check_path(target, **options)
     return check_text(str(target), **options)
 

@@ -1,11 +1,11 @@
 """The public Python API for planning, drawing and running architectures: plan, render, run, run_dataset, search.
 
-    import archon_dsl as ad
-    result = ad.run("examples/general_purpose.arch", "What is 17 * 23?", sim=True)
-    result.answer, result.cost_usd, result.calls
+import archon_dsl as ad
+result = ad.run("examples/general_purpose.arch", "What is 17 * 23?", sim=True)
+result.answer, result.cost_usd, result.calls
 
-    results = ad.run_dataset(arch, "questions.jsonl", out="answers.jsonl")   # resumable
-    results = await ad.arun_dataset(arch, rows, sim=True, cache=shared_cache, concurrency=32)
+results = ad.run_dataset(arch, "questions.jsonl", out="answers.jsonl")   # resumable
+results = await ad.arun_dataset(arch, rows, sim=True, cache=shared_cache, concurrency=32)
 """
 
 from __future__ import annotations
@@ -27,8 +27,20 @@ if TYPE_CHECKING:
     from .runtime.trace import QueryResult
 
 __all__ = [
-    "ArchitectureError", "load", "check_before_run", "plan", "render", "run", "arun", "run_dataset", "arun_dataset", "search",
-    "rank_models", "resolve_architecture", "open_cache", "dataset_rows",
+    "ArchitectureError",
+    "load",
+    "check_before_run",
+    "plan",
+    "render",
+    "run",
+    "arun",
+    "run_dataset",
+    "arun_dataset",
+    "search",
+    "rank_models",
+    "resolve_architecture",
+    "open_cache",
+    "dataset_rows",
 ]
 
 ArchLike = Architecture | Template | str | Path
@@ -43,12 +55,18 @@ class ArchitectureError(ArchonError):
         errors = [d for d in diagnostics if d.is_error]
         if errors:
             first = errors[0]
-            where = f"{first.path}:{first.span.line}:{first.span.column}" if first.path and first.span else first.path
+            where = (
+                f"{first.path}:{first.span.line}:{first.span.column}"
+                if first.path and first.span
+                else first.path
+            )
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             self.args = (f"{where + ': ' if where else ''}{first.code} {first.message}{more}",)
 
 
-def check_before_run(arch: ArchLike, params: dict[str, Any] | None = None, *, whole_space: bool = False) -> CheckResult:
+def check_before_run(
+    arch: ArchLike, params: dict[str, Any] | None = None, *, whole_space: bool = False
+) -> CheckResult:
     """What `archonc validate` finds in what is about to run: the one configuration `params` picks (the
     template's own findings and every rule on that architecture), or with `whole_space` every point of
     a template's space, as validate checks it (search). Findings are returned, not raised."""
@@ -77,7 +95,9 @@ def blocking_errors(result: CheckResult) -> list[Diagnostic]:
     return everywhere or (errors if result.valid == 0 else [])
 
 
-def _require_valid(arch: ArchLike, params: dict[str, Any] | None = None, *, whole_space: bool = False) -> None:
+def _require_valid(
+    arch: ArchLike, params: dict[str, Any] | None = None, *, whole_space: bool = False
+) -> None:
     result = check_before_run(arch, params, whole_space=whole_space)
     if blocking_errors(result):
         raise ArchitectureError(result.diagnostics, result)
@@ -114,13 +134,16 @@ TextFormat = Literal["svg", "dot", "mermaid"]
 
 
 @overload
-def render(target: ArchLike, fmt: TextFormat = ..., params: dict[str, Any] | None = ..., *,
-           dpi: int | None = ...) -> str: ...
+def render(
+    target: ArchLike, fmt: TextFormat = ..., params: dict[str, Any] | None = ..., *, dpi: int | None = ...
+) -> str: ...
 @overload
-def render(target: ArchLike, fmt: Literal["png"], params: dict[str, Any] | None = ..., *,
-           dpi: int | None = ...) -> bytes: ...
-def render(target: ArchLike, fmt: str = "svg", params: dict[str, Any] | None = None, *,
-           dpi: int | None = None) -> str | bytes:
+def render(
+    target: ArchLike, fmt: Literal["png"], params: dict[str, Any] | None = ..., *, dpi: int | None = ...
+) -> bytes: ...
+def render(
+    target: ArchLike, fmt: str = "svg", params: dict[str, Any] | None = None, *, dpi: int | None = None
+) -> str | bytes:
     """A diagram of an architecture (or of a template or .arch file at `params`): svg, dot or mermaid
     text, or png bytes (at `dpi` pixels per inch, default 200). A RenderError names a missing Graphviz.
 
@@ -182,20 +205,34 @@ def _prepare(arch: ArchLike, params: dict[str, Any] | None, sim: bool, check: bo
 
 def _uses_simulator(arch: ArchLike) -> bool:
     """True for an architecture written with `sim/...` models: it runs on the simulator as is."""
-    return isinstance(arch, Architecture) and any(m.provider == "sim" for layer in arch.layers for m in layer.models)
+    return isinstance(arch, Architecture) and any(
+        m.provider == "sim" for layer in arch.layers for m in layer.models
+    )
 
 
 class _Session:
     """An executor with the trace writer and cache it opened itself (closed afterwards; shared ones are not)."""
 
-    def __init__(self, architecture: Architecture, *, provider: Any, cache: Any, env_file: Any,
-                 concurrency: int | None, trace: Any, include_messages: bool, query_concurrency: int | None = None,
-                 unsafe_exec: bool = False):
+    def __init__(
+        self,
+        architecture: Architecture,
+        *,
+        provider: Any,
+        cache: Any,
+        env_file: Any,
+        concurrency: int | None,
+        trace: Any,
+        include_messages: bool,
+        query_concurrency: int | None = None,
+        unsafe_exec: bool = False,
+    ):
         from .runtime.executor import Executor
         from .runtime.isolation import require_for
         from .runtime.trace import TraceWriter
 
-        require_for(architecture, unsafe_exec)  # execute mode without a sandbox fails before anything is opened
+        require_for(
+            architecture, unsafe_exec
+        )  # execute mode without a sandbox fails before anything is opened
 
         self._owned: list[Any] = []
         if provider is None:
@@ -215,8 +252,15 @@ class _Session:
             self._owned.append(writer)
         # Passed only when asked, so an executor without the keyword keeps working.
         extra = {"unsafe_exec": True} if unsafe_exec else {}
-        self.executor = Executor(architecture, provider, concurrency=concurrency, query_concurrency=query_concurrency,
-                                 include_messages=include_messages, trace=writer, **extra)
+        self.executor = Executor(
+            architecture,
+            provider,
+            concurrency=concurrency,
+            query_concurrency=query_concurrency,
+            include_messages=include_messages,
+            trace=writer,
+            **extra,
+        )
 
     def close(self) -> None:
         for resource in self._owned:
@@ -240,9 +284,16 @@ async def arun(
 ) -> QueryResult:
     """Answer one question; see `run`."""
     _needs("run", "archon_dsl.arun")
-    session = _Session(_prepare(arch, params, sim, check), provider=provider, cache=cache, env_file=env_file,
-                       concurrency=concurrency, trace=trace, include_messages=include_messages,
-                       unsafe_exec=unsafe_exec)
+    session = _Session(
+        _prepare(arch, params, sim, check),
+        provider=provider,
+        cache=cache,
+        env_file=env_file,
+        concurrency=concurrency,
+        trace=trace,
+        include_messages=include_messages,
+        unsafe_exec=unsafe_exec,
+    )
     try:
         return await session.executor.run_query(question)
     finally:
@@ -308,11 +359,21 @@ async def arun_dataset(
         architecture = _prepare(arch, params, sim, check)
         if sim or _uses_simulator(architecture):
             _teach_simulator(rows, queries)
-        session = _Session(architecture, provider=provider, cache=cache, env_file=env_file,
-                           concurrency=concurrency, trace=trace, include_messages=include_messages,
-                           query_concurrency=query_concurrency, unsafe_exec=unsafe_exec)
+        session = _Session(
+            architecture,
+            provider=provider,
+            cache=cache,
+            env_file=env_file,
+            concurrency=concurrency,
+            trace=trace,
+            include_messages=include_messages,
+            query_concurrency=query_concurrency,
+            unsafe_exec=unsafe_exec,
+        )
         try:
-            batch = await run_batch(session.executor, queries, out=output, on_result=on_result, on_start=on_start)
+            batch = await run_batch(
+                session.executor, queries, out=output, on_result=on_result, on_start=on_start
+            )
         finally:
             session.close()
     finally:
@@ -344,8 +405,15 @@ def run_dataset(arch: ArchLike, rows: Iterable[Any] | str | Path, **options: Any
     return anyio.run(lambda: arun_dataset(arch, rows, **options))
 
 
-def search(template: Template | str | Path, data: Any, scorer: Any = "exact", *, check: bool = True,
-           unsafe_exec: bool = False, **options: Any) -> SearchResult:
+def search(
+    template: Template | str | Path,
+    data: Any,
+    scorer: Any = "exact",
+    *,
+    check: bool = True,
+    unsafe_exec: bool = False,
+    **options: Any,
+) -> SearchResult:
     """Search a template's parameters for the best configuration on a dataset (ITAS); see
     `archon_dsl.itas.search` for the options. The whole space is checked first, as `archonc validate`
     checks it: an error-level finding raises ArchitectureError before any call (check=False skips it).
@@ -372,8 +440,9 @@ def search(template: Template | str | Path, data: Any, scorer: Any = "exact", *,
     return run_search(template, data, scorer, **options)
 
 
-def rank_models(file: str | Path, pool: str, data: Any, scorer: Any = "exact", *, check: bool = True,
-                **options: Any) -> Ranking:
+def rank_models(
+    file: str | Path, pool: str, data: Any, scorer: Any = "exact", *, check: bool = True, **options: Any
+) -> Ranking:
     """Score each model of a pool alone and write the pool back best-first; see
     `archon_dsl.itas.ranking.rank_models`. The file is checked first, as `archonc validate` checks it."""
     _needs("run", "archon_dsl.rank_models")
@@ -389,7 +458,8 @@ def _teach_simulator(rows: list[Any], queries: list[Any]) -> None:
     from .runtime.sim import register_answers
 
     register_answers(
-        {**row, "question": query.question} for row, query in zip(rows, queries)
+        {**row, "question": query.question}
+        for row, query in zip(rows, queries)
         if isinstance(row, dict) and row.get("answer") is not None
     )
 

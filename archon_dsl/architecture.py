@@ -9,7 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .diagnostics import Span
 
 from .kinds import (  # noqa: F401  (re-exported: the kinds' facts live in kinds.py)
-    BUILTIN_NAMES, COMMON_OPTIONS, DEFAULT_VERIFIER_STEPS, EVALUATOR_MODES, VERIFIER_STEPS, is_kind, kind_spec,
+    BUILTIN_NAMES,
+    COMMON_OPTIONS,
+    DEFAULT_VERIFIER_STEPS,
+    EVALUATOR_MODES,
+    VERIFIER_STEPS,
+    is_kind,
+    kind_spec,
 )
 
 # The paper's seven kinds; `kinds.kind_names()` adds any registered since.
@@ -20,10 +26,22 @@ COMMON_LAYER_OPTIONS = frozenset(o.name for o in COMMON_OPTIONS)
 REWARD_MODELS = frozenset({"llm-blender/PairRM"})
 
 # Model options with a meaning of their own; any other option is passed to the provider.
-MODEL_OPTIONS = frozenset({
-    "api_base", "temperature", "max_tokens", "rpm", "tpm", "concurrency", "timeout", "fallbacks",
-    "context_window", "cost_in", "cost_out", "transport",
-})
+MODEL_OPTIONS = frozenset(
+    {
+        "api_base",
+        "temperature",
+        "max_tokens",
+        "rpm",
+        "tpm",
+        "concurrency",
+        "timeout",
+        "fallbacks",
+        "context_window",
+        "cost_in",
+        "cost_out",
+        "transport",
+    }
+)
 # How a model's calls are sent (runtime/transports/): the openai SDK or litellm.
 TRANSPORTS = ("openai", "litellm")
 DEFAULT_OPTIONS = frozenset({"temperature", "max_tokens", "timeout", "retries", "concurrency", "fan_in"})

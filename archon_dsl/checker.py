@@ -64,7 +64,9 @@ class RuleSelection:
         """Patterns that match no registered code: any code a command can report may be selected."""
         from .codes import CODES
 
-        return [p for p in self.select + self.ignore if not any(self._matches(c.code, c.name, p) for c in CODES)]
+        return [
+            p for p in self.select + self.ignore if not any(self._matches(c.code, c.name, p) for c in CODES)
+        ]
 
 
 def _run(rule: Rule, method: str, target, path: str | None) -> list[Diagnostic]:
@@ -89,7 +91,11 @@ def check_architecture(
 def _params_summary(template: Template) -> dict[str, dict[str, Any]]:
     summary = {}
     for name, param in template.params.items():
-        entry: dict[str, Any] = {"type": param.type, "default": _jsonable(param.default), "domain": param.domain_text()}
+        entry: dict[str, Any] = {
+            "type": param.type,
+            "default": _jsonable(param.default),
+            "domain": param.domain_text(),
+        }
         if param.values is not None:
             entry["values"] = [_jsonable(v) for v in param.values]
         else:
@@ -164,7 +170,9 @@ class SpaceCheck:
     """One check of a template's space: enumerate the points, memoise each instantiation on the
     parameters it read, run the rules, and condense each finding into the "when ..." it holds."""
 
-    def __init__(self, template: Template, selection: RuleSelection, *, max_points: int = MAX_POINTS, seed: int = 0):
+    def __init__(
+        self, template: Template, selection: RuleSelection, *, max_points: int = MAX_POINTS, seed: int = 0
+    ):
         self.template = template
         self.selection = selection
         self.path = template.path
@@ -271,7 +279,10 @@ class SpaceCheck:
                 triggered = [i for i in finding.points if i in members]
                 if triggered and len(triggered) < len(universe):
                     diag.when = describe_condition(
-                        names, [points[i] for i in universe], _positions(universe, triggered), self.template.params,
+                        names,
+                        [points[i] for i in universe],
+                        _positions(universe, triggered),
+                        self.template.params,
                     )
                 elif not triggered and finding.points:
                     diag.when = f"e.g. {describe_assignment(points[finding.points[0]])}"
@@ -288,25 +299,39 @@ class SpaceCheck:
         if template.constraints and self.cumulative_constraints == 0:
             # Name the first constraint that nothing satisfies, else the conjunction.
             culprit = next(
-                (c for c, n in zip(template.constraints, self.constraint_pass) if n == 0), template.constraints[-1]
+                (c for c, n in zip(template.constraints, self.constraint_pass) if n == 0),
+                template.constraints[-1],
             )
             alone = self.constraint_pass[template.constraints.index(culprit)] == 0
-            out.append(Diagnostic(
-                UnsatisfiableSpace.code, UnsatisfiableSpace.name, Severity.ERROR,
-                "no point of the space satisfies this constraint" if alone
-                else "no point of the space satisfies all constraints together; this one excludes the last",
-                culprit.span, path, "check the direction of the comparison and the parameter domains",
-            ))
+            out.append(
+                Diagnostic(
+                    UnsatisfiableSpace.code,
+                    UnsatisfiableSpace.name,
+                    Severity.ERROR,
+                    "no point of the space satisfies this constraint"
+                    if alone
+                    else "no point of the space satisfies all constraints together; this one excludes the last",
+                    culprit.span,
+                    path,
+                    "check the direction of the comparison and the parameter domains",
+                )
+            )
         elif self.instantiated_any and not self.considered and template.budget_decls:
             culprit = next(
                 (b for i, b in enumerate(template.budget_decls) if self.budget_pass.get(i, 0) == 0),
                 template.budget_decls[0],
             )
-            out.append(Diagnostic(
-                UnsatisfiableSpace.code, UnsatisfiableSpace.name, Severity.ERROR,
-                f"no point of the space is within this budget ({culprit.metric})",
-                culprit.span, path, "raise the budget, or shrink the layers it covers",
-            ))
+            out.append(
+                Diagnostic(
+                    UnsatisfiableSpace.code,
+                    UnsatisfiableSpace.name,
+                    Severity.ERROR,
+                    f"no point of the space is within this budget ({culprit.metric})",
+                    culprit.span,
+                    path,
+                    "raise the budget, or shrink the layers it covers",
+                )
+            )
         return out
 
 
@@ -345,7 +370,9 @@ def check_configuration(arch: Architecture, template: Template | None = None) ->
     diagnostics.extend(check_architecture(arch, template=template))
     diagnostics = _dedupe(diagnostics)
     path = template.path if template is not None else (arch.path or "<architecture>")
-    return CheckResult(path=path, diagnostics=diagnostics, valid=int(not any(d.is_error for d in diagnostics)))
+    return CheckResult(
+        path=path, diagnostics=diagnostics, valid=int(not any(d.is_error for d in diagnostics))
+    )
 
 
 def check_text(text: str, path: str = "<string>", **options) -> CheckResult:
@@ -381,7 +408,14 @@ def arch_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 __all__ = [
-    "CheckResult", "RuleSelection", "SpaceCheck", "arch_files", "check_architecture", "check_configuration",
-    "check_path", "check_template",
-    "check_text", "format_value",
+    "CheckResult",
+    "RuleSelection",
+    "SpaceCheck",
+    "arch_files",
+    "check_architecture",
+    "check_configuration",
+    "check_path",
+    "check_template",
+    "check_text",
+    "format_value",
 ]

@@ -9,7 +9,11 @@ import sys
 from .commands import diagram, execute, interop, lint, searching
 from .extras import COMMAND_EXTRAS, install_message, missing_extra, require
 from .commands.common import (
-    EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_USAGE, HelpFormatter, print_diagnostics,
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    HelpFormatter,
+    print_diagnostics,
 )
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report it
@@ -32,7 +36,9 @@ class _Version(argparse.Action):
 def build_parser() -> argparse.ArgumentParser:
     """The parser of `archonc` and all its commands (building it imports nothing heavy)."""
     parser = argparse.ArgumentParser(
-        prog="archonc", description=DESCRIPTION, formatter_class=HelpFormatter,
+        prog="archonc",
+        description=DESCRIPTION,
+        formatter_class=HelpFormatter,
         epilog="`archonc COMMAND -h` describes a command. Exit codes: 0 ok, 1 findings, 2 usage (docs/cli.md).",
     )
     parser.add_argument("--version", action=_Version)
@@ -99,7 +105,9 @@ def _report_failure(error: BaseException, argv: list[str] | None = None) -> int:
     from .runtime.keys import redact
 
     sys.stderr.write(  # an exception may quote a key it was given
-        redact(f"archonc: internal error: {type(cause).__name__}: {cause}\n(set ARCHON_DEBUG=1 for the traceback)\n")
+        redact(
+            f"archonc: internal error: {type(cause).__name__}: {cause}\n(set ARCHON_DEBUG=1 for the traceback)\n"
+        )
     )
     return EXIT_USAGE
 

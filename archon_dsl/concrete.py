@@ -9,10 +9,29 @@ from .architecture import Architecture, Defaults, EnvVar, ModelSpec
 from .language import ast
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
-_KEYWORDS = frozenset({
-    "archon", "include", "defaults", "model", "provider", "pool", "param", "constraint", "budget",
-    "layer", "repeat", "if", "else", "in", "and", "or", "not", "true", "false",
-})
+_KEYWORDS = frozenset(
+    {
+        "archon",
+        "include",
+        "defaults",
+        "model",
+        "provider",
+        "pool",
+        "param",
+        "constraint",
+        "budget",
+        "layer",
+        "repeat",
+        "if",
+        "else",
+        "in",
+        "and",
+        "or",
+        "not",
+        "true",
+        "false",
+    }
+)
 
 
 def literal(value: Any) -> ast.Expr:
@@ -49,8 +68,19 @@ def model_identifier(model: ModelSpec, taken: set[str]) -> str:
 
 def _model_options(model: ModelSpec) -> list[ast.Option]:
     options = []
-    for field in ("api_base", "temperature", "max_tokens", "rpm", "tpm", "concurrency", "timeout",
-                  "context_window", "cost_in", "cost_out", "transport"):
+    for field in (
+        "api_base",
+        "temperature",
+        "max_tokens",
+        "rpm",
+        "tpm",
+        "concurrency",
+        "timeout",
+        "context_window",
+        "cost_in",
+        "cost_out",
+        "transport",
+    ):
         value = getattr(model, field)
         if value is not None:
             options.append(ast.Option(field, literal(value)))
@@ -91,18 +121,39 @@ def architecture_to_module(arch: Architecture) -> ast.Module:
             statements.append(ast.ModelDecl(name, model.id, _model_options(model)))
 
     for budget in arch.budgets:
-        limit = int(budget.limit) if float(budget.limit).is_integer() and budget.metric != "cost" else budget.limit
+        limit = (
+            int(budget.limit)
+            if float(budget.limit).is_integer() and budget.metric != "cost"
+            else budget.limit
+        )
         statements.append(ast.Budget(budget.metric, budget.op, literal(limit)))
 
     for layer in arch.layers:
         refs = [ast.Name(names[m]) for m in layer.models]
-        options = [ast.Option("model", refs[0])] if len(refs) == 1 else [ast.Option("models", ast.ListExpr(refs))]
-        for field in ("samples", "temperature", "max_tokens", "top_k", "count", "mode", "steps", "first_k",
-                      "length_control", "batch_size", "prompt", "system", "no_system"):
+        options = (
+            [ast.Option("model", refs[0])] if len(refs) == 1 else [ast.Option("models", ast.ListExpr(refs))]
+        )
+        for field in (
+            "samples",
+            "temperature",
+            "max_tokens",
+            "top_k",
+            "count",
+            "mode",
+            "steps",
+            "first_k",
+            "length_control",
+            "batch_size",
+            "prompt",
+            "system",
+            "no_system",
+        ):
             value = getattr(layer, field)
             if value is None or (field == "samples" and value == 1):
                 continue
             options.append(ast.Option(field, literal(value)))
-        options += [ast.Option(key, literal(value)) for key, value in layer.options.items()]  # a registered kind's own
+        options += [
+            ast.Option(key, literal(value)) for key, value in layer.options.items()
+        ]  # a registered kind's own
         statements.append(ast.LayerDecl(layer.kind, options))
     return ast.Module(statements, path=arch.path or "<expanded>")

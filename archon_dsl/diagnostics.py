@@ -150,17 +150,33 @@ def read_source(path, *, what: str = "", span: Span | None = None, within: str |
         data = e.object
         line = data.count(b"\n", 0, e.start) + 1
         column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise ArchonError([Diagnostic(
-            "E000", "unreadable-file", Severity.ERROR,
-            f"cannot read {what or path}: not UTF-8 text (byte 0x{data[e.start]:02x} at line {line}, column {column})",
-            span or Span(line, column, line, column + 1), within or str(path), "save the file as UTF-8",
-        )]) from None
+        raise ArchonError(
+            [
+                Diagnostic(
+                    "E000",
+                    "unreadable-file",
+                    Severity.ERROR,
+                    f"cannot read {what or path}: not UTF-8 text (byte 0x{data[e.start]:02x} at line {line}, column {column})",
+                    span or Span(line, column, line, column + 1),
+                    within or str(path),
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
     except OSError as e:
         reason = e.strerror or str(e)
-        raise ArchonError([Diagnostic(
-            "E000", "unreadable-file", Severity.ERROR, f"cannot read {what or path}: {reason}", span,
-            within or str(path),
-        )]) from None
+        raise ArchonError(
+            [
+                Diagnostic(
+                    "E000",
+                    "unreadable-file",
+                    Severity.ERROR,
+                    f"cannot read {what or path}: {reason}",
+                    span,
+                    within or str(path),
+                )
+            ]
+        ) from None
 
 
 def _read_regular_file(path, what: str, span: Span | None, within: str | None) -> bytes:
@@ -177,22 +193,41 @@ def _read_regular_file(path, what: str, span: Span | None, within: str | None) -
     from .limits import MAX_FILE_BYTES, size_text
 
     def refuse(reason: str, hint: str) -> ArchonError:
-        return ArchonError([Diagnostic(
-            "E000", "unreadable-file", Severity.ERROR, f"cannot read {what or path}: {reason}", span,
-            within or str(path), hint,
-        )])
+        return ArchonError(
+            [
+                Diagnostic(
+                    "E000",
+                    "unreadable-file",
+                    Severity.ERROR,
+                    f"cannot read {what or path}: {reason}",
+                    span,
+                    within or str(path),
+                    hint,
+                )
+            ]
+        )
 
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode)
-                    else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
-                    else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+            kind = (
+                "a directory"
+                if stat.S_ISDIR(info.st_mode)
+                else "a FIFO (named pipe)"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a device"
+                if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+                else "a socket"
+                if stat.S_ISSOCK(info.st_mode)
+                else "not a regular file"
+            )
             raise refuse(f"it is {kind}, not a regular file", "give the path of an .arch file")
         if info.st_size > MAX_FILE_BYTES:
-            raise refuse(f"{info.st_size:,} bytes, over the limit of {size_text(MAX_FILE_BYTES)}",
-                         "an architecture file is small: split it, or move long prompts out of it")
+            raise refuse(
+                f"{info.st_size:,} bytes, over the limit of {size_text(MAX_FILE_BYTES)}",
+                "an architecture file is small: split it, or move long prompts out of it",
+            )
         chunks, total = [], 0
         while total <= MAX_FILE_BYTES:  # the file may grow while it is read
             chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - total))
@@ -201,8 +236,10 @@ def _read_regular_file(path, what: str, span: Span | None, within: str | None) -
             chunks.append(chunk)
             total += len(chunk)
         if total > MAX_FILE_BYTES:
-            raise refuse(f"over the limit of {size_text(MAX_FILE_BYTES)}",
-                         "an architecture file is small: split it, or move long prompts out of it")
+            raise refuse(
+                f"over the limit of {size_text(MAX_FILE_BYTES)}",
+                "an architecture file is small: split it, or move long prompts out of it",
+            )
         return b"".join(chunks)
     finally:
         os.close(fd)

@@ -24,7 +24,12 @@ FORMATS = ("svg", "png", "dot", "mermaid")
 BINARY_FORMATS = ("svg", "png")
 # Where a file extension says which format to write.
 EXTENSION_FORMATS = {
-    ".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid",
+    ".svg": "svg",
+    ".png": "png",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
     ".md": "mermaid",
 }
 # A layer with more models than this is drawn as a grid of rows, so a wide
@@ -44,8 +49,8 @@ ELLIPSIS = "..."
 
 def _mix(colour: str, other: str, share: float) -> str:
     """`colour` moved `share` of the way towards `other` (both #RRGGBB)."""
-    a = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
-    b = [int(other[i:i + 2], 16) for i in (1, 3, 5)]
+    a = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(x + (y - x) * share):02X}" for x, y in zip(a, b))
 
 
@@ -149,7 +154,7 @@ def _tokens(text: str) -> list[str]:
     pieces, start = [], 0
     for i, char in enumerate(text):
         if char in "-_/: ":
-            pieces.append(text[start:i + 1])
+            pieces.append(text[start : i + 1])
             start = i + 1
     if start < len(text):
         pieces.append(text[start:])
@@ -266,7 +271,11 @@ def _flow_edges(arch: Architecture) -> list[tuple[Any, Any, str]]:
             edges[(tail, head, data)] = None
         elif data == "candidates" and isinstance(tail, int):
             stop = position.get(head, head)
-            chain = [tail] + [k for k in range(tail + 1, stop) if kind_spec(arch.layers[k].kind).pass_through] + [head]
+            chain = (
+                [tail]
+                + [k for k in range(tail + 1, stop) if kind_spec(arch.layers[k].kind).pass_through]
+                + [head]
+            )
             for a, b in zip(chain, chain[1:]):
                 edges[(a, b, data)] = None
         else:
@@ -302,15 +311,17 @@ def _grid(nodes: list[ModelNode]) -> list[list[ModelNode]]:
         return [nodes]
     rows = math.ceil(len(nodes) / max(MAX_COLUMNS, math.ceil(math.sqrt(2 * len(nodes)))))
     columns = math.ceil(len(nodes) / rows)
-    return [nodes[i:i + columns] for i in range(0, len(nodes), columns)]
+    return [nodes[i : i + columns] for i in range(0, len(nodes), columns)]
 
 
 def _caption(arch: Architecture, template: Template | None) -> str:
     """The graph label, drawn on top: the title, its figures and the parameters (for a template)."""
     calls = arch.calls_per_query()
     figures = f"{_plural(len(arch.layers), 'layer')}, up to {_plural(calls, 'LLM call')} per query"
-    rows = [f'<tr><td><font point-size="18"><b>{_html(arch.name)}</b></font></td></tr>',
-            f'<tr><td><font point-size="11" color="{GREY}">{_html(figures)}</font></td></tr>']
+    rows = [
+        f'<tr><td><font point-size="18"><b>{_html(arch.name)}</b></font></td></tr>',
+        f'<tr><td><font point-size="11" color="{GREY}">{_html(figures)}</font></td></tr>',
+    ]
     if template is not None and template.params:
         from .template import format_value
 
@@ -322,7 +333,7 @@ def _caption(arch: Architecture, template: Template | None) -> str:
         # A few settings to a line, so a long template widens the title, not the figure's height.
         per_line = 4
         for i in range(0, len(settings), per_line):
-            line = "    ".join(settings[i:i + per_line])
+            line = "    ".join(settings[i : i + per_line])
             rows.append(f'<tr><td><font face="Courier" point-size="10">{_html(line)}</font></td></tr>')
     return '<<table border="0" cellspacing="2" cellpadding="0">' + "".join(rows) + "</table>>"
 
@@ -336,14 +347,19 @@ def _legend(kinds: list[str], edge_kinds: set[str]) -> str | None:
     cells = []
     for kind in kinds:
         style = KIND_STYLES[kind]
-        cells.append(f'<td bgcolor="{style.fill}" color="{style.border}" border="1" cellpadding="3">'
-                     f'<font point-size="10">{kind.replace("_", " ")}</font></td>')
+        cells.append(
+            f'<td bgcolor="{style.fill}" color="{style.border}" border="1" cellpadding="3">'
+            f'<font point-size="10">{kind.replace("_", " ")}</font></td>'
+        )
     lines = []
     if edge_kinds & {"critiques", "tests"}:
         lines = ["solid: candidates"]
         lines += ["dashed: critiques"] if "critiques" in edge_kinds else []
         lines += ["dotted: unit tests"] if "tests" in edge_kinds else []
-    cells += [f'<td cellpadding="3"><font point-size="10" color="{GREY}">{_html(line)}</font></td>' for line in lines]
+    cells += [
+        f'<td cellpadding="3"><font point-size="10" color="{GREY}">{_html(line)}</font></td>'
+        for line in lines
+    ]
     if not cells:
         return None
     return '<<table border="0" cellspacing="4" cellpadding="0"><tr>' + "".join(cells) + "</tr></table>>"
@@ -368,7 +384,7 @@ def to_dot(arch: Architecture, template: Template | None = None) -> str:
     out = [
         "digraph archon {",
         f'  graph [rankdir=TB, compound=true, newrank=true, fontname="{FONT}", fontsize=12, '
-        f'nodesep=0.18, ranksep=0.38, pad=0.2, labelloc=t, labeljust=c,',
+        f"nodesep=0.18, ranksep=0.38, pad=0.2, labelloc=t, labeljust=c,",
         f"         label={_caption(arch, template)}];",
         f'  node [fontname="{FONT}", fontsize=12, style="filled", penwidth=1.2, margin="0.10,0.05"];',
         f'  edge [fontname="{FONT}", fontsize=11, arrowsize=0.8];',
@@ -385,11 +401,15 @@ def to_dot(arch: Architecture, template: Template | None = None) -> str:
     for i, (layer, nodes) in enumerate(zip(arch.layers, layer_nodes)):
         style = KIND_STYLES[layer.kind]
         summary = _layer_summary(layer, inflow[i], flow[i])
-        label = (f'<<font point-size="13"><b>{i + 1}. {layer.kind.replace("_", " ")}</b></font><br align="left"/>'
-                 f'<font point-size="10" color="{GREY}">{_html(summary)}</font><br align="left"/>>')
+        label = (
+            f'<<font point-size="13"><b>{i + 1}. {layer.kind.replace("_", " ")}</b></font><br align="left"/>'
+            f'<font point-size="10" color="{GREY}">{_html(summary)}</font><br align="left"/>>'
+        )
         out.append(f"  subgraph cluster_L{i} {{")
-        out.append(f'    graph [label="", style="rounded,filled", '
-                   f'fillcolor="{style.cluster_fill}", color="{style.border}", penwidth=1.2, margin=6];')
+        out.append(
+            f'    graph [label="", style="rounded,filled", '
+            f'fillcolor="{style.cluster_fill}", color="{style.border}", penwidth=1.2, margin=6];'
+        )
         # The layer's name and what it does stand left of its first row, so a
         # band is one model high and a deep pipeline stays compact.
         out.append(f'    L{i}_name [label={label}, shape=plaintext, style="", margin="0,0"];')
@@ -405,8 +425,10 @@ def to_dot(arch: Architecture, template: Template | None = None) -> str:
             # The nodes the candidates enter and leave by share a group, which
             # Graphviz draws as one straight spine from query to answer.
             spine = ", group=spine" if node.id in (enter[i], leave[i]) else ""
-            out.append(f'    {node.id} [label={_node_label(node)}, shape={style.shape}, '
-                       f'fillcolor="{style.fill}", color="{style.border}"{rounded}{spine}];')
+            out.append(
+                f"    {node.id} [label={_node_label(node)}, shape={style.shape}, "
+                f'fillcolor="{style.fill}", color="{style.border}"{rounded}{spine}];'
+            )
         # A row shares one rank, so a layer's models stand side by side even
         # when only one of them carries the layer's edges; invisible edges
         # inside the row keep the models in the order written.
@@ -450,7 +472,9 @@ def to_dot(arch: Architecture, template: Template | None = None) -> str:
 
 def _mermaid_text(text: str) -> str:
     """Text for a quoted Mermaid label, where HTML is live: specials become Mermaid's entity codes."""
-    return "".join({"&": "#amp;", "<": "#lt;", ">": "#gt;", '"': "#quot;", "#": "#35;"}.get(c, c) for c in text)
+    return "".join(
+        {"&": "#amp;", "<": "#lt;", ">": "#gt;", '"': "#quot;", "#": "#35;"}.get(c, c) for c in text
+    )
 
 
 def to_mermaid(arch: Architecture, template: Template | None = None) -> str:
@@ -462,9 +486,13 @@ def to_mermaid(arch: Architecture, template: Template | None = None) -> str:
     if template is not None and template.params:
         from .template import format_value
 
-        title += " (" + ", ".join(
-            f"{n}={format_value(arch.assignment.get(n, p.default))}" for n, p in template.params.items()
-        ) + ")"
+        title += (
+            " ("
+            + ", ".join(
+                f"{n}={format_value(arch.assignment.get(n, p.default))}" for n, p in template.params.items()
+            )
+            + ")"
+        )
     out.append(f"  %% {title}".replace("\n", " "))
     out.append('  query(["query"])')
     members: dict[str, list[str]] = {}
@@ -475,7 +503,9 @@ def to_mermaid(arch: Architecture, template: Template | None = None) -> str:
         for node in _model_nodes(i, layer):
             head, detail = _split_id(node.model)
             extra = ([detail] if detail else []) + ([f"x{node.samples}"] if node.samples > 1 else [])
-            text = _mermaid_text(head) + (f"<br/><small>{_mermaid_text('  '.join(extra))}</small>" if extra else "")
+            text = _mermaid_text(head) + (
+                f"<br/><small>{_mermaid_text('  '.join(extra))}</small>" if extra else ""
+            )
             open_, close = style.mermaid
             out.append(f'    {node.id}{open_}"{text}"{close}')
             members.setdefault(layer.kind, []).append(node.id)
@@ -571,8 +601,10 @@ def check_dpi(dpi: int | None) -> int:
     if dpi is None:
         return DEFAULT_DPI
     if isinstance(dpi, bool) or not isinstance(dpi, int) or not MIN_DPI <= dpi <= MAX_DPI:
-        raise _error(f"dpi must be a whole number from {MIN_DPI} to {MAX_DPI}, not {dpi!r}",
-                     f"{DEFAULT_DPI} (the default) prints sharp; 300 for a print-ready figure")
+        raise _error(
+            f"dpi must be a whole number from {MIN_DPI} to {MAX_DPI}, not {dpi!r}",
+            f"{DEFAULT_DPI} (the default) prints sharp; 300 for a print-ready figure",
+        )
     return dpi
 
 
@@ -582,17 +614,25 @@ def dot_to(dot: str, fmt: str, dpi: int | None = None) -> bytes:
     An SVG is drawn at its natural size (points): it scales without loss.
     """
     if fmt not in BINARY_FORMATS:
-        raise _error(f"Graphviz output format '{fmt}' is not supported", f"formats: {', '.join(BINARY_FORMATS)}")
+        raise _error(
+            f"Graphviz output format '{fmt}' is not supported", f"formats: {', '.join(BINARY_FORMATS)}"
+        )
     resolution = [f"-Gdpi={check_dpi(dpi)}"] if fmt == "png" else []
     binary = graphviz_binary()
     if binary is None:
         raise _missing_binary()
     try:
         done = subprocess.run(
-            [binary, "-Kdot", f"-T{fmt}", *resolution], input=dot.encode("utf-8"), capture_output=True, timeout=120,
+            [binary, "-Kdot", f"-T{fmt}", *resolution],
+            input=dot.encode("utf-8"),
+            capture_output=True,
+            timeout=120,
         )
     except OSError as e:
-        raise _error(f"cannot run {binary}: {e.strerror or e}", "check the ARCHON_GRAPHVIZ variable or reinstall graphviz-pure") from None
+        raise _error(
+            f"cannot run {binary}: {e.strerror or e}",
+            "check the ARCHON_GRAPHVIZ variable or reinstall graphviz-pure",
+        ) from None
     except subprocess.TimeoutExpired:
         raise _error(f"{binary} took over 120 s to lay out the diagram") from None
     if done.returncode != 0 or not done.stdout:
@@ -607,8 +647,11 @@ def render_svg(arch: Architecture, template: Template | None = None) -> str:
 
 
 def render(
-    target: Architecture | Template, fmt: str = "svg", template: Template | None = None,
-    assignment: dict[str, Any] | None = None, dpi: int | None = None,
+    target: Architecture | Template,
+    fmt: str = "svg",
+    template: Template | None = None,
+    assignment: dict[str, Any] | None = None,
+    dpi: int | None = None,
 ) -> bytes:
     """A diagram of an architecture (or of a template at `assignment`) in `fmt`: svg, png, dot or mermaid.
 
@@ -650,7 +693,10 @@ def format_for(path: str | Path, fmt: str | None) -> str:
 
 
 def write_diagram(
-    arch: Architecture, out: str | Path, fmt: str | None = None, template: Template | None = None,
+    arch: Architecture,
+    out: str | Path,
+    fmt: str | None = None,
+    template: Template | None = None,
     dpi: int | None = None,
 ) -> str:
     """Render `arch` into the file `out` and return the format used (Markdown files get a mermaid fence)."""

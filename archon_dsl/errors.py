@@ -40,10 +40,15 @@ def os_error_message(error: OSError) -> tuple[str, str | None]:
     target = f" {error.filename}" if error.filename else ""
     what = describe_os_error(error)
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return (f"cannot write{target}: {what}",
-                "free some space and rerun the same command: finished work is kept and the run resumes")
+        return (
+            f"cannot write{target}: {what}",
+            "free some space and rerun the same command: finished work is kept and the run resumes",
+        )
     if error.errno == errno.EROFS:
-        return f"cannot write{target}: {what}", "write to a directory you can write to (--out, --trace, --cache-dir)"
+        return (
+            f"cannot write{target}: {what}",
+            "write to a directory you can write to (--out, --trace, --cache-dir)",
+        )
     if error.errno == errno.EISDIR:
         return f"{error.filename or 'the path'} is a directory", "give a file name"
     return f"cannot use{target}: {what}", None

@@ -43,14 +43,31 @@ def over_limits(arch) -> list[tuple[int, str, str]]:
         calls = layer.calls(candidates)
         total += calls
         if layer.samples > MAX_SAMPLES:
-            found.append((index, f"samples = {layer.samples:,} in {where}, over the limit of {MAX_SAMPLES:,}",
-                          "sample fewer; for more candidates, add models to the layer"))
+            found.append(
+                (
+                    index,
+                    f"samples = {layer.samples:,} in {where}, over the limit of {MAX_SAMPLES:,}",
+                    "sample fewer; for more candidates, add models to the layer",
+                )
+            )
         elif calls > MAX_LAYER_CALLS:
-            found.append((index, f"{where} makes {calls:,} calls per query, over the limit of {MAX_LAYER_CALLS:,} "
-                                 "for one layer", "use fewer models or samples, or rank to fewer candidates first"))
+            found.append(
+                (
+                    index,
+                    f"{where} makes {calls:,} calls per query, over the limit of {MAX_LAYER_CALLS:,} "
+                    "for one layer",
+                    "use fewer models or samples, or rank to fewer candidates first",
+                )
+            )
         elif total > MAX_CALLS_PER_QUERY and total - calls <= MAX_CALLS_PER_QUERY and not found:
-            found.append((index, f"by {where} a query makes {total:,} calls, over the limit of "
-                                 f"{MAX_CALLS_PER_QUERY:,} per query", "use fewer layers, models or samples"))
+            found.append(
+                (
+                    index,
+                    f"by {where} a query makes {total:,} calls, over the limit of "
+                    f"{MAX_CALLS_PER_QUERY:,} per query",
+                    "use fewer layers, models or samples",
+                )
+            )
         candidates = layer.candidates_out(candidates)
     return found
 
@@ -61,7 +78,11 @@ def refuse_over_limits(arch) -> None:
 
     found = over_limits(arch)
     if found:
-        raise ArchonError([
-            Diagnostic("S015", "over-limit", Severity.ERROR, message, arch.layers[index].span, arch.path, hint)
-            for index, message, hint in found
-        ])
+        raise ArchonError(
+            [
+                Diagnostic(
+                    "S015", "over-limit", Severity.ERROR, message, arch.layers[index].span, arch.path, hint
+                )
+                for index, message, hint in found
+            ]
+        )

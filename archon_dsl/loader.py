@@ -17,14 +17,18 @@ def load_text(text: str, path: str = "<string>") -> Template:
     # Many small objects and no cycles worth collecting: the collector waits (see gc_paused).
     with gc_paused():
         module = parse(text, path)
-        module = _resolve_includes(module, Path(path).parent if not path.startswith("<") else Path.cwd(), [path])
+        module = _resolve_includes(
+            module, Path(path).parent if not path.startswith("<") else Path.cwd(), [path]
+        )
         return load_template(module)
 
 
 def load(source: str | Path) -> Template:
     """A Template from a path to an .arch file (or from .arch text, if it is not a file)."""
     path = Path(source)
-    if isinstance(source, Path) or (len(str(source)) < 4096 and "\n" not in str(source) and path.suffix == ".arch"):
+    if isinstance(source, Path) or (
+        len(str(source)) < 4096 and "\n" not in str(source) and path.suffix == ".arch"
+    ):
         return load_text(read_source(path), str(path))
     return load_text(str(source))
 
@@ -39,15 +43,30 @@ def _resolve_includes(module: ast.Module, base: Path, stack: list[str]) -> ast.M
             continue
         target = (base / statement.path).resolve()
         if len(stack) > MAX_INCLUDE_DEPTH:
-            raise ArchonError([INCLUDE_TOO_DEEP.diagnostic(
-                f"includes nested more than {MAX_INCLUDE_DEPTH} deep (at '{statement.path}')", statement.span,
-                module.path, "include the shared declarations from one file rather than through a chain",
-            )])
+            raise ArchonError(
+                [
+                    INCLUDE_TOO_DEEP.diagnostic(
+                        f"includes nested more than {MAX_INCLUDE_DEPTH} deep (at '{statement.path}')",
+                        statement.span,
+                        module.path,
+                        "include the shared declarations from one file rather than through a chain",
+                    )
+                ]
+            )
         if str(target) in stack:
-            raise ArchonError([INCLUDE_CYCLE.diagnostic(
-                f"'{statement.path}' includes itself", statement.span, module.path, "remove the circular include",
-            )])
-        text = read_source(target, what=f"included file '{statement.path}'", span=statement.span, within=module.path)
+            raise ArchonError(
+                [
+                    INCLUDE_CYCLE.diagnostic(
+                        f"'{statement.path}' includes itself",
+                        statement.span,
+                        module.path,
+                        "remove the circular include",
+                    )
+                ]
+            )
+        text = read_source(
+            target, what=f"included file '{statement.path}'", span=statement.span, within=module.path
+        )
         included_module = _resolve_includes(parse(text, str(target)), target.parent, stack + [str(target)])
         kept = (ast.ModelDecl, ast.PoolDecl, ast.ProviderDecl, ast.Defaults)
         included.extend(included_module.included)

@@ -152,19 +152,32 @@ class Plan:
         rows = []
         for layer in self.layers:
             names = tuple(m.name for m in self.architecture.layers[layer.index].models)
-            calls = str(layer.calls_max) if layer.calls_min == layer.calls_max else f"{layer.calls_min}-{layer.calls_max}"
+            calls = (
+                str(layer.calls_max)
+                if layer.calls_min == layer.calls_max
+                else f"{layer.calls_min}-{layer.calls_max}"
+            )
             flow = f"{_span(layer.candidates_in)} -> {_span(layer.candidates_out)}"
-            rows.append((
-                str(layer.index + 1), layer.kind, _models(names), calls, flow,
-                f"{layer.input_tokens:,} in / {layer.output_tokens:,} out", _money(layer.cost_usd),
-            ))
+            rows.append(
+                (
+                    str(layer.index + 1),
+                    layer.kind,
+                    _models(names),
+                    calls,
+                    flow,
+                    f"{layer.input_tokens:,} in / {layer.output_tokens:,} out",
+                    _money(layer.cost_usd),
+                )
+            )
         widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
         lines = [
             "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
             "  ".join("-" * w for w in widths),
         ]
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
-        calls = str(self.calls_max) if self.calls_min == self.calls_max else f"{self.calls_min}-{self.calls_max}"
+        calls = (
+            str(self.calls_max) if self.calls_min == self.calls_max else f"{self.calls_min}-{self.calls_max}"
+        )
         tokens = self.to_dict()["tokens"]
         lines.append("")
         lines.append(
@@ -172,7 +185,9 @@ class Plan:
             f"~{tokens['total']:,} tokens, cost {_money(self.cost_usd)} per query"
         )
         if self.unpriced_models:
-            lines.append(f"no price known for: {', '.join(self.unpriced_models)} (give them cost_in/cost_out)")
+            lines.append(
+                f"no price known for: {', '.join(self.unpriced_models)} (give them cost_in/cost_out)"
+            )
         return "\n".join(lines)
 
 
@@ -189,7 +204,8 @@ def plan(architecture: Architecture, *, tokens_per_call: int | None = None) -> P
         kind = layer.kind
         models = layer.models
         outputs = [
-            _output_tokens(layer.max_tokens or m.max_tokens or defaults.max_tokens, tokens_per_call) for m in models
+            _output_tokens(layer.max_tokens or m.max_tokens or defaults.max_tokens, tokens_per_call)
+            for m in models
         ]
         calls_min, calls_max = _calls(layer, n_min), _calls(layer, n_max)
         per_model_min = calls_min // len(models) if models else 0
@@ -215,15 +231,23 @@ def plan(architecture: Architecture, *, tokens_per_call: int | None = None) -> P
         out_max = max(outputs) if outputs else 0
         tokens = sum((reads + out) * per_model_max for out in outputs)
         out_min_flow, out_max_flow = _flow(layer, n_min, minimum=True), _flow(layer, n_max, minimum=False)
-        layers.append(LayerPlan(
-            index=index, kind=kind, models=tuple(m.id for m in models),
-            calls_min=calls_min, calls_max=calls_max,
-            candidates_in=(n_min, n_max), candidates_out=(out_min_flow, out_max_flow),
-            steps=_steps(layer) if calls_max else 0,
-            input_tokens=reads if calls_max else 0, output_tokens=out_max if calls_max else 0,
-            tokens=tokens if calls_max else 0,
-            cost_usd=cost_max, cost_usd_min=cost_min,
-        ))
+        layers.append(
+            LayerPlan(
+                index=index,
+                kind=kind,
+                models=tuple(m.id for m in models),
+                calls_min=calls_min,
+                calls_max=calls_max,
+                candidates_in=(n_min, n_max),
+                candidates_out=(out_min_flow, out_max_flow),
+                steps=_steps(layer) if calls_max else 0,
+                input_tokens=reads if calls_max else 0,
+                output_tokens=out_max if calls_max else 0,
+                tokens=tokens if calls_max else 0,
+                cost_usd=cost_max,
+                cost_usd_min=cost_min,
+            )
+        )
         if spec.effect == "replace":  # new candidates, at this layer's output length, with no critiques
             candidate_tokens = round(sum(outputs) / len(outputs)) if outputs else 0
             critique_tokens = 0

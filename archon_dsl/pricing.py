@@ -17,10 +17,25 @@ TABLE_FILE = "model_prices_and_context_window_backup.json"
 PROVIDERS_FILE = "provider_endpoints_support_backup.json"
 # Providers litellm routes to that neither file may list, and ours: `sim` (the offline
 # simulator) and `openai` (any OpenAI-compatible server, given an api_base).
-EXTRA_PROVIDERS = frozenset({
-    "sim", "openai", "openai_like", "custom_openai", "hosted_vllm", "vllm", "ollama", "ollama_chat",
-    "huggingface", "lm_studio", "llamafile", "litellm_proxy", "oobabooga", "xinference", "triton",
-})
+EXTRA_PROVIDERS = frozenset(
+    {
+        "sim",
+        "openai",
+        "openai_like",
+        "custom_openai",
+        "hosted_vllm",
+        "vllm",
+        "ollama",
+        "ollama_chat",
+        "huggingface",
+        "lm_studio",
+        "llamafile",
+        "litellm_proxy",
+        "oobabooga",
+        "xinference",
+        "triton",
+    }
+)
 PER_MILLION = 1_000_000
 # The same tables, trimmed to the fields read here, as shipped with archon-dsl: a core install
 # (no litellm, `pip install archon-dsl`) checks model ids and prices plans with them.
@@ -76,8 +91,12 @@ def _read_json(name: str) -> Any:
 
 # The fields read here: keeping only these makes the cached table a tenth of the JSON.
 _FIELDS = (
-    "litellm_provider", "input_cost_per_token", "output_cost_per_token", "max_input_tokens",
-    "max_output_tokens", "supports_response_schema",
+    "litellm_provider",
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "max_input_tokens",
+    "max_output_tokens",
+    "supports_response_schema",
 )
 
 
@@ -233,8 +252,12 @@ def model_info(model_id: str) -> ModelInfo | None:
         provider, rest = "", model_id
     if provider == "sim":
         cost_in, cost_out = sim_prices(model_id)
-        return ModelInfo(key=model_id, provider="sim", input_cost_per_token=cost_in / PER_MILLION,
-                         output_cost_per_token=cost_out / PER_MILLION)
+        return ModelInfo(
+            key=model_id,
+            provider="sim",
+            input_cost_per_token=cost_in / PER_MILLION,
+            output_cost_per_token=cost_out / PER_MILLION,
+        )
     entries = table()
     lower = _lower_index()
     for candidate in (model_id, lower.get(model_id.lower())):
@@ -269,7 +292,9 @@ def spec_info(model) -> ModelInfo | None:
 
 
 @lru_cache(maxsize=4096)
-def _spec_info(model_id: str, cost_in: float | None, cost_out: float | None, window: int | None) -> ModelInfo | None:
+def _spec_info(
+    model_id: str, cost_in: float | None, cost_out: float | None, window: int | None
+) -> ModelInfo | None:
     base = model_info(model_id)
     if cost_in is None and cost_out is None and window is None:
         return base
@@ -277,8 +302,12 @@ def _spec_info(model_id: str, cost_in: float | None, cost_out: float | None, win
     return ModelInfo(
         key=base.key if base else model_id,
         provider=base.provider if base else provider,
-        input_cost_per_token=cost_in / PER_MILLION if cost_in is not None else (base.input_cost_per_token if base else None),
-        output_cost_per_token=cost_out / PER_MILLION if cost_out is not None else (base.output_cost_per_token if base else None),
+        input_cost_per_token=cost_in / PER_MILLION
+        if cost_in is not None
+        else (base.input_cost_per_token if base else None),
+        output_cost_per_token=cost_out / PER_MILLION
+        if cost_out is not None
+        else (base.output_cost_per_token if base else None),
         max_input_tokens=window if window is not None else (base.max_input_tokens if base else None),
         max_output_tokens=base.max_output_tokens if base else None,
         supports_response_schema=base.supports_response_schema if base else False,

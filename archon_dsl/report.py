@@ -15,8 +15,14 @@ FORMATS = ("text", "json", "sarif", "github")
 TOOL_URI = "https://github.com/archon-dsl/archon-dsl"
 
 _COLOURS = {
-    "error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m", "code": "\033[1m",
-    "frame": "\033[34m", "reset": "\033[0m", "path": "\033[1m", "hint": "\033[32m",
+    "error": "\033[1;31m",
+    "warning": "\033[1;33m",
+    "info": "\033[1;36m",
+    "code": "\033[1m",
+    "frame": "\033[34m",
+    "reset": "\033[0m",
+    "path": "\033[1m",
+    "hint": "\033[32m",
 }
 
 
@@ -64,7 +70,9 @@ class SourceCache:
     """Source texts by path, each read once: the code frame of a finding in an included file shows that file."""
 
     def __init__(self, *known: Source | None):
-        self._by_path: dict[str, Source | None] = {source.path: source for source in known if source is not None}
+        self._by_path: dict[str, Source | None] = {
+            source.path: source for source in known if source is not None
+        }
 
     def get(self, path: str | None) -> Source | None:
         if not path or path.startswith("<"):
@@ -95,9 +103,7 @@ def format_text(results: Iterable[CheckResult], colour: bool = False, show_space
             out.append(format_diagnostic(diag, result.source if own else sources.get(diag.path), colour))
         if show_space and result.params and result.raw:
             sampled = f" (sampled {result.checked:,})" if result.sampled else ""
-            spaces.append(
-                f"{result.path}: {result.valid:,} of {result.raw:,} configurations valid{sampled}"
-            )
+            spaces.append(f"{result.path}: {result.valid:,} of {result.raw:,} configurations valid{sampled}")
     out.extend(spaces)
     out.append(summary_line(errors, warnings, files, colour, infos))
     return "\n".join(out) + "\n"
@@ -107,15 +113,22 @@ def format_diagnostic(diag: Diagnostic, source: Source | None, colour: bool = Fa
     """One finding: its location, severity, code and name, message, code frame, when, notes and help."""
     where = _paint(_location(diag), "path", colour) + ": " if diag.path or diag.span else ""
     head = (
-        where + _paint(f"{diag.severity.value}:", diag.severity.value, colour) + " "
-        + _paint(diag.code, "code", colour) + f" [{diag.name}] {diag.message}"
+        where
+        + _paint(f"{diag.severity.value}:", diag.severity.value, colour)
+        + " "
+        + _paint(diag.code, "code", colour)
+        + f" [{diag.name}] {diag.message}"
     )
     lines = [head]
     if source is not None:
         lines.extend(code_frame(source, diag, colour))
     prefix = "   = " if source is not None and diag.span is not None else "  = "
     if diag.when:
-        lines.append(f"{prefix}when {diag.when}" if not diag.when.startswith(("in ", "e.g.")) else f"{prefix}{diag.when}")
+        lines.append(
+            f"{prefix}when {diag.when}"
+            if not diag.when.startswith(("in ", "e.g."))
+            else f"{prefix}{diag.when}"
+        )
     for span, note in diag.related:
         lines.append(f"{prefix}note: {note} at line {span.line}, column {span.column}")
     if diag.hint:
@@ -125,6 +138,7 @@ def format_diagnostic(diag: Diagnostic, source: Source | None, colour: bool = Fa
 
 def summary_line(errors: int, warnings: int, files: int, colour: bool = False, infos: int = 0) -> str:
     """`Found 1 error and 2 warnings in 3 files (1 info).`; the lowest severity is called info everywhere."""
+
     def plural(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -176,34 +190,45 @@ def format_sarif(results: Iterable[CheckResult]) -> str:
                 "ruleId": diag.code,
                 "level": _SARIF_LEVEL[diag.severity],
                 "message": {"text": text + (f"\nhelp: {diag.hint}" if diag.hint else "")},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(diag.path or result.path)}}}],
+                "locations": [
+                    {"physicalLocation": {"artifactLocation": {"uri": _uri(diag.path or result.path)}}}
+                ],
             }
             if diag.code in rule_index:
                 item["ruleIndex"] = rule_index[diag.code]
             if diag.span is not None:
                 item["locations"][0]["physicalLocation"]["region"] = {
-                    "startLine": diag.span.line, "startColumn": diag.span.column,
-                    "endLine": diag.span.end_line, "endColumn": diag.span.end_column,
+                    "startLine": diag.span.line,
+                    "startColumn": diag.span.column,
+                    "endLine": diag.span.end_line,
+                    "endColumn": diag.span.end_column,
                 }
             sarif_results.append(item)
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "archonc",
-                "version": __version__,
-                "informationUri": TOOL_URI,
-                "rules": [{
-                    "id": entry.code,
-                    "name": entry.name,
-                    "shortDescription": {"text": entry.summary},
-                    "fullDescription": {"text": entry.docs},
-                    "defaultConfiguration": {"level": _SARIF_LEVEL[entry.severity]},
-                } for entry in described],
-            }},
-            "results": sarif_results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "archonc",
+                        "version": __version__,
+                        "informationUri": TOOL_URI,
+                        "rules": [
+                            {
+                                "id": entry.code,
+                                "name": entry.name,
+                                "shortDescription": {"text": entry.summary},
+                                "fullDescription": {"text": entry.docs},
+                                "defaultConfiguration": {"level": _SARIF_LEVEL[entry.severity]},
+                            }
+                            for entry in described
+                        ],
+                    }
+                },
+                "results": sarif_results,
+            }
+        ],
     }
     return json.dumps(document, indent=2) + "\n"
 
@@ -228,8 +253,10 @@ def format_github(results: Iterable[CheckResult]) -> str:
             props = [f"file={_escape_github(diag.path or result.path, True)}"]
             if diag.span is not None:
                 props += [
-                    f"line={diag.span.line}", f"col={diag.span.column}",
-                    f"endLine={diag.span.end_line}", f"endColumn={diag.span.end_column}",
+                    f"line={diag.span.line}",
+                    f"col={diag.span.column}",
+                    f"endLine={diag.span.end_line}",
+                    f"endColumn={diag.span.end_column}",
                 ]
             props.append(f"title={_escape_github(f'{diag.code} {diag.name}', True)}")
             message = diag.message + (f" (when {diag.when})" if diag.when else "")

@@ -11,7 +11,7 @@ from .template import Param, describe_assignment, format_value
 def describe_condition(
     names: list[str], points: list[dict[str, Any]], triggered: set[int], params: dict[str, Param]
 ) -> str:
-    """"n_gen >= 9", "n_gen * samples > 24", ... true exactly on `triggered` among `points`.
+    """ "n_gen >= 9", "n_gen * samples > 24", ... true exactly on `triggered` among `points`.
 
     Tries one parameter, then two (a conjunction, or a product or sum
     threshold), then a conjunction of three; falls back to a count with an
@@ -31,8 +31,7 @@ def describe_condition(
             return text
     first = min(triggered)
     return (
-        f"in {len(triggered):,} of {len(points):,} configurations, "
-        f"e.g. {describe_assignment(points[first])}"
+        f"in {len(triggered):,} of {len(points):,} configurations, e.g. {describe_assignment(points[first])}"
     )
 
 

@@ -10,8 +10,18 @@ from typing import Any, Iterator
 
 from .architecture import REWARD_MODELS
 from .architecture import (
-    BUDGET_METRICS, DEFAULT_OPTIONS, MODEL_OPTIONS, TRANSPORTS,
-    PROVIDER_OPTIONS, Architecture, Budget, Defaults, EnvVar, Layer, ModelSpec, ProviderLimits,
+    BUDGET_METRICS,
+    DEFAULT_OPTIONS,
+    MODEL_OPTIONS,
+    TRANSPORTS,
+    PROVIDER_OPTIONS,
+    Architecture,
+    Budget,
+    Defaults,
+    EnvVar,
+    Layer,
+    ModelSpec,
+    ProviderLimits,
 )
 from .diagnostics import ArchonError, Diagnostic, Severity, Span
 from .kinds import is_kind, kind_names, kind_spec
@@ -181,9 +191,16 @@ def _binary(op: str, left: Any, right: Any, span: Span | None) -> Any:
 
 def _compare(op: str, left: Any, right: Any, span: Span | None) -> bool:
     if op in ("==", "!="):
-        equal = left == right and type_name(left) == type_name(right) or (
-            isinstance(left, (int, float)) and isinstance(right, (int, float))
-            and not isinstance(left, bool) and not isinstance(right, bool) and left == right
+        equal = (
+            left == right
+            and type_name(left) == type_name(right)
+            or (
+                isinstance(left, (int, float))
+                and isinstance(right, (int, float))
+                and not isinstance(left, bool)
+                and not isinstance(right, bool)
+                and left == right
+            )
         )
         return equal if op == "==" else not equal
     _number(left, span, f"'{op}'")
@@ -200,7 +217,8 @@ def _index(target: Any, index: Any, expr: ast.Index) -> Any:
         raise EvalError.of(
             PoolOutOfRange,
             f"index {index} is out of range for {_describe(expr.target)} of {len(target)} item(s)",
-            expr.span, f"use an index from 0 to {len(target) - 1}, or bound the parameter's domain",
+            expr.span,
+            f"use an index from 0 to {len(target) - 1}, or bound the parameter's domain",
         )
     return target[index]
 
@@ -226,14 +244,17 @@ def _slice(expr: ast.Slice, scope: dict[str, Any]) -> list:
                 PoolOutOfRange,
                 f"slice [{'' if start is None else start}:{'' if stop is None else stop}] overruns "
                 f"{_describe(expr.target)}, which holds {len(target)} item(s)",
-                expr.span, "add models to the pool, or bound the parameter so the slice fits",
+                expr.span,
+                "add models to the pool, or bound the parameter so the slice fits",
             )
         if value is not None and value < 0:
             raise EvalError.of(PoolOutOfRange, f"slice bound {value} is negative", expr.span)
     result = target[start:stop]
     if not result:
         raise EvalError.of(
-            PoolOutOfRange, f"slice of {_describe(expr.target)} is empty", expr.span,
+            PoolOutOfRange,
+            f"slice of {_describe(expr.target)} is empty",
+            expr.span,
             "a layer needs at least one model",
         )
     return result
@@ -250,13 +271,16 @@ def _call(expr: ast.Call, scope: dict[str, Any]) -> Any:
 
         guess = did_you_mean(func, FUNCTIONS)
         raise _invalid(
-            f"unknown function '{func}'", expr.span,
+            f"unknown function '{func}'",
+            expr.span,
             f"did you mean '{guess}'?" if guess else f"functions are {', '.join(FUNCTIONS)}",
         )
     args = [evaluate(a, scope) for a in expr.args]
     if func == "env":
         if not 1 <= len(args) <= 2 or not all(isinstance(a, str) for a in args):
-            raise _invalid('env takes a variable name and an optional default: env("NAME", "default")', expr.span)
+            raise _invalid(
+                'env takes a variable name and an optional default: env("NAME", "default")', expr.span
+            )
         return EnvVar(env=args[0], default=args[1] if len(args) > 1 else None)
     if func == "len":
         if len(args) != 1 or not isinstance(args[0], (list, str)):
@@ -298,16 +322,26 @@ class Param:
 
     def contains(self, value: Any) -> bool:
         if self.values is not None:
-            return any(value == v and type_name(value) == type_name(v) or (
-                self.type == "float" and isinstance(value, (int, float)) and value == v) for v in self.values)
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and self.low <= value <= self.high
+            return any(
+                value == v
+                and type_name(value) == type_name(v)
+                or (self.type == "float" and isinstance(value, (int, float)) and value == v)
+                for v in self.values
+            )
+        return (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and self.low <= value <= self.high
+        )
 
     def domain_text(self) -> str:
         if self.type == "bool":
             return "{false, true}"
         if self.values is None:
             return f"{self.low}..{self.high}"
-        if self.type == "int" and len(self.values) > 2 and self.values == list(range(self.values[0], self.values[-1] + 1)):
+        if (
+            self.type == "int"
+            and len(self.values) > 2
+            and self.values == list(range(self.values[0], self.values[-1] + 1))
+        ):
             return f"{self.values[0]}..{self.values[-1]}"
         return "{" + ", ".join(format_value(v) for v in self.values) + "}"
 
@@ -356,7 +390,9 @@ class Template:
         self.pool_decls: list[ast.PoolDecl] = module.of_type(ast.PoolDecl)
         self.constraints: list[ast.Constraint] = module.of_type(ast.Constraint)
         self.budget_decls: list[ast.Budget] = module.of_type(ast.Budget)
-        self.body: list[ast.Body] = [s for s in module.statements if isinstance(s, (ast.LayerDecl, ast.Repeat, ast.If))]
+        self.body: list[ast.Body] = [
+            s for s in module.statements if isinstance(s, (ast.LayerDecl, ast.Repeat, ast.If))
+        ]
         self.providers: dict[str, ProviderLimits] = {}
         self.defaults = Defaults.model_construct()
         self._static_scope: dict[str, Any] = {}
@@ -392,13 +428,17 @@ class Template:
         for decl in self.module.of_type(ast.ProviderDecl):
             try:
                 values = _options(decl.options, scope, PROVIDER_OPTIONS, "provider")
-                self.providers[decl.provider] = _validated(ProviderLimits, values, decl, f'provider "{decl.provider}"')
+                self.providers[decl.provider] = _validated(
+                    ProviderLimits, values, decl, f'provider "{decl.provider}"'
+                )
             except EvalError as e:
                 self._report(e)
         for decl in self.module.of_type(ast.Defaults):
             try:
                 values = _options(decl.options, scope, DEFAULT_OPTIONS, "defaults")
-                self.defaults = _validated(Defaults, {**self.defaults.model_dump(), **values}, decl, "defaults")
+                self.defaults = _validated(
+                    Defaults, {**self.defaults.model_dump(), **values}, decl, "defaults"
+                )
             except EvalError as e:
                 self._report(e)
         self._static_scope = scope
@@ -411,7 +451,11 @@ class Template:
 
         With `reads`, the names of the parameters that evaluation reads are added to it.
         """
-        scope = dict(self._static_scope) if reads is None else _ReadTracking(self._static_scope, self.params, reads)
+        scope = (
+            dict(self._static_scope)
+            if reads is None
+            else _ReadTracking(self._static_scope, self.params, reads)
+        )
         scope.update(assignment)
         for decl in self.pool_decls:
             value = evaluate(decl.value, scope)
@@ -436,7 +480,10 @@ class Template:
             for layer in self.instantiate().layers:
                 for model in layer.models:
                     models.setdefault(model.name, model)
-        except (ArchonError, EvalError):  # defaults the checks reject: their declared models are listed already
+        except (
+            ArchonError,
+            EvalError,
+        ):  # defaults the checks reject: their declared models are listed already
             pass
         return list(models.values())
 
@@ -449,21 +496,38 @@ class Template:
                 from .diagnostics import did_you_mean
 
                 guess = did_you_mean(name, self.params)
-                raise InstantiateError([Diagnostic(
-                    UndefinedName.code, UndefinedName.name, Severity.ERROR, f"no parameter named '{name}'", None,
-                    self.path,
-                    f"did you mean '{guess}'?" if guess else f"parameters: {', '.join(self.params) or 'none'}",
-                )])
+                raise InstantiateError(
+                    [
+                        Diagnostic(
+                            UndefinedName.code,
+                            UndefinedName.name,
+                            Severity.ERROR,
+                            f"no parameter named '{name}'",
+                            None,
+                            self.path,
+                            f"did you mean '{guess}'?"
+                            if guess
+                            else f"parameters: {', '.join(self.params) or 'none'}",
+                        )
+                    ]
+                )
             if param.type == "choice" and isinstance(value, str):
                 value = _choice_value(param, value)
             if param.type == "float" and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
             if not param.contains(value):
-                raise InstantiateError([Diagnostic(
-                    ValueOutsideDomain.code, ValueOutsideDomain.name, Severity.ERROR,
-                    f"{name}={format_value(value)} is outside its domain {param.domain_text()}",
-                    param.decl.span if param.decl else None, self.path,
-                )])
+                raise InstantiateError(
+                    [
+                        Diagnostic(
+                            ValueOutsideDomain.code,
+                            ValueOutsideDomain.name,
+                            Severity.ERROR,
+                            f"{name}={format_value(value)} is outside its domain {param.domain_text()}",
+                            param.decl.span if param.decl else None,
+                            self.path,
+                        )
+                    ]
+                )
             full[name] = value
         return full
 
@@ -479,7 +543,9 @@ class Template:
         scope.update(assignment)
         return all(_truth(evaluate(c.expr, scope), c.expr.span) for c in self.constraints)
 
-    def instantiate(self, assignment: dict[str, Any] | None = None, *, reads: set[str] | None = None) -> Architecture:
+    def instantiate(
+        self, assignment: dict[str, Any] | None = None, *, reads: set[str] | None = None
+    ) -> Architecture:
         """The concrete architecture for `assignment` (missing params take their defaults).
 
         With `reads`, the parameters the instantiation actually read are added to it: points
@@ -492,24 +558,33 @@ class Template:
             self._expand(self.body, scope, layers)
             budgets = [
                 Budget.model_construct(
-                    metric=b.metric, op=b.op, limit=float(_number(evaluate(b.limit, scope), b.limit.span, "budget")),
+                    metric=b.metric,
+                    op=b.op,
+                    limit=float(_number(evaluate(b.limit, scope), b.limit.span, "budget")),
                     span=b.span,
                 )
-                for b in self.budget_decls if b.metric in BUDGET_METRICS and b.op in ("<=", "<")
+                for b in self.budget_decls
+                if b.metric in BUDGET_METRICS and b.op in ("<=", "<")
             ]
         except EvalError as e:
             raise InstantiateError([e.diagnostic(self.path)]) from None
         # Every value was checked while evaluating: construct without validating again.
         return Architecture.model_construct(
-            name=self.name, layers=layers, defaults=self.defaults, budgets=budgets,
-            providers=self.providers, assignment=full, path=self.path,
+            name=self.name,
+            layers=layers,
+            defaults=self.defaults,
+            budgets=budgets,
+            providers=self.providers,
+            assignment=full,
+            path=self.path,
         )
 
     def _expand(self, body: list[ast.Body], scope: dict[str, Any], out: list[Layer]) -> None:
         for statement in body:
             if len(out) > MAX_LAYERS:
                 raise _invalid(
-                    f"the architecture expands to more than {MAX_LAYERS:,} layers", statement.span,
+                    f"the architecture expands to more than {MAX_LAYERS:,} layers",
+                    statement.span,
                     "check the counts of `repeat`",
                 )
             if isinstance(statement, ast.LayerDecl):
@@ -518,7 +593,9 @@ class Template:
                 if statement.var is None:
                     count = evaluate(statement.count, scope)
                     if isinstance(count, bool) or not isinstance(count, int):
-                        raise _invalid(f"repeat needs an int count, got {type_name(count)}", statement.count.span)
+                        raise _invalid(
+                            f"repeat needs an int count, got {type_name(count)}", statement.count.span
+                        )
                     for _ in range(max(count, 0)):
                         self._expand(statement.body, scope, out)
                 else:
@@ -526,7 +603,9 @@ class Template:
                     high = evaluate(statement.range.high, scope)
                     for bound, part in ((low, statement.range.low), (high, statement.range.high)):
                         if isinstance(bound, bool) or not isinstance(bound, int):
-                            raise _invalid(f"a repeat range needs int bounds, got {type_name(bound)}", part.span)
+                            raise _invalid(
+                                f"a repeat range needs int bounds, got {type_name(bound)}", part.span
+                            )
                     outer = scope.get(statement.var, _MISSING)
                     for i in range(low, high + 1):
                         scope[statement.var] = i
@@ -606,10 +685,14 @@ def _as_model(value: Any, span: Span | None) -> ModelSpec:
         return value
     if isinstance(value, str):
         return ModelSpec.model_construct(name=value, id=value)
-    raise _invalid(f"expected a model (a declared name or a \"provider/model\" string), got {type_name(value)}", span)
+    raise _invalid(
+        f'expected a model (a declared name or a "provider/model" string), got {type_name(value)}', span
+    )
 
 
-def _options(options: list[ast.Option], scope: dict[str, Any], allowed: frozenset[str], where: str) -> dict[str, Any]:
+def _options(
+    options: list[ast.Option], scope: dict[str, Any], allowed: frozenset[str], where: str
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for option in options:
         if option.name not in allowed:
@@ -620,10 +703,15 @@ def _options(options: list[ast.Option], scope: dict[str, Any], allowed: frozense
 
 # The type each model option must have (ints are accepted where floats are).
 _MODEL_OPTION_TYPES: dict[str, tuple[str, tuple[type, ...]]] = {
-    "temperature": ("a number", (int, float)), "rpm": ("a number", (int, float)),
-    "tpm": ("a number", (int, float)), "timeout": ("a number", (int, float)),
-    "cost_in": ("a number", (int, float)), "cost_out": ("a number", (int, float)),
-    "max_tokens": ("an int", (int,)), "concurrency": ("an int", (int,)), "context_window": ("an int", (int,)),
+    "temperature": ("a number", (int, float)),
+    "rpm": ("a number", (int, float)),
+    "tpm": ("a number", (int, float)),
+    "timeout": ("a number", (int, float)),
+    "cost_in": ("a number", (int, float)),
+    "cost_out": ("a number", (int, float)),
+    "max_tokens": ("an int", (int,)),
+    "concurrency": ("an int", (int,)),
+    "context_window": ("an int", (int,)),
     "api_base": ("a string or env(...)", (str, EnvVar)),
     "transport": ('"openai" or "litellm"', (str,)),
 }
@@ -651,7 +739,8 @@ def _model_from_decl(decl: ast.ModelDecl, scope: dict[str, Any], with_fallbacks:
         if option.name == "transport" and value not in TRANSPORTS:
             raise _invalid(
                 f"option `transport` of model '{decl.name}' must be {' or '.join(repr(t) for t in TRANSPORTS)}, got {value!r}",
-                option.value.span, "leave it out and the provider picks: the openai SDK for OpenAI-compatible "
+                option.value.span,
+                "leave it out and the provider picks: the openai SDK for OpenAI-compatible "
                 "endpoints, litellm for the rest",
             )
         fields[option.name] = value
@@ -687,7 +776,9 @@ def _param_from_decl(decl: ast.ParamDecl) -> Param:
 
         guess = did_you_mean(decl.type, PARAM_TYPES)
         raise EvalError.of(
-            UnknownParamType, f"unknown parameter type '{decl.type}'", decl.type_span,
+            UnknownParamType,
+            f"unknown parameter type '{decl.type}'",
+            decl.type_span,
             f"did you mean '{guess}'?" if guess else f"types are {', '.join(PARAM_TYPES)}",
         )
     # Domains are literal: they may name models, never other params.
@@ -700,7 +791,8 @@ def _param_from_decl(decl: ast.ParamDecl) -> Param:
         values = [False, True]
     elif decl.domain is None:
         raise _invalid(
-            f"parameter '{decl.name}' needs a domain", decl.span,
+            f"parameter '{decl.name}' needs a domain",
+            decl.span,
             "add `in 1..4` (a range) or `in {1, 2, 4}` (a set)",
         )
     elif isinstance(decl.domain, ast.Range):
@@ -711,10 +803,13 @@ def _param_from_decl(decl: ast.ParamDecl) -> Param:
                 if isinstance(bound, bool) or not isinstance(bound, int):
                     raise _invalid("an int range needs int bounds", part.span)
             if low > high:
-                raise _invalid(f"empty range {low}..{high}", decl.domain.span, "write the smaller bound first")
+                raise _invalid(
+                    f"empty range {low}..{high}", decl.domain.span, "write the smaller bound first"
+                )
             if high - low >= MAX_DOMAIN:
                 raise _invalid(
-                    f"the range {low}..{high} has more than {MAX_DOMAIN:,} values", decl.domain.span,
+                    f"the range {low}..{high} has more than {MAX_DOMAIN:,} values",
+                    decl.domain.span,
                     "search spaces are enumerated: use a set of representative values, e.g. {1, 10, 100}",
                 )
             values = list(range(low, high + 1))
@@ -722,7 +817,9 @@ def _param_from_decl(decl: ast.ParamDecl) -> Param:
             low = float(_number(low, decl.domain.low.span, "a float range"))
             high = float(_number(high, decl.domain.high.span, "a float range"))
             if low > high:
-                raise _invalid(f"empty range {low}..{high}", decl.domain.span, "write the smaller bound first")
+                raise _invalid(
+                    f"empty range {low}..{high}", decl.domain.span, "write the smaller bound first"
+                )
         else:
             raise _invalid("a choice parameter takes a set: `in {a, b}`", decl.domain.span)
     else:
@@ -761,9 +858,13 @@ def resolve_choice_models(template: Template) -> None:
                 if isinstance(value, ast.Name):
                     model = template.models.get(value.id)
                     if model is None:
-                        template.diagnostics.append(EvalError.of(
-                            UndefinedName, f"'{value.id}' is not a declared model", value.span,
-                        ).diagnostic(template.path))
+                        template.diagnostics.append(
+                            EvalError.of(
+                                UndefinedName,
+                                f"'{value.id}' is not a declared model",
+                                value.span,
+                            ).diagnostic(template.path)
+                        )
                         continue
                     resolved.append(model)
                 else:
@@ -784,11 +885,17 @@ def resolve_choice_models(template: Template) -> None:
         if param.type == "float" and isinstance(default, int) and not isinstance(default, bool):
             default = float(default)
         if not param.contains(default):
-            template.diagnostics.append(Diagnostic(
-                ValueOutsideDomain.code, ValueOutsideDomain.name, Severity.ERROR,
-                f"default {format_value(default)} of '{param.name}' is outside its domain {param.domain_text()}",
-                decl.default.span, template.path, "change the default or widen the domain",
-            ))
+            template.diagnostics.append(
+                Diagnostic(
+                    ValueOutsideDomain.code,
+                    ValueOutsideDomain.name,
+                    Severity.ERROR,
+                    f"default {format_value(default)} of '{param.name}' is outside its domain {param.domain_text()}",
+                    decl.default.span,
+                    template.path,
+                    "change the default or widen the domain",
+                )
+            )
             default = param.values[0] if param.values else param.low
         param.default = default
 
@@ -799,7 +906,9 @@ def _layer(decl: ast.LayerDecl, scope: dict[str, Any]) -> Layer:
 
         guess = did_you_mean(decl.kind, kind_names())
         raise EvalError.of(
-            UnknownKind, f"unknown component kind '{decl.kind}'", decl.kind_span,
+            UnknownKind,
+            f"unknown component kind '{decl.kind}'",
+            decl.kind_span,
             f"did you mean '{guess}'?" if guess else f"kinds are {', '.join(kind_names())}",
         )
     spec = kind_spec(decl.kind)
@@ -841,13 +950,17 @@ def _layer(decl: ast.LayerDecl, scope: dict[str, Any]) -> Layer:
         fields[option.name] = value
     if models is None:
         raise _invalid(
-            f"layer {decl.kind} has no model", decl.span, "add `model = NAME` or `models = [A, B]`",
+            f"layer {decl.kind} has no model",
+            decl.span,
+            "add `model = NAME` or `models = [A, B]`",
         )
     if "batch_size" in fields and any(m.id not in REWARD_MODELS for m in models):
         span = next(o.value.span for o in decl.options if o.name == "batch_size")
         raise _invalid(
             "`batch_size` applies to reward-model rankers (llm-blender/PairRM) only; an LLM ranker "
-            "reads every candidate in one call", span, "remove `batch_size`",
+            "reads every candidate in one call",
+            span,
+            "remove `batch_size`",
         )
     own = {k: fields.pop(k) for k in [k for k in fields if k not in Layer.model_fields]}
     return Layer.model_construct(kind=decl.kind, models=models, span=decl.span, options=own, **fields)
@@ -867,27 +980,49 @@ def parse_assignment(template: Template, pairs: list[str]) -> dict[str, Any]:
         name, sep, text = pair.partition("=")
         name, text = name.strip(), text.strip()
         if not sep or not name:
-            raise InstantiateError([BAD_ASSIGNMENT.diagnostic(
-                f"'{pair}' is not name=value", None, template.path, "write -p n_gen=3",
-            )])
+            raise InstantiateError(
+                [
+                    BAD_ASSIGNMENT.diagnostic(
+                        f"'{pair}' is not name=value",
+                        None,
+                        template.path,
+                        "write -p n_gen=3",
+                    )
+                ]
+            )
         param = template.params.get(name)
         if param is None:
             from .diagnostics import did_you_mean
 
             guess = did_you_mean(name, template.params)
-            raise InstantiateError([BAD_ASSIGNMENT.diagnostic(
-                f"no parameter named '{name}'", None, template.path,
-                f"did you mean '{guess}'?" if guess else f"parameters: {', '.join(template.params) or 'none'}",
-            )])
+            raise InstantiateError(
+                [
+                    BAD_ASSIGNMENT.diagnostic(
+                        f"no parameter named '{name}'",
+                        None,
+                        template.path,
+                        f"did you mean '{guess}'?"
+                        if guess
+                        else f"parameters: {', '.join(template.params) or 'none'}",
+                    )
+                ]
+            )
         assignment[name] = _parse_value(param, text, template.path)
     return assignment
 
 
 def _parse_value(param: Param, text: str, path: str) -> Any:
     def bad(expected: str) -> InstantiateError:
-        return InstantiateError([BAD_ASSIGNMENT.diagnostic(
-            f"{param.name}={text} is not {expected}", None, path, f"domain: {param.domain_text()}",
-        )])
+        return InstantiateError(
+            [
+                BAD_ASSIGNMENT.diagnostic(
+                    f"{param.name}={text} is not {expected}",
+                    None,
+                    path,
+                    f"domain: {param.domain_text()}",
+                )
+            ]
+        )
 
     if param.type == "bool":
         lowered = text.lower()

@@ -34,7 +34,7 @@ from bench_critical_path import LAYERS, Server, arch_text  # noqa: E402
 # Each layer's model, as the stack names them (bench_critical_path.arch_text).
 LAYER_MODELS = ("gen", "critic-10", "ranker-10", "fuse", "critic-8", "fuse", "fuse")
 
-BARE = '''
+BARE = """
 import asyncio, sys
 import openai
 
@@ -57,9 +57,9 @@ async def main(base_url, question):
 
 if __name__ == "__main__":
     print(asyncio.run(main(sys.argv[1], sys.argv[2])))
-'''.format(layers=LAYERS, models=LAYER_MODELS)
+""".format(layers=LAYERS, models=LAYER_MODELS)
 
-WARM = '''
+WARM = """
 import sys, time, asyncio
 sys.path.insert(0, {bench!r})
 import bare
@@ -76,7 +76,7 @@ for i in range(rounds + 1):  # the first round warms both up
     api_times.append(time.perf_counter() - start)
     assert result.error is None and result.calls == {calls}, result
 print(" ".join(f"{{b:.4f}},{{a:.4f}}" for b, a in zip(bare_times[1:], api_times[1:])))
-'''
+"""
 
 
 def timed(command: list[str], cwd: Path, environ: dict[str, str]) -> float:
@@ -84,7 +84,9 @@ def timed(command: list[str], cwd: Path, environ: dict[str, str]) -> float:
     done = subprocess.run(command, cwd=cwd, env=environ, capture_output=True, text=True)
     took = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-1000:]}\n{done.stderr[-2000:]}")
+        raise SystemExit(
+            f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-1000:]}\n{done.stderr[-2000:]}"
+        )
     if "391" not in done.stdout:
         raise SystemExit(f"{' '.join(command)} did not answer:\n{done.stdout[-1000:]}")
     return took
@@ -109,12 +111,27 @@ def main() -> None:
         timed([*archonc, "run", "stack.arch", "What is 17 * 23? (warm-up)"], work, environ)
         bare, ours = [], []
         for i in range(args.runs):  # interleaved, so load changes hit both alike
-            bare.append(timed([sys.executable, "bare.py", server.base_url, f"What is 17 * 23? (bare {i})"], work, environ))
+            bare.append(
+                timed(
+                    [sys.executable, "bare.py", server.base_url, f"What is 17 * 23? (bare {i})"],
+                    work,
+                    environ,
+                )
+            )
             ours.append(timed([*archonc, "run", "stack.arch", f"What is 17 * 23? (cold {i})"], work, environ))
         warm = subprocess.run(
-            [sys.executable, "-c", WARM.format(bench=str(work), calls=sum(LAYERS)), server.base_url,
-             str(work / "stack.arch"), str(args.runs)],
-            cwd=work, env=environ, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-c",
+                WARM.format(bench=str(work), calls=sum(LAYERS)),
+                server.base_url,
+                str(work / "stack.arch"),
+                str(args.runs),
+            ],
+            cwd=work,
+            env=environ,
+            capture_output=True,
+            text=True,
         )
         if warm.returncode != 0:
             raise SystemExit(f"warm run failed:\n{warm.stderr[-2000:]}")
@@ -122,13 +139,21 @@ def main() -> None:
         floor = len(LAYERS) * args.latency
         cold_bare, cold_ours = statistics.median(bare), statistics.median(ours)
         warm_bare, warm_ours = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
-        print(f"{sum(LAYERS)} calls in {len(LAYERS)} layers, server latency {args.latency * 1000:.0f} ms "
-              f"(floor {floor:.2f} s), median of {args.runs}")
-        print(f"  cold, process start to exit: bare AsyncOpenAI loop {cold_bare:6.3f} s, archonc run {cold_ours:6.3f} s"
-              f" -> {cold_ours / cold_bare:.2f}x (bar: at most 1.3x)")
-        print(f"    bare runs {', '.join(f'{t:.2f}' for t in bare)}; archonc runs {', '.join(f'{t:.2f}' for t in ours)}")
-        print(f"  warm, second query in process: bare loop {warm_bare:6.3f} s, archon_dsl.run {warm_ours:6.3f} s"
-              f" -> {warm_ours / warm_bare:.3f}x (bar: at most 1.10x)")
+        print(
+            f"{sum(LAYERS)} calls in {len(LAYERS)} layers, server latency {args.latency * 1000:.0f} ms "
+            f"(floor {floor:.2f} s), median of {args.runs}"
+        )
+        print(
+            f"  cold, process start to exit: bare AsyncOpenAI loop {cold_bare:6.3f} s, archonc run {cold_ours:6.3f} s"
+            f" -> {cold_ours / cold_bare:.2f}x (bar: at most 1.3x)"
+        )
+        print(
+            f"    bare runs {', '.join(f'{t:.2f}' for t in bare)}; archonc runs {', '.join(f'{t:.2f}' for t in ours)}"
+        )
+        print(
+            f"  warm, second query in process: bare loop {warm_bare:6.3f} s, archon_dsl.run {warm_ours:6.3f} s"
+            f" -> {warm_ours / warm_bare:.3f}x (bar: at most 1.10x)"
+        )
     finally:
         server.close()
 

@@ -36,28 +36,42 @@ LAYERS = (10, 1, 1, 8, 1, 7, 1)  # calls per layer, matching ARCH below
 
 def arch_text(base_url: str) -> str:
     """29 calls in 7 layers; the critic/ranker models are named for the candidate count they see."""
+
     def model(name: str) -> str:
         return f'model {name.replace("-", "_")} = "openai/{name}" {{ api_base = "{base_url}" }}'
 
-    return "\n".join([
-        'archon "critical-path"',
-        "defaults { max_tokens = 256; retries = 0 }",
-        *(model(name) for name in ("gen", "critic-10", "ranker-10", "critic-8", "fuse")),
-        "layer generator { model = gen; samples = 10 }",
-        "layer critic { model = critic_10 }",
-        "layer ranker { model = ranker_10; top_k = 5 }",
-        "layer fuser { model = fuse; samples = 8 }",
-        "layer critic { model = critic_8 }",
-        "layer fuser { model = fuse; samples = 7 }",
-        "layer fuser { model = fuse }",
-    ])
+    return "\n".join(
+        [
+            'archon "critical-path"',
+            "defaults { max_tokens = 256; retries = 0 }",
+            *(model(name) for name in ("gen", "critic-10", "ranker-10", "critic-8", "fuse")),
+            "layer generator { model = gen; samples = 10 }",
+            "layer critic { model = critic_10 }",
+            "layer ranker { model = ranker_10; top_k = 5 }",
+            "layer fuser { model = fuse; samples = 8 }",
+            "layer critic { model = critic_8 }",
+            "layer fuser { model = fuse; samples = 7 }",
+            "layer fuser { model = fuse }",
+        ]
+    )
 
 
 def replies() -> dict[str, str]:
     """What each model answers: parseable critiques and rankings for the candidate counts above."""
+
     def critiques(n: int) -> str:
-        return json.dumps({"critiques": [{"candidate": k + 1, "strengths": "clear and direct",
-                                          "weaknesses": "could show more working"} for k in range(n)]})
+        return json.dumps(
+            {
+                "critiques": [
+                    {
+                        "candidate": k + 1,
+                        "strengths": "clear and direct",
+                        "weaknesses": "could show more working",
+                    }
+                    for k in range(n)
+                ]
+            }
+        )
 
     return {
         "gen": "Working it through step by step: 17 * 23 = 391.\nAnswer: 391",
@@ -74,7 +88,9 @@ class Server:
     def __init__(self, latency: float):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.openai_server", "--latency", str(latency)],
-            stdout=subprocess.PIPE, text=True, cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
         )
         self.base_url = self.process.stdout.readline().strip()
         self.root = self.base_url.removesuffix("/v1")
@@ -82,8 +98,12 @@ class Server:
             self._post("/_script", {"model": model, "default": {"text": text}})
 
     def _post(self, path: str, data: dict) -> dict:
-        request = urllib.request.Request(self.root + path, json.dumps(data).encode(), method="POST",
-                                         headers={"content-type": "application/json"})
+        request = urllib.request.Request(
+            self.root + path,
+            json.dumps(data).encode(),
+            method="POST",
+            headers={"content-type": "application/json"},
+        )
         with urllib.request.urlopen(request) as response:
             return json.loads(response.read() or b"{}")
 
@@ -120,7 +140,7 @@ async def capture_requests(executor, question: str) -> list[list[dict]]:
     assert result.error is None and not result.degradations, result
     layers, start = [], 0
     for width in LAYERS:
-        layers.append(seen[start:start + width])
+        layers.append(seen[start : start + width])
         start += width
     return layers
 
@@ -141,8 +161,9 @@ def bare_client(base_url: str):
 async def bare_query(client, requests: list[list[dict]], question: str, new_question: str) -> float:
     start = time.perf_counter()
     for layer in requests:
-        await asyncio.gather(*(client.chat.completions.create(**replay(kwargs, question, new_question))
-                               for kwargs in layer))
+        await asyncio.gather(
+            *(client.chat.completions.create(**replay(kwargs, question, new_question)) for kwargs in layer)
+        )
     return time.perf_counter() - start
 
 
@@ -185,7 +206,8 @@ async def main(latency: float, rounds: int) -> None:
     requests = await capture_requests(no_cache, QUESTION)
     variants = {
         "bare openai loop": lambda: bare_query(
-            client, requests, QUESTION, f"What is 17 * 23? (bare {next(counter)})"),
+            client, requests, QUESTION, f"What is 17 * 23? (bare {next(counter)})"
+        ),
         "executor, no cache": lambda: through(no_cache),
         "executor, fresh cache": lambda: through(fresh_cache),
     }
@@ -200,14 +222,20 @@ async def main(latency: float, rounds: int) -> None:
         sequential = await sequential_query(client, requests, QUESTION, "What is 17 * 23? (one at a time)")
         floor = len(LAYERS) * latency
         bare = statistics.median(times["bare openai loop"])
-        print(f"one query, {sum(LAYERS)} calls in {len(LAYERS)} layers, server latency {latency * 1000:.0f} ms, "
-              f"median of {rounds} rounds; floor (layers x latency) {floor * 1000:.0f} ms")
+        print(
+            f"one query, {sum(LAYERS)} calls in {len(LAYERS)} layers, server latency {latency * 1000:.0f} ms, "
+            f"median of {rounds} rounds; floor (layers x latency) {floor * 1000:.0f} ms"
+        )
         for name, values in times.items():
             took = statistics.median(values)
-            print(f"  {name:24s} {took * 1000:7.1f} ms  {took / floor:5.2f}x floor  {took / bare:5.3f}x bare "
-                  f"(min {min(values) * 1000:.1f} ms)")
-        print(f"  {'calls one at a time':24s} {sequential * 1000:7.1f} ms  {sequential / floor:5.2f}x floor  "
-              f"{sequential / bare:5.3f}x bare (one round; how the original Archon code runs)")
+            print(
+                f"  {name:24s} {took * 1000:7.1f} ms  {took / floor:5.2f}x floor  {took / bare:5.3f}x bare "
+                f"(min {min(values) * 1000:.1f} ms)"
+            )
+        print(
+            f"  {'calls one at a time':24s} {sequential * 1000:7.1f} ms  {sequential / floor:5.2f}x floor  "
+            f"{sequential / bare:5.3f}x bare (one round; how the original Archon code runs)"
+        )
         print(f"  server hits: {server.stats()['total']}")
     finally:
         cache.close()

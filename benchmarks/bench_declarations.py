@@ -48,10 +48,17 @@ def declarations(n: int) -> str:
 
 def layers(n: int) -> str:
     """`n` layers: generators, then critic/ranker/fuser triples, ending in a fuser."""
-    lines = ['archon "layers"', 'model a = "openai/gpt-4o"', 'model b = "openai/gpt-4o-mini"',
-             "layer generator { models = [a, b]; samples = 2 }"]
-    kinds = ["layer critic { model = a }", "layer ranker { model = a; top_k = 3 }",
-             "layer fuser { models = [a, b] }"]
+    lines = [
+        'archon "layers"',
+        'model a = "openai/gpt-4o"',
+        'model b = "openai/gpt-4o-mini"',
+        "layer generator { models = [a, b]; samples = 2 }",
+    ]
+    kinds = [
+        "layer critic { model = a }",
+        "layer ranker { model = a; top_k = 3 }",
+        "layer fuser { models = [a, b] }",
+    ]
     lines += [kinds[i % 3] for i in range(n - 2)]
     lines.append("layer fuser { model = a }")
     return "\n".join(lines) + "\n"
@@ -62,18 +69,26 @@ def measure(text: str, folder: Path) -> dict:
     path.write_text(text)
     runs = []
     for _ in range(RUNS):
-        done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=3600)
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=3600
+        )
         if done.returncode != 0:
             raise SystemExit(f"validate failed:\n{done.stderr[-2000:]}")
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     middle = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
-    return {**middle, "seconds": statistics.median(r["seconds"] for r in runs),
-            "cpu": statistics.median(r["cpu"] for r in runs), "bytes": len(text)}
+    return {
+        **middle,
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "cpu": statistics.median(r["cpu"] for r in runs),
+        "bytes": len(text),
+    }
 
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
-    print(f"{'kind':<13} {'n':>8} {'MB':>6} {'seconds':>8} {'cpu s':>6} {'us/item':>8} {'RSS MB':>7} {'findings':>9}  growth")
+    print(
+        f"{'kind':<13} {'n':>8} {'MB':>6} {'seconds':>8} {'cpu s':>6} {'us/item':>8} {'RSS MB':>7} {'findings':>9}  growth"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for kind, make in (("declarations", declarations), ("layers", layers)):
             previous = None
@@ -82,8 +97,11 @@ def main() -> None:
                 growth = ""
                 if previous is not None:
                     growth = f"x{r['cpu'] / previous[1]:.2f} CPU time for x{n / previous[0]:.1f} items"
-                print(f"{kind:<13} {n:>8} {r['bytes'] / 1e6:>6.1f} {r['seconds']:>8.2f} {r['cpu']:>6.2f} {r['seconds'] / n * 1e6:>8.1f} "
-                      f"{r['rss_mb']:>7.0f} {r['findings']:>9}  {growth}", flush=True)
+                print(
+                    f"{kind:<13} {n:>8} {r['bytes'] / 1e6:>6.1f} {r['seconds']:>8.2f} {r['cpu']:>6.2f} {r['seconds'] / n * 1e6:>8.1f} "
+                    f"{r['rss_mb']:>7.0f} {r['findings']:>9}  {growth}",
+                    flush=True,
+                )
                 previous = (n, r["cpu"])
     print("bar: linear growth (CPU time ratio close to the size ratio); 50,000 layers in under 5 s")
 

@@ -34,17 +34,29 @@ SIZES = (10_000, 50_000, 100_000)
 
 def config(layers: int) -> dict:
     """A config of `layers` layers in the shape of the original's published ones."""
+
     def component(kind: str, model: str, model_type: str, **extra) -> dict:
-        return {"type": kind, "model": model, "model_type": model_type, "temperature": 0.7,
-                "max_tokens": 2048, "samples": 1, **extra}
+        return {
+            "type": kind,
+            "model": model,
+            "model_type": model_type,
+            "temperature": 0.7,
+            "max_tokens": 2048,
+            "samples": 1,
+            **extra,
+        }
 
     cycle = [
         [component("critic", "gpt-4o", "OpenAI_API")],
         [component("ranker", "Qwen/Qwen2-72B-Instruct", "Together_API", top_k=3, ranker_batch_size=16)],
         [component("fuser", "gpt-4o", "OpenAI_API")],
     ]
-    out = [[component("generator", "gpt-4o", "OpenAI_API", samples=3),
-            component("generator", "Qwen/Qwen2-72B-Instruct", "Together_API", samples=3)]]
+    out = [
+        [
+            component("generator", "gpt-4o", "OpenAI_API", samples=3),
+            component("generator", "Qwen/Qwen2-72B-Instruct", "Together_API", samples=3),
+        ]
+    ]
     for i in range(layers - 2):
         out.append(cycle[i % 3])
     out.append([component("fuser", "gpt-4o", "OpenAI_API")])
@@ -53,6 +65,7 @@ def config(layers: int) -> dict:
 
 def config_text(data: dict) -> str:
     """The config as JSON text, one layer per line, no spaces."""
+
     def compact(value) -> str:
         return json.dumps(value, separators=(",", ":"))
 
@@ -83,14 +96,18 @@ def figure(pair: tuple[float, float]) -> str:
 
 def cli(*args: str) -> None:
     env = dict(os.environ, NO_COLOR="1")
-    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True, env=env
+    )
     if done.returncode not in (0, 1):
         raise SystemExit(f"archonc {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cli", action="store_true", help="also time cold `archonc import` and `archonc export` runs")
+    parser.add_argument(
+        "--cli", action="store_true", help="also time cold `archonc import` and `archonc export` runs"
+    )
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="layer counts, comma-separated")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -98,8 +115,10 @@ def main() -> None:
     from archon_dsl.interop import export_architecture, import_file
     from archon_dsl.loader import load
 
-    header = (f"{'layers':>8} {'import s':>13} {'load s':>13} {'export s':>13} "
-              f"{'import CPU us/layer':>20} {'export CPU us/layer':>20}")
+    header = (
+        f"{'layers':>8} {'import s':>13} {'load s':>13} {'export s':>13} "
+        f"{'import CPU us/layer':>20} {'export CPU us/layer':>20}"
+    )
     if args.cli:
         header += f" {'cli import s':>14} {'cli export s':>14}"
     print(header)
@@ -115,11 +134,15 @@ def main() -> None:
             arch = template.instantiate()
             export_s, exported = timed(lambda: export_architecture(arch).text, runs)
             assert json.loads(exported)["layers"], "export wrote no layers"
-            row = (f"{size:>8} {figure(import_s):>13} {figure(load_s):>13} {figure(export_s):>13} "
-                   f"{import_s[1] / size * 1e6:>20.1f} {export_s[1] / size * 1e6:>20.1f}")
+            row = (
+                f"{size:>8} {figure(import_s):>13} {figure(load_s):>13} {figure(export_s):>13} "
+                f"{import_s[1] / size * 1e6:>20.1f} {export_s[1] / size * 1e6:>20.1f}"
+            )
             if args.cli:
                 out_json = Path(tmp) / f"out{size}.json"
-                cli_import, _ = timed(lambda: cli("import", str(source), "-o", str(arch_path), "--no-check"), runs)
+                cli_import, _ = timed(
+                    lambda: cli("import", str(source), "-o", str(arch_path), "--no-check"), runs
+                )
                 cli_export, _ = timed(lambda: cli("export", str(arch_path), "-o", str(out_json)), runs)
                 row += f" {figure(cli_import):>14} {figure(cli_export):>14}"
             print(row, flush=True)

@@ -34,7 +34,7 @@ def main_job() -> list[str]:
     argv = shlex.split(step)
     if "--out" in argv:
         at = argv.index("--out")
-        del argv[at:at + 2]
+        del argv[at : at + 2]
     return [ARCHONC, *argv[1:]]
 
 
@@ -48,7 +48,9 @@ def timed(argv: list[str], cwd: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     argv = main_job()
@@ -61,8 +63,10 @@ def main() -> None:
             cold.append(timed([*argv, "--out", "runs/cold"], work))
             warm.append(timed([*argv, "--out", "runs/warm"], work))
         print(f"run {run + 1}: cold {cold[-1]:.1f} s, warm {warm[-1]:.1f} s", flush=True)
-    print(f"median of {args.runs}: cold {statistics.median(cold):.1f} s, warm (cache full) "
-          f"{statistics.median(warm):.1f} s on {os.cpu_count()} CPUs")
+    print(
+        f"median of {args.runs}: cold {statistics.median(cold):.1f} s, warm (cache full) "
+        f"{statistics.median(warm):.1f} s on {os.cpu_count()} CPUs"
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,11 @@ def generated(layers: int) -> str:
         "pool p = [a, b]",
         "layer generator { models = p; samples = 4 }",
     ]
-    kinds = ["layer critic { model = a }", "layer ranker { model = a; top_k = 3 }", "layer fuser { models = [a, b]; samples = 2 }"]
+    kinds = [
+        "layer critic { model = a }",
+        "layer ranker { model = a; top_k = 3 }",
+        "layer fuser { models = [a, b]; samples = 2 }",
+    ]
     body = layers - 2
     for i in range(body):
         lines.append(kinds[i % 3])
@@ -57,7 +61,9 @@ def main() -> None:
         validate_time = best_of(validate, runs)
         per_layer = validate_time / size * 1e6
         growth = f"  x{validate_time / previous:.1f} for x10 layers" if previous else ""
-        print(f"{size:>8} {parse_time:>9.3f} {validate_time:>11.3f} {per_layer:>9.1f} {len(result.diagnostics):>9}{growth}")
+        print(
+            f"{size:>8} {parse_time:>9.3f} {validate_time:>11.3f} {per_layer:>9.1f} {len(result.diagnostics):>9}{growth}"
+        )
         previous = validate_time
     print("bar: linear growth; 5,000 layers validated in under 2 s")
 

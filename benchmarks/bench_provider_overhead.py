@@ -30,7 +30,9 @@ def start_server(latency: float) -> tuple[subprocess.Popen, str]:
     root = Path(__file__).resolve().parents[1]
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.support.openai_server", "--latency", str(latency)],
-        stdout=subprocess.PIPE, text=True, cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=root,
     )
     return process, process.stdout.readline().strip()
 
@@ -54,13 +56,19 @@ async def main(calls: int, concurrency: int, latency: float, rounds: int) -> Non
 
     def messages() -> list[dict]:
         # Distinct prompts: every Provider call misses the cache and writes an entry.
-        return [{"role": "system", "content": "You answer briefly."},
-                {"role": "user", "content": f"question {next(counter)}: what is 17 * 23?"}]
+        return [
+            {"role": "system", "content": "You answer briefly."},
+            {"role": "user", "content": f"question {next(counter)}: what is 17 * 23?"},
+        ]
 
     async def bare(semaphore: asyncio.Semaphore) -> None:
         async with semaphore:
             await client.chat.completions.create(
-                model="bench", messages=messages(), temperature=0.7, max_tokens=256, timeout=120,
+                model="bench",
+                messages=messages(),
+                temperature=0.7,
+                max_tokens=256,
+                timeout=120,
             )
 
     def via(p: Provider):
@@ -68,9 +76,14 @@ async def main(calls: int, concurrency: int, latency: float, rounds: int) -> Non
             async with semaphore:
                 result = await p.complete(CallSpec(model=model, messages=tuple(messages()), max_tokens=256))
                 assert result.error is None, result.error
+
         return call
 
-    variants = {"bare openai": bare, "Provider (cache+limits)": via(provider), "Provider (no cache)": via(provider_nocache)}
+    variants = {
+        "bare openai": bare,
+        "Provider (cache+limits)": via(provider),
+        "Provider (no cache)": via(provider_nocache),
+    }
 
     async def throughput(call) -> tuple[float, float]:
         """Calls per second, and CPU seconds of this process (all threads) per call."""
@@ -100,13 +113,21 @@ async def main(calls: int, concurrency: int, latency: float, rounds: int) -> Non
                 times[name].append(await query(call))
         bare_rate = statistics.median(rates["bare openai"])
         bare_time = statistics.median(times["bare openai"])
-        print(f"{calls} calls at concurrency {concurrency}, server latency {latency * 1000:.0f} ms, {rounds} rounds (medians)")
+        print(
+            f"{calls} calls at concurrency {concurrency}, server latency {latency * 1000:.0f} ms, {rounds} rounds (medians)"
+        )
         bare_cpu = statistics.median(cpus["bare openai"])
         for name in variants:
-            rate, took, cpu = statistics.median(rates[name]), statistics.median(times[name]), statistics.median(cpus[name])
-            print(f"  {name:24s} {rate:6.0f} calls/s ({rate / bare_rate:.2f}x)  CPU {cpu * 1e6:5.0f} us/call "
-                  f"({(cpu - bare_cpu) * 1e6:+4.0f})  query of {sum(QUERY_LAYERS)} calls in {len(QUERY_LAYERS)} "
-                  f"layers {took * 1000:5.1f} ms ({took / bare_time:.2f}x)")
+            rate, took, cpu = (
+                statistics.median(rates[name]),
+                statistics.median(times[name]),
+                statistics.median(cpus[name]),
+            )
+            print(
+                f"  {name:24s} {rate:6.0f} calls/s ({rate / bare_rate:.2f}x)  CPU {cpu * 1e6:5.0f} us/call "
+                f"({(cpu - bare_cpu) * 1e6:+4.0f})  query of {sum(QUERY_LAYERS)} calls in {len(QUERY_LAYERS)} "
+                f"layers {took * 1000:5.1f} ms ({took / bare_time:.2f}x)"
+            )
     finally:
         cache.close()
         process.terminate()
@@ -130,14 +151,23 @@ async def own_work(model_id: str = "openai/gpt-4o") -> None:
 
     real, OpenAITransport.send = OpenAITransport.send, stub
     model = ModelSpec(name="m", id=model_id, api_base="http://127.0.0.1:1/v1")
-    specs = [CallSpec(model, ({"role": "system", "content": "You answer briefly. " * 20},
-                              {"role": "user", "content": f"question {i}: " + "what is 17 * 23? " * 30}))
-             for i in range(STUB_CALLS)]
+    specs = [
+        CallSpec(
+            model,
+            (
+                {"role": "system", "content": "You answer briefly. " * 20},
+                {"role": "user", "content": f"question {i}: " + "what is 17 * 23? " * 30},
+            ),
+        )
+        for i in range(STUB_CALLS)
+    ]
     tmp = Path(tempfile.mkdtemp())
     variants = {
         "no cache, no limits": Provider(env_file=None),
-        "limits set (rpm, concurrency)": Provider(env_file=None, limits=Limits(
-            providers={"openai": Limit(rpm=1e9, concurrency=1000)}, concurrency=1000)),
+        "limits set (rpm, concurrency)": Provider(
+            env_file=None,
+            limits=Limits(providers={"openai": Limit(rpm=1e9, concurrency=1000)}, concurrency=1000),
+        ),
         "cache (every call a miss + write)": Provider(env_file=None, cache=Cache(tmp / "a.sqlite")),
     }
     try:

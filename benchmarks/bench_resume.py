@@ -75,49 +75,96 @@ def attacks(queries: int, latency: float, big: int) -> None:
         arch = work / "bench.arch"
         arch.write_text(arch_text(server.base_url), encoding="utf-8")
         data = work / "in.jsonl"
-        data.write_text("".join(json.dumps({"id": f"q{i}", "question": f"What is {i} * 23?"}) + "\n"
-                                for i in range(queries)), encoding="utf-8")
+        data.write_text(
+            "".join(
+                json.dumps({"id": f"q{i}", "question": f"What is {i} * 23?"}) + "\n" for i in range(queries)
+            ),
+            encoding="utf-8",
+        )
 
         def command(out: Path | str, cache: str) -> list[str]:
-            return [*archonc(), "run", str(arch), "--data", str(data), "--out", str(out), "--cache-dir",
-                    str(work / cache), "-j", "16", "--no-progress"]
+            return [
+                *archonc(),
+                "run",
+                str(arch),
+                "--data",
+                str(data),
+                "--out",
+                str(out),
+                "--cache-dir",
+                str(work / cache),
+                "-j",
+                "16",
+                "--no-progress",
+            ]
 
         out = work / "twice.jsonl"
-        first = subprocess.Popen(command(out, "c1"), cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        first = subprocess.Popen(
+            command(out, "c1"), cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         while first.poll() is None and server.total_hits == 0:
             time.sleep(0.01)
         second = subprocess.run(command(out, "c2"), cwd=work, capture_output=True, text=True)
         first.wait()
         said = next((line for line in second.stderr.splitlines() if "in use" in line), second.stderr.strip())
-        print(f"two runs on one --out ({queries} queries x {per_query} calls): second exits {second.returncode} "
-              f"({said.strip()[:110]}); calls answered {server.total_hits} (expected {queries * per_query}); "
-              f"{len(lines(out))} lines")
+        print(
+            f"two runs on one --out ({queries} queries x {per_query} calls): second exits {second.returncode} "
+            f"({said.strip()[:110]}); calls answered {server.total_hits} (expected {queries * per_query}); "
+            f"{len(lines(out))} lines"
+        )
 
         start = time.perf_counter()
         full = subprocess.run(command("/dev/full", "c3"), cwd=work, capture_output=True, text=True)
         said = next((line for line in full.stderr.splitlines() if "disk full" in line), full.stderr.strip())
-        print(f"--out /dev/full: exit {full.returncode} in {time.perf_counter() - start:.1f}s, "
-              f"peak RSS of any child so far {child_peak_mb():.0f} MB: {said.strip()[:100]}")
+        print(
+            f"--out /dev/full: exit {full.returncode} in {time.perf_counter() - start:.1f}s, "
+            f"peak RSS of any child so far {child_peak_mb():.0f} MB: {said.strip()[:100]}"
+        )
 
-    record = json.dumps({"id": "q", "question": "What is 17 * 23?", "answer": "391", "error": None, "calls": 29,
-                         "cached_calls": 0, "input_tokens": 5000, "output_tokens": 900, "cost_usd": 0.01,
-                         "latency_s": 1.2, "layers": [], "degradations": []})
+    record = json.dumps(
+        {
+            "id": "q",
+            "question": "What is 17 * 23?",
+            "answer": "391",
+            "error": None,
+            "calls": 29,
+            "cached_calls": 0,
+            "input_tokens": 5000,
+            "output_tokens": 900,
+            "cost_usd": 0.01,
+            "latency_s": 1.2,
+            "layers": [],
+            "degradations": [],
+        }
+    )
     out = work / "big.jsonl"
     with out.open("w", encoding="utf-8") as f:
         for i in range(big):
             f.write(record.replace('"id": "q"', f'"id": "q{i}"', 1) + "\n")
-    probe = ("import resource, sys, time\n"
-             "from archon_dsl.runtime.batch import ResultsFile\n"
-             "start = time.perf_counter()\n"
-             "with ResultsFile(sys.argv[1]) as results: n = len(results.done)\n"
-             "print(n, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n")
-    baseline = subprocess.run([sys.executable, "-c", "import resource; from archon_dsl.runtime import batch; "
-                               "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"],
-                              capture_output=True, text=True, check=True)
+    probe = (
+        "import resource, sys, time\n"
+        "from archon_dsl.runtime.batch import ResultsFile\n"
+        "start = time.perf_counter()\n"
+        "with ResultsFile(sys.argv[1]) as results: n = len(results.done)\n"
+        "print(n, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    baseline = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import resource; from archon_dsl.runtime import batch; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     done = subprocess.run([sys.executable, "-c", probe, str(out)], capture_output=True, text=True, check=True)
     n, seconds, peak = done.stdout.split()
-    print(f"resume read-back of {int(n)} records ({out.stat().st_size / 1e6:.0f} MB): {float(seconds):.2f}s, "
-          f"peak RSS {float(peak):.0f} MB (the import alone {float(baseline.stdout):.0f} MB)")
+    print(
+        f"resume read-back of {int(n)} records ({out.stat().st_size / 1e6:.0f} MB): {float(seconds):.2f}s, "
+        f"peak RSS {float(peak):.0f} MB (the import alone {float(baseline.stdout):.0f} MB)"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -127,6 +174,7 @@ def main(queries: int, latency: float, concurrency: int) -> None:
     per_query = sum(LAYERS)
     work = Path(tempfile.mkdtemp(prefix="archon-resume-"))
     with OpenAIServer(latency=latency, record=False) as server:
+
         def answer() -> None:
             for model, text in replies().items():
                 server.set(model, Reply.ok(text))
@@ -135,15 +183,33 @@ def main(queries: int, latency: float, concurrency: int) -> None:
         arch = work / "bench.arch"
         arch.write_text(arch_text(server.base_url), encoding="utf-8")
         data = work / "in.jsonl"
-        data.write_text("".join(json.dumps({"id": f"q{i}", "question": f"What is {i} * 23?"}) + "\n"
-                                for i in range(queries)), encoding="utf-8")
+        data.write_text(
+            "".join(
+                json.dumps({"id": f"q{i}", "question": f"What is {i} * 23?"}) + "\n" for i in range(queries)
+            ),
+            encoding="utf-8",
+        )
         out = work / "out.jsonl"
-        command = [*archonc(), "run", str(arch), "--data", str(data), "--out", str(out), "--cache-dir",
-                   str(work / "cache"), "-j", str(concurrency), "--no-progress"]
+        command = [
+            *archonc(),
+            "run",
+            str(arch),
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(work / "cache"),
+            "-j",
+            str(concurrency),
+            "--no-progress",
+        ]
         env = dict(os.environ)
 
         start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            command, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         while process.poll() is None and len(lines(out)) < queries // 2:
             time.sleep(0.02)
         if process.poll() is not None:
@@ -170,15 +236,25 @@ def main(queries: int, latency: float, concurrency: int) -> None:
         answered = server.total_hits - hung
         expected = queries * per_query
         ids = [r["id"] for r in rows]
-        print(f"{queries} queries x {per_query} calls, server latency {latency * 1000:.0f} ms, -j {concurrency}")
-        print(f"  killed (SIGKILL) after {first_wall:.1f}s: {done_at_kill} queries in the output file, "
-              f"{answered_first} calls answered, {hung} calls in flight (unanswered)")
-        print(f"  resumed in {second_wall:.1f}s: {queries - done_at_kill} queries run, {done_at_kill} skipped; "
-              f"{sum(r['cached_calls'] for r in fresh)} of their {sum(r['calls'] for r in fresh)} calls from the cache")
-        print(f"  output: {len(rows)} lines, {len(set(ids))} distinct ids, "
-              f"{sum(r['error'] is not None for r in rows)} errors")
-        print(f"  calls answered over both runs: {answered} (expected {expected}): "
-              f"{answered - expected} made twice")
+        print(
+            f"{queries} queries x {per_query} calls, server latency {latency * 1000:.0f} ms, -j {concurrency}"
+        )
+        print(
+            f"  killed (SIGKILL) after {first_wall:.1f}s: {done_at_kill} queries in the output file, "
+            f"{answered_first} calls answered, {hung} calls in flight (unanswered)"
+        )
+        print(
+            f"  resumed in {second_wall:.1f}s: {queries - done_at_kill} queries run, {done_at_kill} skipped; "
+            f"{sum(r['cached_calls'] for r in fresh)} of their {sum(r['calls'] for r in fresh)} calls from the cache"
+        )
+        print(
+            f"  output: {len(rows)} lines, {len(set(ids))} distinct ids, "
+            f"{sum(r['error'] is not None for r in rows)} errors"
+        )
+        print(
+            f"  calls answered over both runs: {answered} (expected {expected}): "
+            f"{answered - expected} made twice"
+        )
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -28,8 +28,12 @@ print(json.dumps([time.perf_counter() - start, all(passed)]))
 
 
 def cold(tests: list[str]) -> float:
-    done = subprocess.run([sys.executable, "-c", _COLD.format(code=CODE, tests=tests)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _COLD.format(code=CODE, tests=tests)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     seconds, ok = json.loads(done.stdout)
     assert ok, "the honest candidate failed"
     return seconds
@@ -60,14 +64,18 @@ def main() -> None:
     if bwrap is None:
         sys.exit(f"no bubblewrap: {why}")
     colds = [cold(tests) for _ in range(args.rounds)]
-    print(f"cold process, import + self-test + {args.tests} tests: median {statistics.median(colds) * 1000:.0f} ms "
-          f"(min {min(colds) * 1000:.0f}, max {max(colds) * 1000:.0f})")
+    print(
+        f"cold process, import + self-test + {args.tests} tests: median {statistics.median(colds) * 1000:.0f} ms "
+        f"(min {min(colds) * 1000:.0f}, max {max(colds) * 1000:.0f})"
+    )
     for name, backend in (("bwrap", bwrap), ("unisolated", UnisolatedBackend())):
         one = warm(backend, tests[:1], args.rounds)
         many = warm(backend, tests, args.rounds)
         per_test = (many - one) / max(args.tests - 1, 1)
-        print(f"{name:>10}: 1 test {one * 1000:.0f} ms, {args.tests} tests {many * 1000:.0f} ms, "
-              f"{per_test * 1000:.0f} ms per extra test (medians of {args.rounds})")
+        print(
+            f"{name:>10}: 1 test {one * 1000:.0f} ms, {args.tests} tests {many * 1000:.0f} ms, "
+            f"{per_test * 1000:.0f} ms per extra test (medians of {args.rounds})"
+        )
 
 
 if __name__ == "__main__":

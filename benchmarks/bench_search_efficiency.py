@@ -52,9 +52,14 @@ class LadderEvaluator:
 
     def _laddered(self, arch):
         layers = [
-            layer.model_copy(update={"models": [
-                m.model_copy(update={"params": {**m.params, "skill": self.skills[m.name]}}) for m in layer.models
-            ]})
+            layer.model_copy(
+                update={
+                    "models": [
+                        m.model_copy(update={"params": {**m.params, "skill": self.skills[m.name]}})
+                        for m in layer.models
+                    ]
+                }
+            )
             for layer in arch.layers
         ]
         return arch.model_copy(update={"layers": layers})
@@ -101,19 +106,25 @@ def summarize(runs: dict[str, list[dict]], budget: int, header: str) -> None:
         own = [r["to_own_best"] for r in rs]
         medians[strategy] = statistics.median(own)
         print(f"{strategy:6s}  evaluations to its own best: {spread(own)}")
-        print(f"        best dev score: {spread([round(r['best'], 4) for r in rs])}; "
-              f"held-out: {spread([round(r['held_out'], 4) for r in rs])}")
+        print(
+            f"        best dev score: {spread([round(r['best'], 4) for r in rs])}; "
+            f"held-out: {spread([round(r['held_out'], 4) for r in rs])}"
+        )
         for k in range(3):
             target = overall - k * step
             hits = [first_reaching(r["scores"], target) for r in rs]
-            print(f"        reached >= {target:.4f}: {sum(h is not None for h in hits)}/{len(rs)} runs, "
-                  f"median evaluations {censored_median(hits, budget)}")
+            print(
+                f"        reached >= {target:.4f}: {sum(h is not None for h in hits)}/{len(rs)} runs, "
+                f"median evaluations {censored_median(hits, budget)}"
+            )
     if "bo" in medians:
         for other in ("greedy", "random"):
             if other in medians and medians[other]:
                 saving = 1 - medians["bo"] / medians[other]
-                print(f"bo vs {other}: {saving:+.1%} fewer evaluations to its own best (median; paper: "
-                      f"{'80.4' if other == 'greedy' else '87.1'}% fewer)")
+                print(
+                    f"bo vs {other}: {saving:+.1%} fewer evaluations to its own best (median; paper: "
+                    f"{'80.4' if other == 'greedy' else '87.1'}% fewer)"
+                )
 
 
 def main() -> None:
@@ -144,26 +155,50 @@ def main() -> None:
         for seed in range(args.seeds):
             for strategy in strategies:
                 t0 = time.perf_counter()
-                result = search(template, rows, "numeric", strategy=strategy, trials=args.trials, seed=seed,
-                                split=0.2, sim=True, evaluator=evaluator)
+                result = search(
+                    template,
+                    rows,
+                    "numeric",
+                    strategy=strategy,
+                    trials=args.trials,
+                    seed=seed,
+                    split=0.2,
+                    sim=True,
+                    evaluator=evaluator,
+                )
                 scores = [t.score for t in result.trials if t.evaluated]
-                runs[strategy].append({
-                    "seed": seed, "scores": scores, "best": max(scores), "evaluations": len(scores),
-                    "to_own_best": first_reaching(scores, max(scores)), "held_out": result.best_score,
-                    "best_params": result.best.params, "stopped": result.stopped, "seconds": time.perf_counter() - t0,
-                    "overhead_median": statistics.median(t.overhead for t in result.trials),
-                })
-                print(f"seed {seed} {strategy:6s} best {max(scores):.3f} after {runs[strategy][-1]['to_own_best']:>2} "
-                      f"of {len(scores)} evaluations ({result.stopped}, {time.perf_counter() - t0:.0f} s)", flush=True)
+                runs[strategy].append(
+                    {
+                        "seed": seed,
+                        "scores": scores,
+                        "best": max(scores),
+                        "evaluations": len(scores),
+                        "to_own_best": first_reaching(scores, max(scores)),
+                        "held_out": result.best_score,
+                        "best_params": result.best.params,
+                        "stopped": result.stopped,
+                        "seconds": time.perf_counter() - t0,
+                        "overhead_median": statistics.median(t.overhead for t in result.trials),
+                    }
+                )
+                print(
+                    f"seed {seed} {strategy:6s} best {max(scores):.3f} after {runs[strategy][-1]['to_own_best']:>2} "
+                    f"of {len(scores)} evaluations ({result.stopped}, {time.perf_counter() - t0:.0f} s)",
+                    flush=True,
+                )
     finally:
         evaluator.close()
     if args.json:
         args.json.write_text(json.dumps({"trials": args.trials, "skills": skills, "runs": runs}, indent=2))
-    summarize(runs, args.trials, (
-        f"\nITAS template, sim, arithmetic (48 dev rows), skills {args.top:g} down by {args.step:g} per pool place; "
-        f"{args.seeds} seeds x {args.trials} evaluations; {evaluator.runs} distinct configurations run; "
-        f"{time.perf_counter() - started:.0f} s"
-    ))
+    summarize(
+        runs,
+        args.trials,
+        (
+            f"\nITAS template, sim, arithmetic (48 dev rows), skills {args.top:g} down by {args.step:g} per pool place; "
+            f"{args.seeds} seeds x {args.trials} evaluations; {evaluator.runs} distinct configurations run; "
+            f"{time.perf_counter() - started:.0f} s"
+        ),
+    )
 
 
 if __name__ == "__main__":

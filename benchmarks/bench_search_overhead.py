@@ -46,25 +46,39 @@ def main() -> None:
     rows = [{"id": str(i), "question": "q", "answer": "a"} for i in range(10)]
     import ax  # noqa: F401  (imported once, before timing: its ~3 s import is not a per-trial cost)
 
-    print(f"ITAS template, {args.seeds} seeds x {args.trials} evaluations, an instant evaluator; "
-          "seconds per trial, evaluation excluded")
+    print(
+        f"ITAS template, {args.seeds} seeds x {args.trials} evaluations, an instant evaluator; "
+        "seconds per trial, evaluation excluded"
+    )
     for strategy in args.strategies.split(","):
         overheads: list[float] = []
         by_source: dict[str, list[float]] = {}
         started = time.perf_counter()
         for seed in range(args.seeds):
             with tempfile.TemporaryDirectory() as out:
-                result = search(template, rows, strategy=strategy, trials=args.trials, seed=seed, split=0,
-                                evaluator=FunctionEvaluator(objective), out=out)
+                result = search(
+                    template,
+                    rows,
+                    strategy=strategy,
+                    trials=args.trials,
+                    seed=seed,
+                    split=0,
+                    evaluator=FunctionEvaluator(objective),
+                    out=out,
+                )
             for trial in result.trials:
                 overheads.append(trial.overhead)
                 by_source.setdefault(trial.source, []).append(trial.overhead)
         total = time.perf_counter() - started
-        print(f"{strategy:6s} median {statistics.median(overheads) * 1000:8.1f} ms   p90 "
-              f"{quantile(overheads, 0.9) * 1000:8.1f} ms   max {max(overheads) * 1000:8.1f} ms   "
-              f"({len(overheads)} trials, {total:.1f} s in all)")
+        print(
+            f"{strategy:6s} median {statistics.median(overheads) * 1000:8.1f} ms   p90 "
+            f"{quantile(overheads, 0.9) * 1000:8.1f} ms   max {max(overheads) * 1000:8.1f} ms   "
+            f"({len(overheads)} trials, {total:.1f} s in all)"
+        )
         for source, values in sorted(by_source.items()):
-            print(f"         {source:8s} median {statistics.median(values) * 1000:8.1f} ms over {len(values)} trials")
+            print(
+                f"         {source:8s} median {statistics.median(values) * 1000:8.1f} ms over {len(values)} trials"
+            )
 
 
 if __name__ == "__main__":

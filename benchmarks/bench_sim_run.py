@@ -59,11 +59,15 @@ def timed(command: list[str], root: Path, ok: tuple[int, ...] = (0,)) -> tuple[f
     done = subprocess.run(command, cwd=root, env=env(root), capture_output=True, text=True)
     took = time.perf_counter() - start
     if done.returncode not in ok:
-        raise SystemExit(f"{' '.join(command[3:]) or command} exited {done.returncode}:\n{done.stderr[-2000:]}")
+        raise SystemExit(
+            f"{' '.join(command[3:]) or command} exited {done.returncode}:\n{done.stderr[-2000:]}"
+        )
     return took, done.stdout
 
 
-def median_of(runs: int, command: list[str], root: Path, ok: tuple[int, ...] = (0,)) -> tuple[float, list[float]]:
+def median_of(
+    runs: int, command: list[str], root: Path, ok: tuple[int, ...] = (0,)
+) -> tuple[float, list[float]]:
     times = [timed(command, root, ok)[0] for _ in range(runs)]
     return statistics.median(times), times
 
@@ -81,7 +85,9 @@ def main() -> None:
     validate, vt = median_of(args.runs, archonc("validate", args.file), root, ok=(0, 1))
     run, rt = median_of(args.runs, archonc("run", args.file, QUESTION, "--sim", "--no-cache"), root)
     print(f"  archonc validate {args.file}: {validate:6.3f} s  (runs {', '.join(f'{t:.2f}' for t in vt)})")
-    print(f"  archonc run {args.file} '{QUESTION}' --sim: {run:6.3f} s  (runs {', '.join(f'{t:.2f}' for t in rt)})")
+    print(
+        f"  archonc run {args.file} '{QUESTION}' --sim: {run:6.3f} s  (runs {', '.join(f'{t:.2f}' for t in rt)})"
+    )
     print(f"  sim run / validate: {run / validate:.2f}x (bar: at most 3x)")
     if args.skip_itas:
         return
@@ -91,9 +97,11 @@ def main() -> None:
         seconds, score, calls, cost = out.split()
         inner.append(float(seconds))
         outer.append(took)
-    print(f"  one ITAS-sim evaluation, examples/itas_sim.arch on {ROWS} rows ({calls} calls, score {score}, "
-          f"cost ${cost}): evaluate {statistics.median(inner):6.3f} s, process {statistics.median(outer):6.3f} s "
-          f"(evaluate runs {', '.join(f'{t:.2f}' for t in inner)})")
+    print(
+        f"  one ITAS-sim evaluation, examples/itas_sim.arch on {ROWS} rows ({calls} calls, score {score}, "
+        f"cost ${cost}): evaluate {statistics.median(inner):6.3f} s, process {statistics.median(outer):6.3f} s "
+        f"(evaluate runs {', '.join(f'{t:.2f}' for t in inner)})"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ def main() -> None:
         result = check_path(ITAS)
         times.append(time.perf_counter() - start)
     print(f"ITAS template: {result.raw:,} raw points, {result.valid:,} valid, {result.checked:,} checked")
-    print(f"whole-space validation: best {min(times):.2f} s, worst {max(times):.2f} s over 3 runs (bar: under 5 s)")
+    print(
+        f"whole-space validation: best {min(times):.2f} s, worst {max(times):.2f} s over 3 runs (bar: under 5 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,13 @@ async def main(queries: int, concurrency: int, latency: float, rounds: int) -> N
     tmp = Path(tempfile.mkdtemp(prefix="archon-bench-"))
     counter = iter(range(10**9))
 
-    requests = [kwargs for layer in await capture_requests(
-        Executor(arch, Provider.for_architecture(arch, cache=None, env_file=None)), QUESTION) for kwargs in layer]
+    requests = [
+        kwargs
+        for layer in await capture_requests(
+            Executor(arch, Provider.for_architecture(arch, cache=None, env_file=None)), QUESTION
+        )
+        for kwargs in layer
+    ]
 
     async def bare(n: int = queries) -> tuple[int, float, float]:
         semaphore = asyncio.Semaphore(concurrency)
@@ -54,7 +59,9 @@ async def main(queries: int, concurrency: int, latency: float, rounds: int) -> N
 
         async def one(i: int) -> None:
             async with semaphore:
-                kwargs = replay(requests[i % len(requests)], QUESTION, f"run {run}: what is {i // len(requests)} * 23?")
+                kwargs = replay(
+                    requests[i % len(requests)], QUESTION, f"run {run}: what is {i // len(requests)} * 23?"
+                )
                 await client.chat.completions.create(**kwargs)
 
         start, cpu = time.perf_counter(), time.process_time()
@@ -64,20 +71,28 @@ async def main(queries: int, concurrency: int, latency: float, rounds: int) -> N
     def through(cached: bool):
         async def go(n: int = queries) -> tuple[int, float, float]:
             cache = Cache(tmp / f"cache-{next(counter)}.sqlite") if cached else None
-            executor = Executor(arch, Provider.for_architecture(arch, cache=cache, env_file=None),
-                                concurrency=concurrency)
+            executor = Executor(
+                arch, Provider.for_architecture(arch, cache=cache, env_file=None), concurrency=concurrency
+            )
             run = next(counter)
             start, cpu = time.perf_counter(), time.process_time()
-            results = await executor.run_many([Query(f"run {run}: what is {i} * 23?", str(i), i) for i in range(n)])
+            results = await executor.run_many(
+                [Query(f"run {run}: what is {i} * 23?", str(i), i) for i in range(n)]
+            )
             took, used = time.perf_counter() - start, time.process_time() - cpu
             if cache is not None:
                 cache.close()
             bad = [r for r in results if r.error or r.degradations]
             assert not bad, bad[0]
             return sum(r.calls for r in results), took, used
+
         return go
 
-    variants = {"bare openai loop": bare, "executor, no cache": through(False), "executor, fresh cache": through(True)}
+    variants = {
+        "bare openai loop": bare,
+        "executor, no cache": through(False),
+        "executor, fresh cache": through(True),
+    }
     try:
         for variant in variants.values():  # warm up at a tenth of the load: imports, connections
             await variant(max(1, queries // 10))
@@ -89,13 +104,17 @@ async def main(queries: int, concurrency: int, latency: float, rounds: int) -> N
                 rates[name].append(made / took)
                 cpus[name].append(used / made)
         bare_rate = statistics.median(rates["bare openai loop"])
-        print(f"{queries} queries x {sum(LAYERS)} calls = {calls} calls, concurrency {concurrency}, "
-              f"server latency {latency * 1000:.0f} ms, median of {rounds} rounds "
-              f"(ceiling concurrency/latency = {concurrency / latency:.0f} calls/s)")
+        print(
+            f"{queries} queries x {sum(LAYERS)} calls = {calls} calls, concurrency {concurrency}, "
+            f"server latency {latency * 1000:.0f} ms, median of {rounds} rounds "
+            f"(ceiling concurrency/latency = {concurrency / latency:.0f} calls/s)"
+        )
         for name in variants:
             rate, cpu = statistics.median(rates[name]), statistics.median(cpus[name])
-            print(f"  {name:24s} {rate:7.0f} calls/s  {rate / bare_rate:5.3f}x bare  CPU {cpu * 1e3:5.2f} ms/call "
-                  f"(rounds: {', '.join(f'{r:.0f}' for r in rates[name])})")
+            print(
+                f"  {name:24s} {rate:7.0f} calls/s  {rate / bare_rate:5.3f}x bare  CPU {cpu * 1e3:5.2f} ms/call "
+                f"(rounds: {', '.join(f'{r:.0f}' for r in rates[name])})"
+            )
         print(f"  server hits: {server.stats()['total']}")
     finally:
         server.close()

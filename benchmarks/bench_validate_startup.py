@@ -42,9 +42,11 @@ def heavy_imports() -> list[str]:
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "sys.stderr.write('HEAVY:' + ','.join(sorted({m.split('.')[0] for m in sys.modules} & set(%r))) + '\\n')"
     ) % (str(EXAMPLE), HEAVY + ("typer",))
-    err = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=ENV).stderr
+    err = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=ENV
+    ).stderr
     line = next((l for l in err.splitlines() if l.startswith("HEAVY:")), "HEAVY:")
-    return [m for m in line[len("HEAVY:"):].split(",") if m]
+    return [m for m in line[len("HEAVY:") :].split(",") if m]
 
 
 def main() -> None:
@@ -63,12 +65,16 @@ def main() -> None:
         validate.append(timed(validate_cmd))
         helped.append(timed(help_cmd))
     b, v, h = statistics.median(baseline), statistics.median(validate), statistics.median(helped)
-    print(f"baseline  python -c 'import lark, pydantic, networkx': median {b * 1000:.0f} ms over {args.runs} runs")
+    print(
+        f"baseline  python -c 'import lark, pydantic, networkx': median {b * 1000:.0f} ms over {args.runs} runs"
+    )
     print(f"archonc validate {EXAMPLE.relative_to(ROOT)}:            median {v * 1000:.0f} ms")
     print(f"ratio: {v / b:.2f}x (bar: at most 1.5x)")
     print(f"archonc -h:                                         median {h * 1000:.0f} ms ({h / b:.2f}x)")
     loaded = heavy_imports()
-    print(f"heavy modules imported by validate: {', '.join(loaded) if loaded else 'none'} (bar: none of litellm, ax, torch, anyio)")
+    print(
+        f"heavy modules imported by validate: {', '.join(loaded) if loaded else 'none'} (bar: none of litellm, ax, torch, anyio)"
+    )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,13 @@ def findings(text: str, select: str | None = None, **options) -> list[dict]:
 
     result = check_text(text, "test.arch", select=[select] if select else None, **options)
     return [
-        {"code": d.code, "line": d.span.line if d.span else None, "message": d.message, "when": d.when,
-         "severity": d.severity.value}
+        {
+            "code": d.code,
+            "line": d.span.line if d.span else None,
+            "message": d.message,
+            "when": d.when,
+            "severity": d.severity.value,
+        }
         for d in result.diagnostics
     ]
 
@@ -35,4 +40,6 @@ def assert_golden(path: Path, actual: str) -> None:
         path.write_text(actual, encoding="utf-8")
         if not UPDATE_GOLDEN:
             pytest.fail(f"golden file {path} was missing and has been written; check it and rerun")
-    assert actual == path.read_text(encoding="utf-8"), f"differs from {path} (ARCHON_UPDATE_GOLDEN=1 rewrites)"
+    assert actual == path.read_text(encoding="utf-8"), (
+        f"differs from {path} (ARCHON_UPDATE_GOLDEN=1 rewrites)"
+    )

@@ -8,14 +8,14 @@ from archon_dsl.checker import RuleSelection, check_text
 from archon_dsl.space_conditions import describe_condition
 from archon_dsl.template import Param
 
-SPACE = '''
+SPACE = """
 model a = "openai/gpt-4o"
 pool p = [a, a, a, a, a, a, a, a]
 param n_gen: int = 3 in 1..10
 param samples: int = 1 in 1..5
 layer generator { models = p[:n_gen]; samples = samples }
 layer fuser { model = a }
-'''
+"""
 
 
 def test_counts_and_conditions():
@@ -55,7 +55,10 @@ def test_describe_condition_forms():
     assert describe_condition(["a", "b"], points, positions(lambda p: p["a"] >= 2), params) == "a >= 2"
     assert describe_condition(["a", "b"], points, positions(lambda p: p["b"]), params) == "b"
     assert describe_condition(["a", "b"], points, positions(lambda p: p["a"] == 2), params) == "a = 2"
-    assert describe_condition(["a", "b"], points, positions(lambda p: p["a"] == 1 and not p["b"]), params) == "a = 1 and not b"
+    assert (
+        describe_condition(["a", "b"], points, positions(lambda p: p["a"] == 1 and not p["b"]), params)
+        == "a = 1 and not b"
+    )
     odd = positions(lambda p: (p["a"] == 1) != p["b"])
     assert describe_condition(["a", "b"], points, odd, params).startswith("in 3 of 6 configurations, e.g.")
 

@@ -20,7 +20,9 @@ ARCHONC = [sys.executable, "-m", "archon_dsl.cli"]
 
 def archonc(*args, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([*ARCHONC, *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [*ARCHONC, *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,9 @@ def test_run_and_plan_of_an_invalid_file_print_validate_output_and_make_no_call(
         assert done.stdout == ""
     data = tmp_path / "in.jsonl"
     data.write_text('{"id": "1", "question": "What is 2 + 2?"}\n', encoding="utf-8")
-    dataset = archonc("run", path.name, "--data", data, "--out", tmp_path / "out.jsonl", "--no-cache", cwd=tmp_path)
+    dataset = archonc(
+        "run", path.name, "--data", data, "--out", tmp_path / "out.jsonl", "--no-cache", cwd=tmp_path
+    )
     assert dataset.returncode == 1 and dataset.stderr == validate.stdout
     assert not (tmp_path / "out.jsonl").exists()
     assert server.total_hits == 0
@@ -63,18 +67,46 @@ def test_run_and_plan_of_an_invalid_file_print_validate_output_and_make_no_call(
 
 def test_search_and_rank_models_of_an_invalid_file_make_no_call(server, tmp_path):
     path = on_server("dangling_critic.arch", server, tmp_path)
-    text = path.read_text(encoding="utf-8").replace("layer generator { models = [a, b]", "pool both = [a, b]\nlayer generator { models = both")
+    text = path.read_text(encoding="utf-8").replace(
+        "layer generator { models = [a, b]", "pool both = [a, b]\nlayer generator { models = both"
+    )
     path.write_text(text + "param k: int = 1 in 1..2\n", encoding="utf-8")
     validate = archonc("validate", path.name, cwd=tmp_path)
     assert validate.returncode == 1
     data = tmp_path / "rows.jsonl"
     data.write_text('{"id": "1", "question": "What is 2 + 2?", "answer": "4"}\n', encoding="utf-8")
     server.reset()
-    search = archonc("search", path.name, "--data", data, "--scorer", "numeric", "--strategy", "random",
-                     "--trials", "1", "--no-progress", "--no-cache", cwd=tmp_path)
-    assert search.returncode == 1 and search.stderr == validate.stdout.replace(validate.stdout.splitlines()[-2] + "\n", "")
-    ranking = archonc("rank-models", path.name, "--pool", "both", "--data", data, "--scorer", "numeric",
-                      "--dry-run", "--no-cache", cwd=tmp_path)
+    search = archonc(
+        "search",
+        path.name,
+        "--data",
+        data,
+        "--scorer",
+        "numeric",
+        "--strategy",
+        "random",
+        "--trials",
+        "1",
+        "--no-progress",
+        "--no-cache",
+        cwd=tmp_path,
+    )
+    assert search.returncode == 1 and search.stderr == validate.stdout.replace(
+        validate.stdout.splitlines()[-2] + "\n", ""
+    )
+    ranking = archonc(
+        "rank-models",
+        path.name,
+        "--pool",
+        "both",
+        "--data",
+        data,
+        "--scorer",
+        "numeric",
+        "--dry-run",
+        "--no-cache",
+        cwd=tmp_path,
+    )
     assert ranking.returncode == 1 and "A004" in ranking.stderr
     assert server.total_hits == 0
 
@@ -94,8 +126,11 @@ def test_the_api_raises_one_typed_exception_before_any_call(server, tmp_path):
         ad.run(path, "What is 2 + 2?", cache=None)
     assert {d.code for d in raised.value.diagnostics if d.is_error} == {"A002", "A003", "A006"}
     assert "A00" in str(raised.value) and "more" in str(raised.value)
-    for call in (lambda: ad.plan(path), lambda: ad.run_dataset(path, ["What is 2 + 2?"], cache=None),
-                 lambda: ad.plan(ad.load(path).instantiate())):
+    for call in (
+        lambda: ad.plan(path),
+        lambda: ad.run_dataset(path, ["What is 2 + 2?"], cache=None),
+        lambda: ad.plan(ad.load(path).instantiate()),
+    ):
         with pytest.raises(ad.ArchitectureError):
             call()
     assert server.total_hits == 0
@@ -106,9 +141,12 @@ def test_the_api_raises_one_typed_exception_before_any_call(server, tmp_path):
 def test_a_template_is_checked_at_the_configuration_that_runs(tmp_path):
     # The critic dangles only when critique=true: the default point runs, that one does not.
     path = tmp_path / "t.arch"
-    path.write_text('model s = "sim/s"\nparam critique: bool = false\nlayer generator { model = s; samples = 2 }\n'
-                    "if critique { layer critic { model = s } }\nlayer fuser { model = s }\n"
-                    "if critique { layer critic { model = s } }\n", encoding="utf-8")
+    path.write_text(
+        'model s = "sim/s"\nparam critique: bool = false\nlayer generator { model = s; samples = 2 }\n'
+        "if critique { layer critic { model = s } }\nlayer fuser { model = s }\n"
+        "if critique { layer critic { model = s } }\n",
+        encoding="utf-8",
+    )
     assert archonc("plan", path.name, cwd=tmp_path).returncode == 0
     refused = archonc("plan", path.name, "-p", "critique=true", cwd=tmp_path)
     assert refused.returncode == 1 and "A004 [critic-without-consumer]" in refused.stderr

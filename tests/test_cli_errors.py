@@ -37,15 +37,32 @@ def rows(tmp_path: Path, content: bytes) -> Path:
     return path
 
 
-@pytest.mark.parametrize("content, where, message", [
-    (b'{"id": "1", "question": "a"}\n{"id": "1", "question": "b"}\n', ":2:1:", "id '1' already used on line 1"),
-    (b'{"id": "1", "q": "a"}\n', ":1:1:", "no question"),
-    (b'{"id": "1", "question": "caf\xe9"}\n', ":1:29:", "not valid UTF-8"),
-])
+@pytest.mark.parametrize(
+    "content, where, message",
+    [
+        (
+            b'{"id": "1", "question": "a"}\n{"id": "1", "question": "b"}\n',
+            ":2:1:",
+            "id '1' already used on line 1",
+        ),
+        (b'{"id": "1", "q": "a"}\n', ":1:1:", "no question"),
+        (b'{"id": "1", "question": "caf\xe9"}\n', ":1:29:", "not valid UTF-8"),
+    ],
+)
 def test_a_bad_dataset_is_named_with_its_row(capsys, arch, tmp_path, content, where, message):
     data = rows(tmp_path, content)
-    code, _, err = archonc(capsys, "run", arch, "--data", data, "--out", tmp_path / "out.jsonl", "--sim",
-                           "--no-cache", "--no-progress")
+    code, _, err = archonc(
+        capsys,
+        "run",
+        arch,
+        "--data",
+        data,
+        "--out",
+        tmp_path / "out.jsonl",
+        "--sim",
+        "--no-cache",
+        "--no-progress",
+    )
     assert code == 2 and message in err
     assert f"{data}{where} error: D001" in err  # located: the file and its line
     assert not (tmp_path / "out.jsonl").exists()
@@ -61,28 +78,39 @@ def test_an_output_that_is_a_directory_is_refused(capsys, arch, tmp_path, flag):
 
 def test_dev_null_as_out_is_fine(capsys, arch, tmp_path):
     data = rows(tmp_path, b'{"id": "1", "question": "What is 1 + 1?"}\n')
-    code, _, err = archonc(capsys, "run", arch, "--data", data, "--out", "/dev/null", "--sim", "--no-cache",
-                           "--no-progress")
+    code, _, err = archonc(
+        capsys, "run", arch, "--data", data, "--out", "/dev/null", "--sim", "--no-cache", "--no-progress"
+    )
     assert code == 0, err
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_disk_says_disk_full_and_names_the_file(capsys, arch, tmp_path):
-    code, _, err = archonc(capsys, "run", arch, "What is 1 + 1?", "--trace", "/dev/full", "--sim", "--no-cache")
+    code, _, err = archonc(
+        capsys, "run", arch, "What is 1 + 1?", "--trace", "/dev/full", "--sim", "--no-cache"
+    )
     assert code == 2 and "cannot write /dev/full: disk full" in err and "rerun" in err
     data = rows(tmp_path, b'{"id": "1", "question": "What is 1 + 1?"}\n')
-    code, _, err = archonc(capsys, "run", arch, "--data", data, "--out", "/dev/full", "--sim", "--no-cache",
-                           "--no-progress")
+    code, _, err = archonc(
+        capsys, "run", arch, "--data", data, "--out", "/dev/full", "--sim", "--no-cache", "--no-progress"
+    )
     assert code == 2 and "disk full" in err
 
 
 def test_a_read_only_file_system_is_named(capsys, arch, tmp_path):
-    read_only = next((line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()
-                      if " ro," in f" {line.split()[3]}," and os.path.isdir(line.split()[1])), None)
+    read_only = next(
+        (
+            line.split()[1]
+            for line in Path("/proc/mounts").read_text().splitlines()
+            if " ro," in f" {line.split()[3]}," and os.path.isdir(line.split()[1])
+        ),
+        None,
+    )
     if read_only is None:
         pytest.skip("no read-only mount on this machine")
-    code, _, err = archonc(capsys, "run", arch, "What is 1 + 1?", "--trace", Path(read_only) / "t.jsonl", "--sim",
-                           "--no-cache")
+    code, _, err = archonc(
+        capsys, "run", arch, "What is 1 + 1?", "--trace", Path(read_only) / "t.jsonl", "--sim", "--no-cache"
+    )
     assert code == 2 and "read-only file system" in err
 
 
@@ -97,20 +125,29 @@ def test_an_integer_over_4300_digits_is_a_located_syntax_error(capsys, tmp_path)
     path = tmp_path / "big.arch"
     path.write_text('model s = "sim/s"\nlayer generator { model = s; samples = ' + "9" * 5000 + " }\n")
     code, out, _ = archonc(capsys, "validate", path)
-    assert code == 1 and f"{path}:2:40: error: E001 [syntax-error] this integer has more than 4,300 digits" in out
+    assert (
+        code == 1
+        and f"{path}:2:40: error: E001 [syntax-error] this integer has more than 4,300 digits" in out
+    )
 
 
 def test_a_lone_surrogate_in_a_parameter_is_a_usage_error(capsys, tmp_path):
     path = tmp_path / "t.arch"
-    path.write_text('model s = "sim/s"\nparam n: int = 1 in 1..3\nlayer generator { model = s; samples = n }\n')
+    path.write_text(
+        'model s = "sim/s"\nparam n: int = 1 in 1..3\nlayer generator { model = s; samples = n }\n'
+    )
     code, _, err = archonc(capsys, "expand", path, "-p", "n=\ud800")
     assert code == 2 and "E006" in err and "is not an integer" in err
     # As a shell passes bytes that are not UTF-8: decoded with surrogates, and printed back.
-    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", "expand", str(path).encode(), b"-p", b"n=\xff"],
-                          capture_output=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "archon_dsl.cli", "expand", str(path).encode(), b"-p", b"n=\xff"],
+        capture_output=True,
+    )
     assert done.returncode == 2 and b"is not an integer" in done.stderr and b"Traceback" not in done.stderr
-    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", "run", str(path).encode(), b"\xff?", b"--sim"],
-                          capture_output=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "archon_dsl.cli", "run", str(path).encode(), b"\xff?", b"--sim"],
+        capture_output=True,
+    )
     assert done.returncode == 2 and b"not valid text" in done.stderr
 
 
@@ -120,19 +157,27 @@ def test_an_error_in_an_included_file_shows_that_files_line(capsys, tmp_path):
     main_file.write_text('include "models.arch"\nlayer generator { model = a }\nlayer fuser { model = b }\n')
     code, out, _ = archonc(capsys, "validate", main_file)
     assert code == 1
-    assert "models.arch:2:29: error: E001" in out and "2 | model b = \"sim/b\" { skill = }" in out
+    assert "models.arch:2:29: error: E001" in out and '2 | model b = "sim/b" { skill = }' in out
     code, _, err = archonc(capsys, "run", main_file, "hi", "--sim")
-    assert code == 1 and "2 | model b = \"sim/b\" { skill = }" in err
+    assert code == 1 and '2 | model b = "sim/b" { skill = }' in err
 
 
 def test_a_missing_key_is_one_line_and_exit_2(tmp_path):
     path = tmp_path / "needs_key.arch"
     path.write_text('model gpt = "openai/gpt-4o"\nlayer generator { model = gpt }\n')
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", "run", str(path), "hi", "--no-cache"],
-                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "archon_dsl.cli", "run", str(path), "hi", "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and "OPENAI_API_KEY is not set" in done.stderr and "--sim" in done.stderr
+    assert (
+        done.stderr.count("\n") == 1 and "OPENAI_API_KEY is not set" in done.stderr and "--sim" in done.stderr
+    )
 
 
 # -- whole directories (issue 8 §6) --------------------------------------------------------------
@@ -168,7 +213,9 @@ def test_a_directory_with_undecodable_files_gives_one_sarif_document(capsys, dir
     uris = {Path(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]).name for r in results}
     assert uris == {"latin1.arch", "nul.arch", "typo.arch"}
     text_code, text, _ = archonc(capsys, "validate", directory)
-    assert text_code == 1 and "latin1.arch:1:6: error: E000 [unreadable-file]" in text and "in 4 files" in text
+    assert (
+        text_code == 1 and "latin1.arch:1:6: error: E000 [unreadable-file]" in text and "in 4 files" in text
+    )
 
 
 def test_fmt_of_a_directory_formats_the_readable_files(capsys, directory):

@@ -20,16 +20,35 @@ CALLS_PER_QUERY = 5
 
 def archonc(*args, cwd: Path) -> subprocess.CompletedProcess:
     # As the console script runs it: main() without arguments takes the fast exit.
-    return subprocess.run([sys.executable, "-m", "archon_dsl.cli", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "archon_dsl.cli", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_dataset_run_leaves_complete_outputs_and_a_committed_cache(tmp_path):
     (tmp_path / "small.arch").write_text(ARCH, encoding="utf-8")
     rows = [{"id": f"r{i}", "question": f"What is {i} + {i}?", "answer": str(2 * i)} for i in range(12)]
     (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    done = archonc("run", "small.arch", "--data", "in.jsonl", "--out", "out.jsonl", "--trace", "trace.jsonl",
-                   "--cache-dir", "cache", "--no-progress", "-j", "8", cwd=tmp_path)
+    done = archonc(
+        "run",
+        "small.arch",
+        "--data",
+        "in.jsonl",
+        "--out",
+        "out.jsonl",
+        "--trace",
+        "trace.jsonl",
+        "--cache-dir",
+        "cache",
+        "--no-progress",
+        "-j",
+        "8",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "12 results in out.jsonl" in done.stderr  # stderr flushed before the exit
 
@@ -42,8 +61,19 @@ def test_a_dataset_run_leaves_complete_outputs_and_a_committed_cache(tmp_path):
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT count(*) FROM replies").fetchone()[0] == 12 * CALLS_PER_QUERY
 
-    again = archonc("run", "small.arch", "--data", "in.jsonl", "--out", "again.jsonl", "--cache-dir", "cache",
-                    "--no-progress", "--json", cwd=tmp_path)
+    again = archonc(
+        "run",
+        "small.arch",
+        "--data",
+        "in.jsonl",
+        "--out",
+        "again.jsonl",
+        "--cache-dir",
+        "cache",
+        "--no-progress",
+        "--json",
+        cwd=tmp_path,
+    )
     assert again.returncode == 0, again.stderr
     summary = json.loads(again.stdout)["summary"]
     assert summary["calls"] == summary["cached_calls"] == 12 * CALLS_PER_QUERY
@@ -58,7 +88,9 @@ def test_exit_handlers_run_and_buffered_output_is_flushed_before_the_fast_exit(t
         "cli.main()\n"
         "open('after-main', 'w').write('main returned')\n"  # never reached: main exits the process
     )
-    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "A002  first-layer-generators" in done.stdout
     assert (tmp_path / "handler-ran").read_text() == "yes"
@@ -67,5 +99,5 @@ def test_exit_handlers_run_and_buffered_output_is_flushed_before_the_fast_exit(t
 
 def test_the_exit_code_survives_the_fast_exit(tmp_path):
     assert archonc("validate", "missing.arch", cwd=tmp_path).returncode == 2
-    (tmp_path / "bad.arch").write_text("layer fuser { model = \"sim/s\" }\n", encoding="utf-8")
+    (tmp_path / "bad.arch").write_text('layer fuser { model = "sim/s" }\n', encoding="utf-8")
     assert archonc("validate", "bad.arch", cwd=tmp_path).returncode == 1

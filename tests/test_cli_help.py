@@ -12,13 +12,31 @@ import pytest
 from archon_dsl.cli import build_parser, main
 from archon_dsl.commands.common import UNWRAPPED_WIDTH, console
 
-COMMANDS = ["validate", "fmt", "expand", "space", "rules", "explain", "plan", "run", "search", "rank-models",
-            "render", "import", "export"]
+COMMANDS = [
+    "validate",
+    "fmt",
+    "expand",
+    "space",
+    "rules",
+    "explain",
+    "plan",
+    "run",
+    "search",
+    "rank-models",
+    "render",
+    "import",
+    "export",
+]
 
 
 def archonc(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "NO_COLOR": "1"}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "archon_dsl.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
 
 
 def test_every_command_is_on_the_one_parser():
@@ -67,10 +85,31 @@ def test_help_through_a_pipe_is_not_wrapped():
 def test_rich_output_to_a_pipe_is_not_wrapped(tmp_path):
     (tmp_path / "g.arch").write_text('model s = "sim/s"\nlayer generator { model = s }\n')
     (tmp_path / "in.jsonl").write_text('{"id": "1", "question": "What is 1 + 1?"}\n')
-    out = tmp_path / ("a-directory-with-a-long-name-so-that-the-line-is-wider-than-eighty-columns" * 2) / "out.jsonl"
-    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", "run", "g.arch", "--data", "in.jsonl", "--out",
-                           str(out), "--sim", "--no-cache", "--no-progress"], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=120)
+    out = (
+        tmp_path
+        / ("a-directory-with-a-long-name-so-that-the-line-is-wider-than-eighty-columns" * 2)
+        / "out.jsonl"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "archon_dsl.cli",
+            "run",
+            "g.arch",
+            "--data",
+            "in.jsonl",
+            "--out",
+            str(out),
+            "--sim",
+            "--no-cache",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert f"1 results in {out}\n" in done.stderr
 
@@ -91,8 +130,10 @@ def test_the_lowest_severity_is_info_everywhere(capsys, tmp_path):
     listing = capsys.readouterr().out
     assert " info " in listing and " note " not in listing
     path = tmp_path / "t.arch"
-    path.write_text('model s = "sim/s"\nparam n: int = 1 in 1..2\n'
-                    "layer generator { model = s; samples = n }\nlayer ranker { model = s; top_k = 1 }\n")
+    path.write_text(
+        'model s = "sim/s"\nparam n: int = 1 in 1..2\n'
+        "layer generator { model = s; samples = n }\nlayer ranker { model = s; top_k = 1 }\n"
+    )
     with pytest.raises(SystemExit):
         main(["validate", str(path)])
     text = capsys.readouterr().out
@@ -107,7 +148,10 @@ def test_the_lowest_severity_is_info_everywhere(capsys, tmp_path):
 
 
 def test_a_reader_that_goes_away_ends_the_command_quietly():
-    process = subprocess.Popen([sys.executable, "-m", "archon_dsl.cli", "explain", "A002"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archon_dsl.cli", "explain", "A002"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     process.stdout.close()  # as `archonc explain A002 | true` does
     assert process.wait(timeout=120) == 141 and process.stderr.read() == b""

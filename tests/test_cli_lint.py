@@ -15,7 +15,9 @@ ARCHONC = [sys.executable, "-m", "archon_dsl.cli"]
 
 def archonc(*args, cwd=ROOT, stdin=None):
     env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([*ARCHONC, *map(str, args)], cwd=cwd, capture_output=True, text=True, input=stdin, env=env)
+    return subprocess.run(
+        [*ARCHONC, *map(str, args)], cwd=cwd, capture_output=True, text=True, input=stdin, env=env
+    )
 
 
 def test_validate_clean_file_exits_0():
@@ -27,7 +29,10 @@ def test_validate_clean_file_exits_0():
 def test_validate_errors_exit_1_with_code_frame():
     done = archonc("validate", "examples/invalid/typos.arch")
     assert done.returncode == 1
-    assert "examples/invalid/typos.arch:6:7: error: E002 [unknown-kind] unknown component kind 'fusor'" in done.stdout
+    assert (
+        "examples/invalid/typos.arch:6:7: error: E002 [unknown-kind] unknown component kind 'fusor'"
+        in done.stdout
+    )
     assert "6 | layer fusor { model = gpt4o }" in done.stdout
     assert "help: did you mean 'fuser'?" in done.stdout
 
@@ -43,14 +48,17 @@ def test_directory_validates_every_file_below_it():
     assert "examples/itas.arch" in paths and "examples/invalid/typos.arch" in paths
 
 
-@pytest.mark.parametrize("args", [
-    ["validate", "missing.arch"],
-    ["validate", "examples/best_of_n.arch", "--format", "xml"],
-    ["validate", "examples/best_of_n.arch", "--select", "Q9"],
-    ["validate"],
-    ["explain", "Z999"],
-    ["expand", "examples/itas.arch", "-p", "n_gen=x"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "missing.arch"],
+        ["validate", "examples/best_of_n.arch", "--format", "xml"],
+        ["validate", "examples/best_of_n.arch", "--select", "Q9"],
+        ["validate"],
+        ["explain", "Z999"],
+        ["expand", "examples/itas.arch", "-p", "n_gen=x"],
+    ],
+)
 def test_usage_errors_exit_2(args):
     done = archonc(*args)
     assert done.returncode == 2, done.stdout + done.stderr
@@ -76,7 +84,11 @@ def test_select_and_ignore():
 def test_machine_formats(fmt):
     done = archonc("validate", "examples/invalid/typos.arch", "--format", fmt)
     assert done.returncode == 1
-    assert ("::error file=examples/invalid/typos.arch,line=6" in done.stdout) if fmt == "github" else json.loads(done.stdout)
+    assert (
+        ("::error file=examples/invalid/typos.arch,line=6" in done.stdout)
+        if fmt == "github"
+        else json.loads(done.stdout)
+    )
 
 
 def test_fmt_check_and_write(tmp_path):

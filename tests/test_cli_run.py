@@ -36,18 +36,41 @@ def arch(tmp_path: Path) -> Path:
 
 def test_run_prints_the_answer_and_a_summary_then_hits_the_cache_on_rerun(arch, tmp_path):
     trace = tmp_path / "trace.jsonl"
-    first = archonc("run", str(arch), "What is 17 * 23?", "--sim", "-p", "n=1", "--cache-dir", "cache",
-                    "--trace", str(trace), cwd=tmp_path)
+    first = archonc(
+        "run",
+        str(arch),
+        "What is 17 * 23?",
+        "--sim",
+        "-p",
+        "n=1",
+        "--cache-dir",
+        "cache",
+        "--trace",
+        str(trace),
+        cwd=tmp_path,
+    )
     assert first.returncode == 0, first.stderr
     assert "Answer:" in first.stdout
     assert "generator" in first.stderr and "ranker" in first.stderr and "1 query, 0 failed" in first.stderr
-    calls = [e for e in map(json.loads, trace.read_text(encoding="utf-8").splitlines()) if e["event"] == "call"]
+    calls = [
+        e for e in map(json.loads, trace.read_text(encoding="utf-8").splitlines()) if e["event"] == "call"
+    ]
     assert [c["kind"] for c in calls] == ["generator", "generator", "critic", "ranker", "fuser"]
     assert all(c["model"].startswith("sim/") and not c["cached"] for c in calls)
     assert (tmp_path / "cache" / "cache.sqlite").exists()
 
-    again = archonc("run", str(arch), "What is 17 * 23?", "--sim", "-p", "n=1", "--cache-dir", "cache", "--json",
-                    cwd=tmp_path)
+    again = archonc(
+        "run",
+        str(arch),
+        "What is 17 * 23?",
+        "--sim",
+        "-p",
+        "n=1",
+        "--cache-dir",
+        "cache",
+        "--json",
+        cwd=tmp_path,
+    )
     assert again.returncode == 0, again.stderr
     result = json.loads(again.stdout)
     assert result["answer"].strip() == first.stdout.strip()
@@ -57,11 +80,17 @@ def test_run_prints_the_answer_and_a_summary_then_hits_the_cache_on_rerun(arch, 
 
 def test_a_dataset_run_writes_one_line_per_row_and_a_rerun_resumes_everything(arch, tmp_path):
     data = tmp_path / "in.jsonl"
-    data.write_text("".join(
-        json.dumps({"id": f"r{i}", "question": f"What is {i} + {i}?", "answer": str(2 * i)}) + "\n" for i in range(4)
-    ), encoding="utf-8")
+    data.write_text(
+        "".join(
+            json.dumps({"id": f"r{i}", "question": f"What is {i} + {i}?", "answer": str(2 * i)}) + "\n"
+            for i in range(4)
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "out.jsonl"
-    first = archonc("run", str(arch), "--data", str(data), "--out", str(out), "--sim", "--no-cache", cwd=tmp_path)
+    first = archonc(
+        "run", str(arch), "--data", str(data), "--out", str(out), "--sim", "--no-cache", cwd=tmp_path
+    )
     assert first.returncode == 0, first.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(r["id"] for r in rows) == ["r0", "r1", "r2", "r3"]
@@ -70,8 +99,18 @@ def test_a_dataset_run_writes_one_line_per_row_and_a_rerun_resumes_everything(ar
     assert "4 results in" in first.stderr
     assert not (tmp_path / ".archon").exists()  # --no-cache
 
-    again = archonc("run", str(arch), "--data", str(data), "--out", str(out), "--sim", "--no-cache", "--json",
-                    cwd=tmp_path)
+    again = archonc(
+        "run",
+        str(arch),
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--sim",
+        "--no-cache",
+        "--json",
+        cwd=tmp_path,
+    )
     assert again.returncode == 0, again.stderr
     summary = json.loads(again.stdout)
     assert (summary["queries"], summary["resumed"], summary["summary"]["calls"]) == (4, 4, 0)
@@ -88,17 +127,20 @@ def test_plan_prints_calls_depth_and_cost_as_text_or_json(arch, tmp_path):
     assert plan["calls"] == {"min": 7, "max": 7} and plan["depth"] == 4
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["run", "{arch}"], 2, "give a question or --data"),
-    (["run", "{arch}", "q?", "--data", "x.jsonl"], 2, "not both"),
-    (["run", "{arch}", "--data", "x.jsonl"], 2, "--data needs --out"),
-    (["run", "{arch}", "q?", "-p", "m=1"], 2, "no parameter named 'm'"),
-    (["run", "missing.arch", "q?"], 2, "no such file"),
-    (["plan", "{arch}", "--format", "yaml"], 2, "unknown format"),
-    (["run", "{arch}", "--data", "missing.jsonl", "--out", "o.jsonl", "--sim"], 2, "no dataset file"),
-    # A value outside its domain is a finding about the template (as for `archonc expand`).
-    (["run", "{arch}", "q?", "-p", "n=9"], 1, "n=9 is outside its domain 1..4"),
-])
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["run", "{arch}"], 2, "give a question or --data"),
+        (["run", "{arch}", "q?", "--data", "x.jsonl"], 2, "not both"),
+        (["run", "{arch}", "--data", "x.jsonl"], 2, "--data needs --out"),
+        (["run", "{arch}", "q?", "-p", "m=1"], 2, "no parameter named 'm'"),
+        (["run", "missing.arch", "q?"], 2, "no such file"),
+        (["plan", "{arch}", "--format", "yaml"], 2, "unknown format"),
+        (["run", "{arch}", "--data", "missing.jsonl", "--out", "o.jsonl", "--sim"], 2, "no dataset file"),
+        # A value outside its domain is a finding about the template (as for `archonc expand`).
+        (["run", "{arch}", "q?", "-p", "n=9"], 1, "n=9 is outside its domain 1..4"),
+    ],
+)
 def test_bad_arguments_exit_nonzero_with_a_clear_message(arch, tmp_path, args, code, message):
     result = archonc(*[a.replace("{arch}", str(arch)) for a in args], cwd=tmp_path)
     assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
@@ -128,6 +170,7 @@ def test_sigterm_cancels_a_dataset_run_cleanly():
 
     async def terminate_soon():
         async with anyio.create_task_group() as group:
+
             async def send():
                 await anyio.sleep(0.2)
                 os.kill(os.getpid(), signal.SIGTERM)

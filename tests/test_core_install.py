@@ -16,8 +16,13 @@ SCRIPT = ROOT / "tests" / "support" / "without_extras.py"
 
 def without_extras(*commands: list[str], cwd) -> dict:
     """Run `commands` through archonc's dispatch in one process with the extras' modules blocked."""
-    done = subprocess.run([sys.executable, str(SCRIPT), json.dumps([list(map(str, c)) for c in commands])],
-                          cwd=cwd, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), json.dumps([list(map(str, c)) for c in commands])],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -43,8 +48,12 @@ def test_the_front_end_commands_work_without_any_extra(tmp_path):
     )
     for result in report["results"]:
         assert result["code"] == 0, result
-    validate, fmt, expand, space, plan, rules, explain, svg, png, mermaid, export, imported = report["results"]
-    assert "All checks passed" in validate["stdout"] + validate["stderr"]  # model ids known from the shipped table
+    validate, fmt, expand, space, plan, rules, explain, svg, png, mermaid, export, imported = report[
+        "results"
+    ]
+    assert (
+        "All checks passed" in validate["stdout"] + validate["stderr"]
+    )  # model ids known from the shipped table
     assert "layer critic" in expand["stdout"]
     assert "configurations" in space["stdout"]
     assert "$" in plan["stdout"]  # priced without litellm
@@ -60,15 +69,31 @@ def test_the_front_end_commands_work_without_any_extra(tmp_path):
 def test_run_and_search_without_their_extra_say_which_to_install(tmp_path):
     report = without_extras(
         ["run", ROOT / "examples" / "best_of_n.arch", "What is 2 + 2?", "--sim"],
-        ["search", ROOT / "examples" / "itas_sim.arch", "--data", "arithmetic", "--scorer", "numeric",
-         "--trials", "2", "--out", tmp_path / "runs"],
+        [
+            "search",
+            ROOT / "examples" / "itas_sim.arch",
+            "--data",
+            "arithmetic",
+            "--scorer",
+            "numeric",
+            "--trials",
+            "2",
+            "--out",
+            tmp_path / "runs",
+        ],
         cwd=tmp_path,
     )
     run, search = report["results"]
     assert (run["code"], run["stdout"], run["stderr"]) == (
-        2, "", 'archonc run needs the run extra: pip install "archon-dsl[run]"\n')
+        2,
+        "",
+        'archonc run needs the run extra: pip install "archon-dsl[run]"\n',
+    )
     assert (search["code"], search["stdout"], search["stderr"]) == (
-        2, "", 'archonc search needs the search extra: pip install "archon-dsl[search]"\n')
+        2,
+        "",
+        'archonc search needs the search extra: pip install "archon-dsl[search]"\n',
+    )
     assert not (tmp_path / "runs").exists()  # said before any work
 
 
@@ -90,6 +115,11 @@ def test_the_api_without_the_run_extra_says_which_to_install():
         "try:\n    ad.run('examples/best_of_n.arch', 'What is 2 + 2?', sim=True)\n"
         "except ModuleNotFoundError as e:\n    print(e)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe, str(SCRIPT.parent)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(SCRIPT.parent)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.stdout == 'archon_dsl.run needs the run extra: pip install "archon-dsl[run]"\n', done.stderr

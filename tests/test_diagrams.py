@@ -83,8 +83,10 @@ def _dot(text: str) -> str:
 
 
 def test_every_layer_is_a_cluster_labelled_with_its_kind_and_each_model_a_node():
-    dot = _dot('layer generator { models = ["openai/a", "openai/b"] }\nlayer critic { model = "openai/a" }\n'
-               'layer fuser { model = "openai/b" }')
+    dot = _dot(
+        'layer generator { models = ["openai/a", "openai/b"] }\nlayer critic { model = "openai/a" }\n'
+        'layer fuser { model = "openai/b" }'
+    )
     assert re.findall(r"subgraph (cluster_L\d+)", dot) == ["cluster_L0", "cluster_L1", "cluster_L2"]
     assert "<b>1. generator</b>" in dot and "<b>2. critic</b>" in dot and "<b>3. fuser</b>" in dot
     assert len(re.findall(r"^\s+L0_m\d+ \[label", dot, re.M)) == 2
@@ -92,13 +94,22 @@ def test_every_layer_is_a_cluster_labelled_with_its_kind_and_each_model_a_node()
 
 
 def test_candidates_pass_through_a_critic_and_critiques_reach_past_a_ranker():
-    dot = _dot('layer generator { model = "openai/a"; samples = 4 }\nlayer critic { model = "openai/a" }\n'
-               'layer ranker { model = "openai/a"; top_k = 2 }\nlayer fuser { model = "openai/a" }')
+    dot = _dot(
+        'layer generator { model = "openai/a"; samples = 4 }\nlayer critic { model = "openai/a" }\n'
+        'layer ranker { model = "openai/a"; top_k = 2 }\nlayer fuser { model = "openai/a" }'
+    )
     edges = re.findall(r"(L\d_m\d|query|answer) -> (L\d_m\d|query|answer) \[([^\]]*)\]", dot)
-    candidates = [(a, b, re.search(r'label=" (\d+)"', attrs).group(1)) for a, b, attrs in edges
-                  if "invis" not in attrs and "style=solid" in attrs and "query" not in (a, b)]
-    assert candidates == [("L0_m0", "L1_m0", "4"), ("L1_m0", "L2_m0", "4"), ("L2_m0", "L3_m0", "2"),
-                          ("L3_m0", "answer", "1")]
+    candidates = [
+        (a, b, re.search(r'label=" (\d+)"', attrs).group(1))
+        for a, b, attrs in edges
+        if "invis" not in attrs and "style=solid" in attrs and "query" not in (a, b)
+    ]
+    assert candidates == [
+        ("L0_m0", "L1_m0", "4"),
+        ("L1_m0", "L2_m0", "4"),
+        ("L2_m0", "L3_m0", "2"),
+        ("L3_m0", "answer", "1"),
+    ]
     # Critiques are dashed and unlabelled (the legend names them), on the right, clear of the counts.
     critiques = [(a, b) for a, b, attrs in edges if "style=dashed" in attrs]
     assert critiques == [("L1_m0", "L2_m0"), ("L1_m0", "L3_m0")]
@@ -128,11 +139,15 @@ def test_a_small_pool_stands_in_one_row_and_a_mid_sized_one_wraps_evenly():
     assert [len(r) for r in render._grid(list(range(11)))] == [4, 4, 3]
 
 
-@pytest.mark.parametrize("top_k, label", [(5, "ranks 4, keeps all 4"), (3, "ranks 4, keeps top 3 of 4"),
-                                          (4, "ranks 4, keeps all 4")])
+@pytest.mark.parametrize(
+    "top_k, label",
+    [(5, "ranks 4, keeps all 4"), (3, "ranks 4, keeps top 3 of 4"), (4, "ranks 4, keeps all 4")],
+)
 def test_a_ranker_never_says_it_keeps_more_than_it_is_given(top_k, label):
-    dot = _dot('layer generator { models = ["openai/a", "openai/b"]; samples = 2 }\n'
-               f'layer ranker {{ model = "openai/a"; top_k = {top_k} }}\nlayer fuser {{ model = "openai/a" }}')
+    dot = _dot(
+        'layer generator { models = ["openai/a", "openai/b"]; samples = 2 }\n'
+        f'layer ranker {{ model = "openai/a"; top_k = {top_k} }}\nlayer fuser {{ model = "openai/a" }}'
+    )
     assert label in dot
     assert "top 5 of 4" not in dot
 
@@ -144,18 +159,26 @@ def test_itas_at_its_defaults_says_what_its_rankers_keep():
     assert "ranks 5, keeps all 5" in dot and "ranks 4, keeps all 4" in dot and "top 5 of 4" not in dot
 
 
-@pytest.mark.parametrize("model_id, name, head, detail", [
-    # An alias heads; the detail is the model's own name, without provider and organisation.
-    ("together_ai/Qwen/Qwen1.5-110B-Chat", "qwen15_110b", "qwen15_110b", "Qwen1.5-110B-Chat"),
-    # Too long: whole tokens leave from the middle, both ends stay.
-    ("together_ai/meta-llama/Meta-Llama-3.1-405B-Instruct-Turbo", "llama", "llama", "Meta-Llama-...Instruct-Turbo"),
-    # An inline id: its model name heads, its provider below.
-    ("openai/gpt-4o", "openai/gpt-4o", "gpt-4o", "openai"),
-    # An alias that repeats the model name adds nothing but the provider.
-    ("sim/s1", "s1", "s1", "sim"),
-    # One long token is never cut.
-    ("openai/" + "x" * 40, "openai/" + "x" * 40, "x" * 40, "openai"),
-])
+@pytest.mark.parametrize(
+    "model_id, name, head, detail",
+    [
+        # An alias heads; the detail is the model's own name, without provider and organisation.
+        ("together_ai/Qwen/Qwen1.5-110B-Chat", "qwen15_110b", "qwen15_110b", "Qwen1.5-110B-Chat"),
+        # Too long: whole tokens leave from the middle, both ends stay.
+        (
+            "together_ai/meta-llama/Meta-Llama-3.1-405B-Instruct-Turbo",
+            "llama",
+            "llama",
+            "Meta-Llama-...Instruct-Turbo",
+        ),
+        # An inline id: its model name heads, its provider below.
+        ("openai/gpt-4o", "openai/gpt-4o", "gpt-4o", "openai"),
+        # An alias that repeats the model name adds nothing but the provider.
+        ("sim/s1", "s1", "s1", "sim"),
+        # One long token is never cut.
+        ("openai/" + "x" * 40, "openai/" + "x" * 40, "x" * 40, "openai"),
+    ],
+)
 def test_model_labels_keep_the_alias_large_and_shorten_the_id_by_whole_tokens(model_id, name, head, detail):
     from archon_dsl.architecture import ModelSpec
 
@@ -163,8 +186,11 @@ def test_model_labels_keep_the_alias_large_and_shorten_the_id_by_whole_tokens(mo
 
 
 def test_shortening_drops_only_whole_tokens():
-    for text in ["Mixtral-8x22B-Instruct-v0.1-extended-context-edition", "a_b_c_d_e_f_g_h_i_j_k_l_m_n_o_p_q_r_s_t",
-                 "claude-3-5-sonnet-20240620-with-a-long-tail"]:
+    for text in [
+        "Mixtral-8x22B-Instruct-v0.1-extended-context-edition",
+        "a_b_c_d_e_f_g_h_i_j_k_l_m_n_o_p_q_r_s_t",
+        "claude-3-5-sonnet-20240620-with-a-long-tail",
+    ]:
         short = render._shorten(text, 22)
         front, _, back = short.partition(render.ELLIPSIS)
         assert short != text and text.startswith(front) and text.endswith(back)
@@ -176,22 +202,38 @@ def test_shortening_drops_only_whole_tokens():
 # Machado, Oliveira and Fernandes (2009), severity 1: linear-RGB simulations of colour-vision deficiencies.
 VISION = {
     "normal": ((1, 0, 0), (0, 1, 0), (0, 0, 1)),
-    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216), (-0.003882, -0.048116, 1.051998)),
-    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413), (-0.011820, 0.042940, 0.968881)),
-    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602), (0.004733, 0.691367, 0.303900)),
+    "protanopia": (
+        (0.152286, 1.052583, -0.204868),
+        (0.114503, 0.786281, 0.099216),
+        (-0.003882, -0.048116, 1.051998),
+    ),
+    "deuteranopia": (
+        (0.367322, 0.860646, -0.227968),
+        (0.280085, 0.672501, 0.047413),
+        (-0.011820, 0.042940, 0.968881),
+    ),
+    "tritanopia": (
+        (1.255528, -0.076749, -0.178779),
+        (-0.078411, 0.930809, 0.147602),
+        (0.004733, 0.691367, 0.303900),
+    ),
 }
 
 
 def _lab(colour: str, vision) -> tuple[float, float, float]:
     """CIELAB (D65) of an sRGB colour as seen with `vision`."""
+
     def linear(c):
         c /= 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
-    rgb = [linear(int(colour[i:i + 2], 16)) for i in (1, 3, 5)]
+    rgb = [linear(int(colour[i : i + 2], 16)) for i in (1, 3, 5)]
     r, g, b = (min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb)))) for row in vision)
-    x, y, z = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b, \
-        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+    x, y, z = (
+        (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
+    )
     f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in (x, y, z)]
     return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
 
@@ -212,7 +254,7 @@ def test_labels_escape_html_and_mermaid_specials():
     dot, mermaid = render.to_dot(arch), render.to_mermaid(arch)
     assert "a&lt;b&gt;&amp;&quot;c&quot;" in dot and "R&amp;D" in dot
     assert "<b>" in dot  # markup of our own stays markup
-    assert '#quot;' in mermaid and 'a<b>&' not in mermaid.replace("<br/>", "")
+    assert "#quot;" in mermaid and "a<b>&" not in mermaid.replace("<br/>", "")
 
 
 # ---------------------------------------------------------------------------
@@ -225,7 +267,9 @@ def _svg_points(svg: str) -> tuple[float, float]:
     return float(match.group(1)), float(match.group(2))
 
 
-@pytest.mark.parametrize("path", EXAMPLES + [GOLDEN / "forty.arch"], ids=[p.stem for p in EXAMPLES] + ["forty"])
+@pytest.mark.parametrize(
+    "path", EXAMPLES + [GOLDEN / "forty.arch"], ids=[p.stem for p in EXAMPLES] + ["forty"]
+)
 def test_every_example_renders_to_a_sharp_png_no_more_than_twice_as_wide_as_tall(path, pure):
     template = load(path)
     arch = template.instantiate()
@@ -309,7 +353,9 @@ def test_the_graphviz_package_can_be_pointed_at_graphviz_pure(pure, monkeypatch)
     monkeypatch.setenv("PATH", "")
     monkeypatch.delenv("ARCHON_GRAPHVIZ")
     assert Path(render.use_graphviz_binary()) == dot_command.DOT_BINARY == Path(pure)
-    svg = graphviz.Source(render.to_dot(load(GOLDEN / "single.arch").instantiate())).pipe("svg", encoding="utf-8")
+    svg = graphviz.Source(render.to_dot(load(GOLDEN / "single.arch").instantiate())).pipe(
+        "svg", encoding="utf-8"
+    )
     assert "<svg" in svg
 
 
@@ -333,8 +379,12 @@ def test_format_comes_from_the_extension_or_the_flag():
 
 def _archonc(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True, cwd=ROOT,
-        env={**os.environ, **(env or {})}, timeout=120,
+        [sys.executable, "-m", "archon_dsl.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=120,
     )
 
 
@@ -351,15 +401,24 @@ def test_cli_writes_each_format(tmp_path, pure):
 def test_cli_dpi_sets_the_pngs_resolution(tmp_path, pure):
     sizes = {}
     for dpi in ("100", "300"):
-        done = _archonc("render", str(GOLDEN / "single.arch"), "-o", str(tmp_path / f"{dpi}.png"), "--dpi", dpi,
-                        env={"ARCHON_GRAPHVIZ": pure})
+        done = _archonc(
+            "render",
+            str(GOLDEN / "single.arch"),
+            "-o",
+            str(tmp_path / f"{dpi}.png"),
+            "--dpi",
+            dpi,
+            env={"ARCHON_GRAPHVIZ": pure},
+        )
         assert done.returncode == 0, done.stderr
         sizes[dpi] = _png_size((tmp_path / f"{dpi}.png").read_bytes())
     assert abs(sizes["300"][0] - 3 * sizes["100"][0]) <= 6, sizes
 
 
 def test_cli_draws_the_configuration_given_with_p():
-    done = _archonc("render", str(GOLDEN / "template.arch"), "--format", "dot", "-p", "depth=3", "-p", "rank=false")
+    done = _archonc(
+        "render", str(GOLDEN / "template.arch"), "--format", "dot", "-p", "depth=3", "-p", "rank=false"
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("critic</b>") == 3 and "ranker</b>" not in done.stdout
     assert "depth = 3 (default 1)" in done.stdout
@@ -371,13 +430,16 @@ def test_cli_renders_an_archon_json_config():
     assert done.stdout.startswith("flowchart TB") and "fuser" in done.stdout
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["--format", "pdf"], 2, "unknown format 'pdf'"),
-    (["-f", "png"], 2, "PNG is binary"),
-    (["-o", "diagram.pdf"], 2, "cannot tell the format"),
-    (["-f", "dot", "-p", "depth=9"], 1, "outside its domain"),
-    (["-f", "dot", "-p", "nope=1"], 2, "no parameter named 'nope'"),
-])
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["--format", "pdf"], 2, "unknown format 'pdf'"),
+        (["-f", "png"], 2, "PNG is binary"),
+        (["-o", "diagram.pdf"], 2, "cannot tell the format"),
+        (["-f", "dot", "-p", "depth=9"], 1, "outside its domain"),
+        (["-f", "dot", "-p", "nope=1"], 2, "no parameter named 'nope'"),
+    ],
+)
 def test_cli_reports_bad_requests_without_a_traceback(args, code, message):
     done = _archonc("render", str(GOLDEN / "template.arch"), *args)
     assert done.returncode == code, done.stderr
@@ -385,8 +447,13 @@ def test_cli_reports_bad_requests_without_a_traceback(args, code, message):
 
 
 def test_cli_without_graphviz_exits_2_with_install_advice(tmp_path):
-    done = _archonc("render", str(GOLDEN / "single.arch"), "-o", str(tmp_path / "x.svg"),
-                    env={"ARCHON_GRAPHVIZ": str(tmp_path / "missing-dot")})
+    done = _archonc(
+        "render",
+        str(GOLDEN / "single.arch"),
+        "-o",
+        str(tmp_path / "x.svg"),
+        env={"ARCHON_GRAPHVIZ": str(tmp_path / "missing-dot")},
+    )
     assert done.returncode == 2
     assert "cannot run" in done.stderr and "Traceback" not in done.stderr
 

@@ -82,7 +82,7 @@ def _blocks(text: str) -> list[tuple[int, str | None, list[str]]]:
             end = i + 1
             while end < len(lines) and not re.match(rf"^\s*{ticks}\s*$", lines[end]):
                 end += 1
-            body = [line[len(indent):] if line.startswith(indent) else line for line in lines[i + 1:end]]
+            body = [line[len(indent) :] if line.startswith(indent) else line for line in lines[i + 1 : end]]
             blocks.append((i + 2, label.lower(), body))
             i = end + 1
             continue
@@ -199,7 +199,7 @@ class Workspace:
         for slow ones: a Bayesian search's output is read only by another (a --resume).
         """
         position = self.commands.index(command)
-        for earlier in self.commands[self.done:position]:
+        for earlier in self.commands[self.done : position]:
             if not _slow(earlier):
                 self._execute(earlier)
         self.done = position + 1
@@ -209,8 +209,15 @@ class Workspace:
         results = []
         for argv in runnable(command):
             argv = [argv[0], *(word for arg in argv[1:] for word in _expand(arg, self.path))]
-            done = subprocess.run(argv, cwd=self.path, env=self.env, capture_output=True, text=True,
-                                  timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                argv,
+                cwd=self.path,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT,
+                stdin=subprocess.DEVNULL,
+            )
             results.append((argv, done))
             if done.returncode != 0:
                 break  # `&&`: the rest does not run
@@ -238,9 +245,9 @@ def _slow(command: Command) -> bool:
     return False
 
 
-@pytest.mark.parametrize("command", [
-    pytest.param(c, id=c.id, marks=[pytest.mark.slow] if _slow(c) else []) for c in ALL
-])
+@pytest.mark.parametrize(
+    "command", [pytest.param(c, id=c.id, marks=[pytest.mark.slow] if _slow(c) else []) for c in ALL]
+)
 def test_command_exits_as_documented(command, workspaces):
     if not runnable(command):
         pytest.skip("a setup command or a usage template: checked in text, not run")
@@ -262,6 +269,7 @@ def test_every_document_is_read():
 
 # -- the README's setup commands, checked in text against CI ------------------------------------
 
+
 def _setup_lines() -> list[Command]:
     return [c for c in ALL if c.doc == "README.md" and SETUP.match(c.text)]
 
@@ -280,7 +288,7 @@ def test_ci_runs_the_readme_test_command_and_its_torch():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     # .ci/run runs the first README line holding `pip install -e ".[test]"`, verbatim: it must be the second setup command.
-    assert 'grep -m1 -A0 \'pip install -e ".\\[test\\]"\' README.md' in ci
+    assert "grep -m1 -A0 'pip install -e \".\\[test\\]\"' README.md" in ci
     picked = next(line.strip() for line in readme.splitlines() if 'pip install -e ".[test]"' in line)
     assert picked == _setup_lines()[1].text
     # Both README commands pin one torch; the wheel's venv installs none: it proves the core works alone.

@@ -18,7 +18,9 @@ def test_there_are_enough_examples():
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
 def test_example_validates_clean(path):
     result = check_path(path)
-    problems = [f"{d.code} {d.message}" for d in result.diagnostics if d.severity.value in ("error", "warning")]
+    problems = [
+        f"{d.code} {d.message}" for d in result.diagnostics if d.severity.value in ("error", "warning")
+    ]
     assert problems == []
     assert result.valid >= 1
 

@@ -10,7 +10,14 @@ from archon_dsl.components.base import Candidate, Degradation, State
 from archon_dsl.components.parsing import require_text
 from archon_dsl.components.prompting import call_spec, source
 from archon_dsl.kinds import (
-    BUILTIN_NAMES, KindSpec, OptionSpec, is_kind, kind_names, kind_spec, register_kind, unregister_kind,
+    BUILTIN_NAMES,
+    KindSpec,
+    OptionSpec,
+    is_kind,
+    kind_names,
+    kind_spec,
+    register_kind,
+    unregister_kind,
 )
 
 
@@ -24,8 +31,15 @@ class Echo:
 
     def calls(self, layer: Layer, state: State, index: int):
         return [
-            call_spec(layer, model, default_system="Restate what you are given.", default_prompt="{candidate}",
-                      values={"query": state.query, "candidate": c.text}, parse=require_text, tag=f"echo[{k}]")
+            call_spec(
+                layer,
+                model,
+                default_system="Restate what you are given.",
+                default_prompt="{candidate}",
+                values={"query": state.query, "candidate": c.text},
+                parse=require_text,
+                tag=f"echo[{k}]",
+            )
             for k, (model, c) in enumerate((m, c) for m in layer.models for c in self._kept(layer, state))
         ]
 
@@ -45,12 +59,21 @@ def _kept(layer: Layer, candidates_in: int) -> int:
 
 
 ECHO = KindSpec(
-    "echo", f"{__name__}:Echo", "restates the first candidates",
+    "echo",
+    f"{__name__}:Echo",
+    "restates the first candidates",
     options=(OptionSpec("keep", "int", 2, doc="candidates restated"),),
     placeholders=("query", "candidate"),
-    consumes=frozenset({"candidates"}), produces=frozenset({"candidates"}), effect="replace",
-    calls_per_model=_kept, candidates_out=lambda layer, n: len(layer.models) * _kept(layer, n),
-    reads="one", call_key="candidate", shape="egg", hue="#BBCC33", mermaid=("((", "))"),
+    consumes=frozenset({"candidates"}),
+    produces=frozenset({"candidates"}),
+    effect="replace",
+    calls_per_model=_kept,
+    candidates_out=lambda layer, n: len(layer.models) * _kept(layer, n),
+    reads="one",
+    call_key="candidate",
+    shape="egg",
+    hue="#BBCC33",
+    mermaid=("((", "))"),
 )
 
 ARCH = """\
@@ -74,7 +97,13 @@ def echo():
 
 def test_the_builtin_kinds_are_the_papers_seven_in_order():
     assert BUILTIN_NAMES == (
-        "generator", "critic", "ranker", "fuser", "verifier", "unit_test_generator", "unit_test_evaluator",
+        "generator",
+        "critic",
+        "ranker",
+        "fuser",
+        "verifier",
+        "unit_test_generator",
+        "unit_test_evaluator",
     )
     assert kind_spec("verifier").single_model and not kind_spec("fuser").single_model
     assert kind_spec("critic").pass_through and not kind_spec("ranker").pass_through

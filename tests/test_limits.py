@@ -46,8 +46,9 @@ CHILD = textwrap.dedent("""
 
 def validate_in_child(path: Path | str) -> dict:
     """Validate `path` in a fresh interpreter; a hang fails the test after 60 s instead of blocking it."""
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=60,
-                          cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     return json.loads(done.stdout)
@@ -144,27 +145,35 @@ def test_includes_within_the_limit_still_work(tmp_path):
 
 def test_a_string_literal_over_the_limit_is_a_located_syntax_error(tmp_path):
     path = tmp_path / "long.arch"
-    path.write_text('archon "x"\nlayer generator { model = "openai/gpt-4o"; prompt = "'
-                    + "a" * (limits.MAX_STRING_CHARS + 1) + '" }\n')
+    path.write_text(
+        'archon "x"\nlayer generator { model = "openai/gpt-4o"; prompt = "'
+        + "a" * (limits.MAX_STRING_CHARS + 1)
+        + '" }\n'
+    )
     found = _only(validate_in_child(path), "E001")
-    assert found["message"] == (f"a string of {limits.MAX_STRING_CHARS + 1:,} characters, over the limit of "
-                                "1 MiB characters")
+    assert found["message"] == (
+        f"a string of {limits.MAX_STRING_CHARS + 1:,} characters, over the limit of 1 MiB characters"
+    )
     assert found["line"] == 2
 
 
 def test_a_ten_megabyte_string_literal_costs_memory_in_proportion(tmp_path):
     # It once cost 2.7 GB: the lexer's regex kept state per character.
     path = tmp_path / "ten.arch"
-    path.write_text('archon "x"\nlayer generator { model = "openai/gpt-4o"; prompt = "'
-                    + "a" * 10_000_000 + '\\n" }\n')
+    path.write_text(
+        'archon "x"\nlayer generator { model = "openai/gpt-4o"; prompt = "' + "a" * 10_000_000 + '\\n" }\n'
+    )
     result = validate_in_child(path)
     assert _only(result, "E001")["line"] == 2
     assert result["rss_mb"] < 400, result["rss_mb"]
 
 
 def test_a_string_literal_at_the_limit_is_fine():
-    text = ('archon "x"\nlayer generator { model = "openai/gpt-4o"; prompt = "{query}'
-            + "a" * (limits.MAX_STRING_CHARS - 7) + '" }\n')
+    text = (
+        'archon "x"\nlayer generator { model = "openai/gpt-4o"; prompt = "{query}'
+        + "a" * (limits.MAX_STRING_CHARS - 7)
+        + '" }\n'
+    )
     assert not [d for d in check_text(text).diagnostics if d.is_error]
 
 
@@ -188,25 +197,34 @@ def test_a_billion_samples_is_an_error_at_the_layer_not_a_warning(tmp_path):
 
 
 def test_samples_within_the_limit_pass():
-    assert not _over('layer generator { model = "sim/a"; samples = 1000 }\nlayer ranker { model = "sim/a"; top_k = 5 }\n'
-                     'layer fuser { model = "sim/a" }')
+    assert not _over(
+        'layer generator { model = "sim/a"; samples = 1000 }\nlayer ranker { model = "sim/a"; top_k = 5 }\n'
+        'layer fuser { model = "sim/a" }'
+    )
 
 
 def test_a_layer_over_the_calls_limit_is_an_error():
-    found = _over('layer generator { models = ["sim/a", "sim/b"]; samples = 600 }\n'
-                  'layer ranker { model = "sim/a"; top_k = 3 }\nlayer fuser { model = "sim/a" }')
-    assert [d.message for d in found] == ["layer 1 (generator) makes 1,200 calls per query, over the limit of 1,000 "
-                                         "for one layer"]
+    found = _over(
+        'layer generator { models = ["sim/a", "sim/b"]; samples = 600 }\n'
+        'layer ranker { model = "sim/a"; top_k = 3 }\nlayer fuser { model = "sim/a" }'
+    )
+    assert [d.message for d in found] == [
+        "layer 1 (generator) makes 1,200 calls per query, over the limit of 1,000 for one layer"
+    ]
     assert found[0].span.line == 1
 
 
 def test_a_verifier_judging_too_many_candidates_is_over_the_layer_limit():
     # 800 candidates, each judged by two models: at least 1,600 calls in layer 2.
-    found = _over('layer generator { models = ["sim/a", "sim/b"]; samples = 400 }\n'
-                  'layer verifier { models = ["sim/a", "sim/b"] }\nlayer ranker { model = "sim/a"; top_k = 1 }')
+    found = _over(
+        'layer generator { models = ["sim/a", "sim/b"]; samples = 400 }\n'
+        'layer verifier { models = ["sim/a", "sim/b"] }\nlayer ranker { model = "sim/a"; top_k = 1 }'
+    )
     assert len(found) == 1 and found[0].span.line == 2
-    assert re.fullmatch(r"layer 2 \(verifier\) makes [\d,]+ calls per query, over the limit of 1,000 for one layer",
-                        found[0].message)
+    assert re.fullmatch(
+        r"layer 2 \(verifier\) makes [\d,]+ calls per query, over the limit of 1,000 for one layer",
+        found[0].message,
+    )
 
 
 def test_a_query_over_the_calls_limit_is_an_error_at_the_layer_that_crosses_it():
@@ -214,27 +232,43 @@ def test_a_query_over_the_calls_limit_is_an_error_at_the_layer_that_crosses_it()
     layers += ['layer fuser { model = "sim/a"; samples = 1000 }'] * 10
     layers += ['layer fuser { model = "sim/a" }']
     found = _over("\n".join(layers))
-    assert [d.message for d in found] == ["by layer 11 (fuser) a query makes 11,000 calls, over the limit of "
-                                         "10,000 per query"]
+    assert [d.message for d in found] == [
+        "by layer 11 (fuser) a query makes 11,000 calls, over the limit of 10,000 per query"
+    ]
     assert found[0].span.line == 11
 
 
 def test_the_limits_are_documented_where_the_language_is():
     text = (ROOT / "docs" / "language.md").read_text()
     section = text.split("## Limits", 1)[1].split("\n## ", 1)[0]
-    for figure in ("16 MiB", f"{limits.MAX_INCLUDE_DEPTH} files deep", "1 MiB", f"{limits.MAX_SAMPLES:,}",
-                   f"{limits.MAX_LAYER_CALLS:,}", f"{limits.MAX_CALLS_PER_QUERY:,}"):
+    for figure in (
+        "16 MiB",
+        f"{limits.MAX_INCLUDE_DEPTH} files deep",
+        "1 MiB",
+        f"{limits.MAX_SAMPLES:,}",
+        f"{limits.MAX_LAYER_CALLS:,}",
+        f"{limits.MAX_CALLS_PER_QUERY:,}",
+    ):
         assert figure in section, figure
 
 
 def test_an_unchecked_run_over_a_limit_stops_before_scheduling_anything(tmp_path):
     # --no-check skips validate, not the limits: the executor refuses before it schedules a call.
     path = tmp_path / "billion.arch"
-    path.write_text('archon "x"\nlayer generator { model = "sim/a"; samples = 1000000000 }\nlayer fuser { model = "sim/a" }\n')
-    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", "run", str(path), "hi", "--sim", "--no-check"],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    path.write_text(
+        'archon "x"\nlayer generator { model = "sim/a"; samples = 1000000000 }\nlayer fuser { model = "sim/a" }\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "archon_dsl.cli", "run", str(path), "hi", "--sim", "--no-check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert done.returncode == 2, done.stderr
-    assert f"{path}:2:1: error: S015 [over-limit] samples = 1,000,000,000 in layer 1 (generator)" in done.stderr
+    assert (
+        f"{path}:2:1: error: S015 [over-limit] samples = 1,000,000,000 in layer 1 (generator)" in done.stderr
+    )
     assert "Traceback" not in done.stderr and done.stdout == ""
 
 
@@ -253,7 +287,8 @@ def test_every_command_refuses_a_fifo_without_hanging(tmp_path, command):
     fifo = tmp_path / "pipe.arch"
     os.mkfifo(fifo)
     args = [*command[:1], str(fifo), *(["hi"] if command[0] == "run" else []), *command[1:]]
-    done = subprocess.run([sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True, timeout=60,
-                          cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert "FIFO (named pipe), not a regular file" in done.stderr and "Traceback" not in done.stderr

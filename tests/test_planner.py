@@ -24,12 +24,14 @@ def arch(body: str, header: str = PRICED):
 
 
 def test_calls_and_candidates_through_a_stack():
-    p = plan(arch("""
+    p = plan(
+        arch("""
 layer generator { models = [a, b]; samples = 3 }
 layer critic { model = a }
 layer ranker { model = a; top_k = 4 }
 layer fuser { models = [a, b] }
-"""))
+""")
+    )
     data = p.to_dict()
     assert data["calls"] == {"min": 6 + 1 + 1 + 2, "max": 10}
     assert [layer["candidates_out"]["max"] for layer in data["layers"]] == [6, 6, 4, 2]
@@ -37,31 +39,40 @@ layer fuser { models = [a, b] }
 
 
 def test_a_verifier_runs_per_candidate_and_may_keep_one():
-    p = plan(arch("""
+    p = plan(
+        arch("""
 layer generator { models = [a, b]; samples = 2 }
 layer verifier { model = a }
 layer fuser { model = b }
 layer verifier { model = a }
-"""))
+""")
+    )
     data = p.to_dict()
     # max: 4 generated, 4 verified, all kept, 1 fused, 1 verified; min: the first verifier keeps one.
-    assert data["calls"] == {"min": 4 + 4 * VERIFIER_STEPS + 1 + 1 * VERIFIER_STEPS,
-                             "max": 4 + 4 * VERIFIER_STEPS + 1 + 1 * VERIFIER_STEPS}
+    assert data["calls"] == {
+        "min": 4 + 4 * VERIFIER_STEPS + 1 + 1 * VERIFIER_STEPS,
+        "max": 4 + 4 * VERIFIER_STEPS + 1 + 1 * VERIFIER_STEPS,
+    }
     assert data["layers"][1]["candidates_out"] == {"min": 1, "max": 4}
     assert data["depth"] == 1 + VERIFIER_STEPS + 1 + VERIFIER_STEPS
 
 
 def test_filters_keep_fewer_in_the_minimum():
-    p = plan(arch("""
+    p = plan(
+        arch("""
 layer generator { model = a; samples = 5 }
 layer verifier { model = a }
 layer critic { model = b }
 layer unit_test_generator { model = b; count = 3 }
 layer unit_test_evaluator { model = b; top_k = 2 }
-"""))
+""")
+    )
     data = p.to_dict()
     assert [layer["calls"] for layer in data["layers"]] == [
-        {"min": 5, "max": 5}, {"min": 10, "max": 10}, {"min": 1, "max": 1}, {"min": 1, "max": 1},
+        {"min": 5, "max": 5},
+        {"min": 10, "max": 10},
+        {"min": 1, "max": 1},
+        {"min": 1, "max": 1},
         {"min": 1, "max": 5},
     ]
     assert data["calls"] == {"min": 18, "max": 22}
@@ -82,11 +93,13 @@ def test_a_verifier_makes_two_calls_per_candidate_as_the_original_unless_steps_i
 
 
 def test_an_executing_evaluator_makes_no_call():
-    p = plan(arch("""
+    p = plan(
+        arch("""
 layer generator { model = a; samples = 4 }
 layer unit_test_generator { model = b }
 layer unit_test_evaluator { model = b; mode = "execute"; top_k = 1 }
-"""))
+""")
+    )
     data = p.to_dict()
     assert data["layers"][2]["calls"] == {"min": 0, "max": 0} and data["layers"][2]["steps"] == 0
     assert data["calls"]["max"] == 5 and data["depth"] == 2
@@ -100,14 +113,22 @@ def test_cost_from_the_models_prices():
     fuser_in = first_in + 2 * out
     expected = ((first_in * 1 + out * 2) + (first_in * 3 + out * 4) + (fuser_in * 1 + out * 2)) / 1e6
     assert p.cost_usd == pytest.approx(expected)
-    assert p.to_dict()["tokens"] == {"input": 2 * first_in + fuser_in, "output": 3 * out,
-                                     "total": 2 * first_in + fuser_in + 3 * out}
+    assert p.to_dict()["tokens"] == {
+        "input": 2 * first_in + fuser_in,
+        "output": 3 * out,
+        "total": 2 * first_in + fuser_in + 3 * out,
+    }
 
 
 def test_tokens_per_call_sets_the_output_estimate():
     p = plan(arch("layer generator { model = a; max_tokens = 1000 }"), tokens_per_call=40)
     assert p.layers[0].output_tokens == 40
-    assert plan(arch("layer generator { model = a; max_tokens = 30 }"), tokens_per_call=40).layers[0].output_tokens == 30
+    assert (
+        plan(arch("layer generator { model = a; max_tokens = 30 }"), tokens_per_call=40)
+        .layers[0]
+        .output_tokens
+        == 30
+    )
 
 
 def test_a_model_with_no_price_makes_the_cost_unknown_never_zero():
@@ -127,12 +148,20 @@ def test_table_prices_are_used_when_the_model_gives_none():
 def test_sim_models_have_simulated_prices_in_the_plan():
     p = plan(arch('layer generator { model = "sim/x"; samples = 3; max_tokens = 200 }', header=""))
     info = model_info("sim/x")  # the default price for the skill its name suggests
-    assert p.unpriced_models == [] and p.cost_usd == pytest.approx(3 * info.cost(PROMPT_OVERHEAD_TOKENS + QUERY_TOKENS, 100))
+    assert p.unpriced_models == [] and p.cost_usd == pytest.approx(
+        3 * info.cost(PROMPT_OVERHEAD_TOKENS + QUERY_TOKENS, 100)
+    )
     assert p.cost_usd > 0
-    skilled = plan(arch('model s = "sim/x" { skill = 0.9 }\nlayer generator { model = s; samples = 3; max_tokens = 200 }',
-                        header=""))
+    skilled = plan(
+        arch(
+            'model s = "sim/x" { skill = 0.9 }\nlayer generator { model = s; samples = 3; max_tokens = 200 }',
+            header="",
+        )
+    )
     assert skilled.cost_usd > p.cost_usd  # stronger simulated models cost more
-    declared = plan(arch('model s = "sim/x" { cost_in = 0; cost_out = 0 }\nlayer generator { model = s }', header=""))
+    declared = plan(
+        arch('model s = "sim/x" { cost_in = 0; cost_out = 0 }\nlayer generator { model = s }', header="")
+    )
     assert declared.cost_usd == 0.0
 
 
@@ -141,8 +170,16 @@ def test_to_dict_is_json_with_the_documented_keys():
     assert json.loads(json.dumps(data)) == data
     assert {"calls", "depth", "cost_usd", "layers", "unpriced_models", "tokens"} <= set(data)
     assert set(data["calls"]) == {"min", "max"} and isinstance(data["depth"], int)
-    assert {"index", "kind", "models", "calls", "candidates_in", "candidates_out", "steps", "cost_usd"} <= set(
-        data["layers"][0])
+    assert {
+        "index",
+        "kind",
+        "models",
+        "calls",
+        "candidates_in",
+        "candidates_out",
+        "steps",
+        "cost_usd",
+    } <= set(data["layers"][0])
 
 
 def test_text_is_a_table_with_a_summary():
@@ -154,12 +191,14 @@ def test_text_is_a_table_with_a_summary():
 
 
 def test_the_call_dag_has_a_node_per_call_and_edges_from_what_it_reads():
-    p = plan(arch("""
+    p = plan(
+        arch("""
 layer generator { models = [a, b] }
 layer critic { model = a }
 layer ranker { model = a; top_k = 1 }
 layer verifier { model = b; steps = 1 }
-"""))
+""")
+    )
     g = p.graph
     assert g.number_of_nodes() == p.calls_max == 2 + 1 + 1 + 1
     kinds = {node: data["kind"] for node, data in g.nodes(data=True)}
@@ -174,15 +213,20 @@ layer verifier { model = b; steps = 1 }
 
 
 def test_layers_without_calls_pass_their_inputs_through_the_dag():
-    p = plan(arch("""
+    p = plan(
+        arch("""
 layer generator { model = a; samples = 2 }
 layer unit_test_generator { model = b }
 layer unit_test_evaluator { model = b; mode = "execute" }
 layer fuser { model = a }
-"""))
+""")
+    )
     fuser = next(node for node, data in p.graph.nodes(data=True) if data["kind"] == "fuser")
     assert sorted(p.graph.nodes[n]["kind"] for n in p.graph.predecessors(fuser)) == [
-        "generator", "generator", "unit_test_generator"]
+        "generator",
+        "generator",
+        "unit_test_generator",
+    ]
 
 
 def test_planning_imports_neither_litellm_nor_anyio():

@@ -25,14 +25,19 @@ def test_a_provider_prefix_is_dropped_where_the_entry_is_that_providers():
 
 
 def test_a_full_id_matches_first():
-    key = next(k for k, v in table().items() if k.startswith("together_ai/") and v.get("input_cost_per_token"))
+    key = next(
+        k for k, v in table().items() if k.startswith("together_ai/") and v.get("input_cost_per_token")
+    )
     info = model_info(key)
     assert info.key == key and info.provider == "together_ai"
 
 
 def test_a_providers_variant_names_match():
-    key, entry = next((k, v) for k, v in table().items()
-                      if "/" not in k and str(v.get("litellm_provider", "")).startswith("vertex_ai-"))
+    key, entry = next(
+        (k, v)
+        for k, v in table().items()
+        if "/" not in k and str(v.get("litellm_provider", "")).startswith("vertex_ai-")
+    )
     info = model_info(f"vertex_ai/{key}")
     assert info is not None and info.key == key and info.provider == entry["litellm_provider"]
 
@@ -43,7 +48,9 @@ def test_case_is_ignored_as_a_last_resort():
 
 def test_unknown_models_and_wrong_providers_have_no_info():
     assert model_info("openai/Qwen2-72B-Instruct-on-my-laptop") is None
-    assert model_info("anthropic/gpt-4o") is None  # gpt-4o is OpenAI's: another provider's id must not price it
+    assert (
+        model_info("anthropic/gpt-4o") is None
+    )  # gpt-4o is OpenAI's: another provider's id must not price it
     assert model_info("nonsense") is None
 
 
@@ -64,12 +71,28 @@ def test_model_prices_and_window_override_the_table():
     assert listed.max_input_tokens == 4096
     local = spec_info(ModelSpec(name="q", id="openai/qwen-local", cost_in=0.5, cost_out=1.5))
     assert local.cost(1_000_000, 1_000_000) == pytest.approx(2.0)
-    assert spec_info(ModelSpec(name="q", id="openai/qwen-local", cost_in=0.5)).priced is False  # output price unknown
+    assert (
+        spec_info(ModelSpec(name="q", id="openai/qwen-local", cost_in=0.5)).priced is False
+    )  # output price unknown
     assert spec_info(ModelSpec(name="q", id="openai/qwen-local")) is None
 
 
-@pytest.mark.parametrize("name", ["openai", "anthropic", "together_ai", "groq", "bedrock", "gemini", "vertex_ai",
-                                  "hosted_vllm", "ollama", "openrouter", "sim"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "openai",
+        "anthropic",
+        "together_ai",
+        "groq",
+        "bedrock",
+        "gemini",
+        "vertex_ai",
+        "hosted_vllm",
+        "ollama",
+        "openrouter",
+        "sim",
+    ],
+)
 def test_known_providers(name):
     assert known_provider(name)
 

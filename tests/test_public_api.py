@@ -11,7 +11,13 @@ import archon_dsl as ad
 
 
 def test_public_names_stay_functions_after_their_modules_are_imported():
-    for module in ("archon_dsl.checker", "archon_dsl.planner", "archon_dsl.diagrams", "archon_dsl.itas", "archon_dsl.api"):
+    for module in (
+        "archon_dsl.checker",
+        "archon_dsl.planner",
+        "archon_dsl.diagrams",
+        "archon_dsl.itas",
+        "archon_dsl.api",
+    ):
         importlib.import_module(module)
     for name in ("load", "check", "plan", "run", "arun", "render", "search", "rank_models"):
         assert callable(getattr(ad, name)), name
@@ -51,7 +57,9 @@ def test_run_on_the_simulator():
 
 
 def test_an_architecture_of_sim_models_runs_without_the_sim_flag():
-    arch = ad.load_text('model s = "sim/s" { skill = 0.9 }\nlayer generator { model = s; samples = 3 }\nlayer ranker { model = s; top_k = 1 }').instantiate()
+    arch = ad.load_text(
+        'model s = "sim/s" { skill = 0.9 }\nlayer generator { model = s; samples = 3 }\nlayer ranker { model = s; top_k = 1 }'
+    ).instantiate()
     [result] = ad.run_dataset(arch, [{"id": "1", "question": "What is 12 + 30?", "answer": "42"}], cache=None)
     assert result.error is None and "42" in result.answer
 
@@ -62,8 +70,12 @@ def test_type_checkers_see_each_lazy_name_where_it_is_loaded_from():
 
     tree = ast.parse((ROOT / "archon_dsl" / "__init__.py").read_text(encoding="utf-8"))
     [block] = [n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"]
-    typed = {alias.name: f"archon_dsl{'.' + node.module if node.module else ''}"
-             for node in block.body if isinstance(node, ast.ImportFrom) for alias in node.names}
+    typed = {
+        alias.name: f"archon_dsl{'.' + node.module if node.module else ''}"
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
     lazy = {name: module for name, (module, _) in ad._LAZY.items()}
     assert {name: typed.get(name) for name in lazy} == lazy
     assert (ROOT / "archon_dsl" / "py.typed").is_file()

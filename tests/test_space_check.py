@@ -13,16 +13,21 @@ from archon_dsl.checker import check_architecture, check_template
 from archon_dsl.loader import load_text
 from archon_dsl.template import EvalError, InstantiateError, evaluate
 
-HEAD = '''
+HEAD = """
 model a = "openai/gpt-4o"
 model b = "openai/gpt-4o-mini"
 pool p = [a, b, a]
 param n: int = 1 in 1..{high}
 param k: int = 1 in 0..3
 param f: bool = true
-'''
+"""
 CONSTRAINTS = [
-    "not (n > 2)", "-n + 4 >= k", "n != 2 and k < 3", "f or k == 0", "not f or -k < 0", "n >= 1 or k > 9",
+    "not (n > 2)",
+    "-n + 4 >= k",
+    "n != 2 and k < 3",
+    "f or k == 0",
+    "not f or -k < 0",
+    "n >= 1 or k > 9",
 ]
 # Layers that hold at some points and fail at others (a slice past the pool, a zero count, ...).
 FIRST = [
@@ -97,7 +102,9 @@ def test_memoised_whole_space_check_equals_checking_every_point(high, constraint
 # not, unary minus, and, or
 # ---------------------------------------------------------------------------
 
-LOGIC = HEAD.format(high=4) + '''
+LOGIC = (
+    HEAD.format(high=4)
+    + """
 constraint not (n == 3) and (-k < -1 or f)
 layer generator { models = p[:2] }
 if not f or -n <= -3 {
@@ -106,7 +113,8 @@ if not f or -n <= -3 {
   layer ranker { model = a; top_k = 1 }
 }
 layer fuser { models = p[:min(n, 3)] }
-'''
+"""
+)
 
 
 @pytest.fixture(scope="module")
@@ -116,16 +124,28 @@ def logic():
 
 def test_constraints_with_not_unary_minus_and_or(logic):
     held = {(p["n"], p["k"], p["f"]) for p in logic.points() if logic.constraints_hold(p)}
-    expected = {(n, k, f) for n in range(1, 5) for k in range(4) for f in (True, False)
-                if not n == 3 and (-k < -1 or f)}
+    expected = {
+        (n, k, f)
+        for n in range(1, 5)
+        for k in range(4)
+        for f in (True, False)
+        if not n == 3 and (-k < -1 or f)
+    }
     assert held == expected
     assert (3, 3, True) not in held and (1, 0, False) not in held and (1, 2, False) in held
     assert check_template(logic).valid == len(expected)
 
 
-@pytest.mark.parametrize(("n", "f", "kind"), [
-    (1, True, "ranker"), (2, True, "ranker"), (3, True, "critic"), (4, True, "critic"), (1, False, "critic"),
-])
+@pytest.mark.parametrize(
+    ("n", "f", "kind"),
+    [
+        (1, True, "ranker"),
+        (2, True, "ranker"),
+        (3, True, "critic"),
+        (4, True, "critic"),
+        (1, False, "critic"),
+    ],
+)
 def test_if_with_not_unary_minus_and_or(logic, n, f, kind):
     arch = logic.instantiate({"n": n, "k": 2, "f": f})
     assert [layer.kind for layer in arch.layers] == ["generator", kind, "fuser"]
@@ -145,12 +165,15 @@ def test_operator_values():
     assert _value("x or y", x=True, y=3) is True and _value("x and y", x=False, y=3) is False
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("not x", "expected true or false, got int"),
-    ("x and true", "expected true or false, got int"),
-    ("false or x", "expected true or false, got int"),
-    ("-f", "'-'"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not x", "expected true or false, got int"),
+        ("x and true", "expected true or false, got int"),
+        ("false or x", "expected true or false, got int"),
+        ("-f", "'-'"),
+    ],
+)
 def test_operators_refuse_values_of_the_wrong_type(text, message):
     with pytest.raises(EvalError) as caught:
         _value(text, x=1, f=True)

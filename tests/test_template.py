@@ -7,7 +7,7 @@ import pytest
 from archon_dsl.loader import load_text
 from archon_dsl.template import InstantiateError, parse_assignment
 
-TEMPLATE = '''
+TEMPLATE = """
 archon "t"
 defaults { temperature = 0.3; max_tokens = 512 }
 model a = "openai/gpt-4o" { temperature = 0.1; top_p = 0.9 }
@@ -23,7 +23,7 @@ layer generator { models = [a, b][:min(n, 2)]; samples = n; temperature = t }
 repeat i in 0..depth - 2 { layer fuser { models = fusers[:[1, 2][i]] } }
 if verify { layer verifier { model = a } } else { layer ranker { model = a; top_k = 1 } }
 layer fuser { model = fin }
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,11 @@ def test_defaults_apply(template):
 def test_repeat_with_a_loop_variable_and_if_else(template):
     arch = template.instantiate({"depth": 3, "verify": True, "fin": template.params["fin"].values[1]})
     assert [(layer.kind, len(layer.models)) for layer in arch.layers] == [
-        ("generator", 2), ("fuser", 1), ("fuser", 2), ("verifier", 1), ("fuser", 1),
+        ("generator", 2),
+        ("fuser", 1),
+        ("fuser", 2),
+        ("verifier", 1),
+        ("fuser", 1),
     ]
     assert arch.layers[-1].models[0].name == "b"
 
@@ -51,7 +55,9 @@ def test_repeat_with_a_loop_variable_and_if_else(template):
 def test_space_enumeration_and_sampling(template):
     assert template.raw_size() == 3 * 3 * 2 * 2 * 5
     points = list(template.points())
-    assert len(points) == template.raw_size() and len({tuple(map(str, p.values())) for p in points}) == len(points)
+    assert len(points) == template.raw_size() and len({tuple(map(str, p.values())) for p in points}) == len(
+        points
+    )
     sample = template.sample(20, seed=1)
     assert len(sample) == 20 and sample == template.sample(20, seed=1)
     assert template.params["t"].grid() == [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -90,7 +96,9 @@ def test_expand_round_trips(template):
 
 def test_include_brings_declarations(tmp_path):
     (tmp_path / "models.arch").write_text('model a = "openai/gpt-4o"\npool p = [a, a]\n')
-    (tmp_path / "main.arch").write_text('include "models.arch"\nlayer generator { models = p }\nlayer fuser { model = a }\n')
+    (tmp_path / "main.arch").write_text(
+        'include "models.arch"\nlayer generator { models = p }\nlayer fuser { model = a }\n'
+    )
     from archon_dsl.loader import load
 
     arch = load(tmp_path / "main.arch").instantiate()
@@ -98,7 +106,9 @@ def test_include_brings_declarations(tmp_path):
 
 
 def test_env_values_are_kept_for_run_time(monkeypatch):
-    template = load_text('model a = "openai/x" { api_base = env("ARCHON_TEST_BASE", "http://d") }\nlayer generator { model = a }')
+    template = load_text(
+        'model a = "openai/x" { api_base = env("ARCHON_TEST_BASE", "http://d") }\nlayer generator { model = a }'
+    )
     model = template.instantiate().layers[0].models[0]
     assert model.api_base.resolve() == "http://d"
     monkeypatch.setenv("ARCHON_TEST_BASE", "http://e")
@@ -107,7 +117,9 @@ def test_env_values_are_kept_for_run_time(monkeypatch):
 
 
 def test_fallbacks_may_name_a_model_declared_later():
-    template = load_text('model a = "openai/gpt-4o" { fallbacks = [b] }\nmodel b = "openai/gpt-4o-mini"\nlayer generator { model = a }')
+    template = load_text(
+        'model a = "openai/gpt-4o" { fallbacks = [b] }\nmodel b = "openai/gpt-4o-mini"\nlayer generator { model = a }'
+    )
     assert template.diagnostics == []
     assert template.instantiate().layers[0].models[0].fallbacks == ("openai/gpt-4o-mini",)
 
@@ -135,7 +147,9 @@ def test_wrongly_typed_model_options_are_reported_at_the_value():
     [d] = [d for d in check_text(text).diagnostics if d.code == "S012"]
     assert (d.span.line, d.span.column) == (1, 43)
     assert d.message == "option `temperature` of model 'm' needs a number, got string"
-    template = load_text('model m = "openai/gpt-4o" { temperature = 1; max_tokens = 100; seed = 3 }\nlayer generator { model = m }')
+    template = load_text(
+        'model m = "openai/gpt-4o" { temperature = 1; max_tokens = 100; seed = 3 }\nlayer generator { model = m }'
+    )
     model = template.instantiate().layers[0].models[0]
     assert (model.temperature, model.max_tokens, model.params) == (1.0, 100, {"seed": 3})
     assert model == model.model_validate(model.model_dump())  # constructed exactly as validation would

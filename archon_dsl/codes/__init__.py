@@ -31,8 +31,14 @@ class Code:
         """The docs page, relative to the repository root."""
         return f"docs/rules/{self.code}.md" if self.rule is not None else f"docs/codes/{self.code}.md"
 
-    def diagnostic(self, message: str, span: Span | None = None, path: str | None = None,
-                   hint: str | None = None, severity: Severity | None = None) -> Diagnostic:
+    def diagnostic(
+        self,
+        message: str,
+        span: Span | None = None,
+        path: str | None = None,
+        hint: str | None = None,
+        severity: Severity | None = None,
+    ) -> Diagnostic:
         """A finding of this code."""
         return Diagnostic(self.code, self.name, severity or self.severity, message, span, path, hint)
 

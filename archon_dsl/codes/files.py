@@ -5,12 +5,16 @@ from __future__ import annotations
 from ..diagnostics import Severity
 from . import Code
 
-READS = ("every command that reads an .arch file "
-         "(validate, fmt, expand, space, plan, run, search, rank-models, render, export)")
+READS = (
+    "every command that reads an .arch file "
+    "(validate, fmt, expand, space, plan, run, search, rank-models, render, export)"
+)
 INCLUDES = "every command that loads an .arch file with its includes (all of the above but fmt, which reads one file)"
 
 UNREADABLE_FILE = Code(
-    "E000", "unreadable-file", Severity.ERROR,
+    "E000",
+    "unreadable-file",
+    Severity.ERROR,
     "A file that cannot be read: missing, not UTF-8, not a regular file, or over the size limit.",
     """\
 ## What it means
@@ -33,10 +37,14 @@ $ archonc validate notes.arch      # saved as UTF-16 by an editor
 ## What to do
 Save the file as UTF-8, give the path of an `.arch` file, or move long prompts
 out of it. `--ignore` cannot hide it: with it, nothing of the file was checked.
-""", READS)
+""",
+    READS,
+)
 
 INCLUDE_CYCLE = Code(
-    "E005", "include-cycle", Severity.ERROR,
+    "E005",
+    "include-cycle",
+    Severity.ERROR,
     "An `include` that leads back to a file already being included.",
     """\
 ## What it means
@@ -58,10 +66,14 @@ include "a.arch"
 ## What to do
 Move the shared declarations to a third file that both include, and remove the
 circular `include`.
-""", INCLUDES)
+""",
+    INCLUDES,
+)
 
 BAD_ASSIGNMENT = Code(
-    "E006", "bad-assignment", Severity.ERROR,
+    "E006",
+    "bad-assignment",
+    Severity.ERROR,
     "A `-p` value that is not name=value, names no parameter, or is not of the parameter's type.",
     """\
 ## What it means
@@ -82,10 +94,14 @@ $ archonc expand examples/itas.arch -p n_gen=three
 ## What to do
 Write `-p name=value` with a declared parameter and a value of its type, e.g.
 `-p n_gen=3`; `archonc space FILE` lists the parameters and their domains.
-""", "expand, plan, run, render, export (wherever -p is taken)")
+""",
+    "expand, plan, run, render, export (wherever -p is taken)",
+)
 
 INCLUDE_TOO_DEEP = Code(
-    "E007", "include-too-deep", Severity.ERROR,
+    "E007",
+    "include-too-deep",
+    Severity.ERROR,
     "Includes nested deeper than the limit.",
     """\
 ## What it means
@@ -105,6 +121,8 @@ include "b.arch"       # b includes c, c includes d, ... past the limit
 
 ## What to do
 Include the shared declarations from one file rather than through a chain.
-""", INCLUDES)
+""",
+    INCLUDES,
+)
 
 CODES = (UNREADABLE_FILE, INCLUDE_CYCLE, BAD_ASSIGNMENT, INCLUDE_TOO_DEEP)

@@ -9,8 +9,10 @@ from . import Code
 def code_page(entry: Code) -> str:
     if entry.rule is not None:
         return rule_page(entry.rule)
-    return (f"# {entry.code} {entry.name} ({entry.severity.value})\n\n{entry.summary}\n\n"
-            f"Reported by: {entry.emitted_by}.\n\n{entry.docs}")
+    return (
+        f"# {entry.code} {entry.name} ({entry.severity.value})\n\n{entry.summary}\n\n"
+        f"Reported by: {entry.emitted_by}.\n\n{entry.docs}"
+    )
 
 
 def index_page(codes) -> str:
@@ -29,6 +31,8 @@ def index_page(codes) -> str:
     ]
     for entry in codes:
         link = f"../rules/{entry.code}.md" if entry.rule is not None else f"{entry.code}.md"
-        lines.append(f"| [{entry.code}]({link}) | {entry.name} | {entry.severity.value} | {entry.emitted_by} | "
-                     f"{entry.summary} |")
+        lines.append(
+            f"| [{entry.code}]({link}) | {entry.name} | {entry.severity.value} | {entry.emitted_by} | "
+            f"{entry.summary} |"
+        )
     return "\n".join(lines) + "\n"

@@ -7,7 +7,10 @@ from .interop import _code
 
 CODES = (
     _code(
-        "R001", "render-failed", Severity.ERROR, "A diagram that could not be drawn: no Graphviz, or Graphviz failed.",
+        "R001",
+        "render-failed",
+        Severity.ERROR,
+        "A diagram that could not be drawn: no Graphviz, or Graphviz failed.",
         "SVG and PNG are drawn by Graphviz: `$ARCHON_GRAPHVIZ`, `dot` on the PATH, or\nthe one graphviz-pure's "
         "wheel ships. None was found, or it failed on the graph.",
         "Without Graphviz only the text formats (dot, mermaid) can be written.",

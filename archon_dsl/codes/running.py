@@ -9,18 +9,24 @@ RUN = "run (and search, rank-models, which run the architecture)"
 
 CODES = (
     _code(
-        "E030", "bad-limits", Severity.ERROR, "A rate or concurrency limit that is not a positive number.",
+        "E030",
+        "bad-limits",
+        Severity.ERROR,
+        "A rate or concurrency limit that is not a positive number.",
         "A limit from the environment (`ARCHON_RPM_OPENAI`, `ARCHON_CONCURRENCY`, ...),\nfrom `archon.toml`'s "
         "`[limits]` table or `.archon/limits.toml`, or from a\n`provider` block, is unknown, not a number, not "
         "positive, or not whole where\nit must be.",
         "A limit that cannot be read would be ignored or misapplied: calls would be\nsent faster than the "
         "provider allows.",
-        "# archon.toml\n[limits.openai]\nrpm = \"fast\"",
+        '# archon.toml\n[limits.openai]\nrpm = "fast"',
         "Give rpm, tpm or concurrency as positive numbers (concurrency a whole number).",
         RUN,
     ),
     _code(
-        "E031", "bad-cache", Severity.ERROR, "The reply cache cannot be opened, or is a database of another shape.",
+        "E031",
+        "bad-cache",
+        Severity.ERROR,
+        "The reply cache cannot be opened, or is a database of another shape.",
         "The SQLite file that caches model replies cannot be created or opened, or it\nhas a `replies` table of "
         "another shape (another program's, or another version's).",
         "Replies could not be cached; the file is left as it is rather than\noverwritten.",
@@ -29,7 +35,9 @@ CODES = (
         RUN,
     ),
     _code(
-        "E032", "bad-output", Severity.ERROR,
+        "E032",
+        "bad-output",
+        Severity.ERROR,
         "`--out` cannot be used: a directory, unwritable, or a file this tool did not write.",
         "The results file given as `--out` is a directory, cannot be created or\nlocked, or exists and is not "
         "a resumable output of this command (it is left\nuntouched).",
@@ -40,7 +48,10 @@ CODES = (
         RUN,
     ),
     _code(
-        "E033", "output-locked", Severity.ERROR, "`--out` is in use by another run.",
+        "E033",
+        "output-locked",
+        Severity.ERROR,
+        "`--out` is in use by another run.",
         "Another run holds the lock on the same `--out` file.",
         "Two runs appending to one file would interleave and repeat rows.",
         "$ archonc run arch.arch --data q.jsonl --out r.jsonl &\n$ archonc run arch.arch --data q.jsonl --out r.jsonl",
@@ -48,7 +59,10 @@ CODES = (
         RUN,
     ),
     _code(
-        "E034", "output-failed", Severity.ERROR, "Writing `--out` failed during the run (e.g. the disk is full).",
+        "E034",
+        "output-failed",
+        Severity.ERROR,
+        "Writing `--out` failed during the run (e.g. the disk is full).",
         "A write to the results file failed part-way through the run.",
         "The run stops rather than lose results; the whole lines already written are\nkept.",
         "$ archonc run arch.arch --data q.jsonl --out /full-disk/r.jsonl",
@@ -57,18 +71,22 @@ CODES = (
         RUN,
     ),
     _code(
-        "E040", "no-sandbox", Severity.ERROR,
-        "`mode = \"execute\"` runs generated code, and no sandbox is available.",
-        "A unit-test evaluator with `mode = \"execute\"` runs model-written code and\ntests; it runs them under "
+        "E040",
+        "no-sandbox",
+        Severity.ERROR,
+        '`mode = "execute"` runs generated code, and no sandbox is available.',
+        'A unit-test evaluator with `mode = "execute"` runs model-written code and\ntests; it runs them under '
         "bubblewrap, which is not installed (or cannot start)\nhere.",
         "Generated code is untrusted: running it unisolated could touch any file the\nuser can.",
-        "layer unit_test_evaluator { model = gpt4o; mode = \"execute\" }",
+        'layer unit_test_evaluator { model = gpt4o; mode = "execute" }',
         "Install bubblewrap (`apt-get install bubblewrap`), or pass `--unsafe-exec` to\nrun the code on this "
         "machine without isolation.",
         RUN,
     ),
     _code(
-        "D001", "bad-dataset", Severity.ERROR,
+        "D001",
+        "bad-dataset",
+        Severity.ERROR,
         "A dataset that cannot be read: missing, not JSON Lines, a row that is not an object, duplicate ids.",
         "The `--data` file or built-in dataset name does not resolve to a readable\nJSON Lines file, or one of "
         "its rows is not valid JSON, not an object, has no\nquestion, or repeats an id.",

@@ -7,7 +7,9 @@ from .interop import _code
 
 CODES = (
     _code(
-        "R010", "bad-scorer", Severity.ERROR,
+        "R010",
+        "bad-scorer",
+        Severity.ERROR,
         "A scorer that cannot be built, or cannot read a row's expected answer.",
         "The `--scorer` named is unknown, a custom scorer `module:function` cannot be\nimported, a regular "
         "expression does not compile, or a row's expected answer is\nnot of the form the scorer needs.",
@@ -18,7 +20,9 @@ CODES = (
         "search, rank-models",
     ),
     _code(
-        "R020", "search-output", Severity.ERROR,
+        "R020",
+        "search-output",
+        Severity.ERROR,
         "The search directory cannot be used or resumed.",
         "The `--out` of a search is a file, cannot be read, or holds a search of\nanother template, dataset, "
         "scorer or seed, or a trials.jsonl line that is not\na trial record.",
@@ -29,7 +33,9 @@ CODES = (
         "search",
     ),
     _code(
-        "R021", "search-usage", Severity.ERROR,
+        "R021",
+        "search-usage",
+        Severity.ERROR,
         "A search that cannot start: no rows, a row not an object, an option out of range.",
         "The search's dataset has no rows, or a row is not a JSON object, or an option\nis out of range "
         "(`--split` outside [0, 1), `--trials` below 1, an unknown\n`--objective` or strategy).",
@@ -39,7 +45,10 @@ CODES = (
         "search",
     ),
     _code(
-        "R030", "rank-models", Severity.ERROR, "The models of a pool cannot be ranked as asked.",
+        "R030",
+        "rank-models",
+        Severity.ERROR,
+        "The models of a pool cannot be ranked as asked.",
         "`archonc rank-models` was given a file or pool it cannot rank (no such pool,\nor a file it cannot "
         "evaluate), or cannot write the ranked order back into the\nfile (a pool with comments inside its list).",
         "Ranking evaluates each model of the pool alone; without models there is\nnothing to rank.",

@@ -38,18 +38,27 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 def add_command(sub, name: str, handler: Callable[[argparse.Namespace], int], doc: str | None = None):
     """A subcommand whose help is the handler's docstring (first line in `archonc -h`, whole in `-h`)."""
     text = inspect.cleandoc(doc or handler.__doc__ or "")
-    parser = sub.add_parser(name, help=text.split("\n", 1)[0], description=text, formatter_class=HelpFormatter)
+    parser = sub.add_parser(
+        name, help=text.split("\n", 1)[0], description=text, formatter_class=HelpFormatter
+    )
     parser.set_defaults(handler=handler)
     return parser
 
 
 def add_params_option(parser) -> None:
-    parser.add_argument("--param", "-p", dest="params", action="append", metavar="NAME=VALUE",
-                        help="fix a template parameter, e.g. -p n_gen=3 (repeatable)")
+    parser.add_argument(
+        "--param",
+        "-p",
+        dest="params",
+        action="append",
+        metavar="NAME=VALUE",
+        help="fix a template parameter, e.g. -p n_gen=3 (repeatable)",
+    )
 
 
 def positive_int(what: str, minimum: int = 1):
     """An argparse type: an integer of at least `minimum`."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -64,6 +73,7 @@ def positive_int(what: str, minimum: int = 1):
 
 def choice(*choices: str):
     """An argparse type: one of `choices`, with the list in the error."""
+
     def parse(value: str) -> str:
         if value not in choices:
             raise argparse.ArgumentTypeError(f"unknown format '{value}'; choose one of {', '.join(choices)}")
@@ -125,7 +135,9 @@ def _findings_of(error: ArchonError, path: Path):
     from ..report import SourceCache
 
     source = SourceCache().get(str(path))
-    return CheckResult(path=str(path), diagnostics=error.diagnostics, source=source, raw=0, valid=0, checked=0)
+    return CheckResult(
+        path=str(path), diagnostics=error.diagnostics, source=source, raw=0, valid=0, checked=0
+    )
 
 
 def _unreadable(path: Path) -> bool:
@@ -185,8 +197,10 @@ def check_or_exit(template, params: list[str] | None, *, whole_space: bool = Fal
     if shown:
         print_diagnostics(ArchonError(shown), sources=[result.source])
     if result.errors:  # errors at some points of a space: the search leaves those points out
-        sys.stderr.write(f"archonc: {len(result.errors)} of these errors hold only at some points; "
-                         "those configurations are skipped\n")
+        sys.stderr.write(
+            f"archonc: {len(result.errors)} of these errors hold only at some points; "
+            "those configurations are skipped\n"
+        )
 
 
 def instantiate_or_exit(template, params):

@@ -8,8 +8,16 @@ from pathlib import Path
 
 from ..diagnostics import ArchonError
 from .common import (
-    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_command, add_params_option, fail_usage, instantiate_or_exit,
-    load_template_or_exit, positive_int, print_diagnostics,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_command,
+    add_params_option,
+    fail_usage,
+    instantiate_or_exit,
+    load_template_or_exit,
+    positive_int,
+    print_diagnostics,
 )
 
 
@@ -73,9 +81,18 @@ def add_commands(sub) -> None:
     """Add `render` to `archonc`'s parser."""
     p = add_command(sub, "render", render)
     p.add_argument("path", type=Path, metavar="FILE", help="an .arch file, or an Archon JSON config")
-    p.add_argument("--output", "-o", type=Path, metavar="FILE",
-                   help="the diagram file; its extension picks the format (.svg .png .dot .mmd .md)")
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="the diagram file; its extension picks the format (.svg .png .dot .mmd .md)",
+    )
     p.add_argument("--format", "-f", metavar="FORMAT", help="svg, png, dot or mermaid (default: svg)")
     add_params_option(p)
-    p.add_argument("--dpi", type=positive_int("--dpi"), metavar="N",
-                   help="resolution of a PNG, in dots per inch (default: the renderer's)")
+    p.add_argument(
+        "--dpi",
+        type=positive_int("--dpi"),
+        metavar="N",
+        help="resolution of a PNG, in dots per inch (default: the renderer's)",
+    )

@@ -8,8 +8,19 @@ import sys
 from pathlib import Path
 
 from .common import (
-    EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, add_command, add_params_option, check_or_exit,
-    choice, console, fail_usage, instantiate_or_exit, load_template_or_exit, positive_int,
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    add_command,
+    add_params_option,
+    check_or_exit,
+    choice,
+    console,
+    fail_usage,
+    instantiate_or_exit,
+    load_template_or_exit,
+    positive_int,
 )
 
 
@@ -41,14 +52,21 @@ def run(args: argparse.Namespace) -> int:
     """
     question, data, out = args.question, args.data, args.out
     if (question is None) == (data is None):
-        fail_usage("give a question or --data, not both" if question else "give a question or --data FILE",
-                   'archonc run FILE "question"  or  archonc run FILE --data in.jsonl --out out.jsonl')
+        fail_usage(
+            "give a question or --data, not both" if question else "give a question or --data FILE",
+            'archonc run FILE "question"  or  archonc run FILE --data in.jsonl --out out.jsonl',
+        )
     if data is not None and out is None:
-        fail_usage("--data needs --out FILE", "results go to a JSONL file, which also lets an interrupted run resume")
+        fail_usage(
+            "--data needs --out FILE", "results go to a JSONL file, which also lets an interrupted run resume"
+        )
     if question is not None and out is not None:
         fail_usage("--out goes with --data", "for one question use --json to get a machine-readable result")
     if question is not None and args.keep_failed:
-        fail_usage("--keep-failed goes with --data", "it keeps the failed rows of --out instead of running them again")
+        fail_usage(
+            "--keep-failed goes with --data",
+            "it keeps the failed rows of --out instead of running them again",
+        )
     if args.no_cache and args.cache_dir is not None:
         fail_usage("--no-cache and --cache-dir contradict each other", "give one of them")
     if args.env_file is not None and not args.env_file.is_file():
@@ -57,15 +75,25 @@ def run(args: argparse.Namespace) -> int:
         if path is not None and path.is_dir():
             fail_usage(f"{flag} {path} is a directory", f"give a file, e.g. {flag} {path / 'results.jsonl'}")
     if args.cache_dir is not None and args.cache_dir.exists() and not args.cache_dir.is_dir():
-        fail_usage(f"--cache-dir {args.cache_dir} is not a directory", "give a directory (it holds cache.sqlite)")
+        fail_usage(
+            f"--cache-dir {args.cache_dir} is not a directory", "give a directory (it holds cache.sqlite)"
+        )
     if question is not None and not _is_text(question):
-        fail_usage("the question is not valid text (it holds bytes that are not UTF-8)",
-                   "pass the question as UTF-8 text")
+        fail_usage(
+            "the question is not valid text (it holds bytes that are not UTF-8)",
+            "pass the question as UTF-8 text",
+        )
     arch = _architecture(args)
     cache = False if args.no_cache else (args.cache_dir if args.cache_dir is not None else True)
-    options = dict(sim=args.sim, cache=cache, trace=args.trace, include_messages=args.trace_messages,
-                   concurrency=args.concurrency, env_file=args.env_file if args.env_file is not None else ".env",
-                   check=False)  # checked above, and printed as validate prints it
+    options = dict(
+        sim=args.sim,
+        cache=cache,
+        trace=args.trace,
+        include_messages=args.trace_messages,
+        concurrency=args.concurrency,
+        env_file=args.env_file if args.env_file is not None else ".env",
+        check=False,
+    )  # checked above, and printed as validate prints it
     if args.unsafe_exec:
         options["unsafe_exec"] = True
     if question is not None:
@@ -89,8 +117,14 @@ def add_commands(sub) -> None:
     p = add_command(sub, "plan", plan)
     p.add_argument("file", type=Path, metavar="FILE", help="the .arch file")
     add_params_option(p)
-    p.add_argument("--format", "-f", default="text", type=choice("text", "json"), metavar="FORMAT",
-                   help="text or json (default: text)")
+    p.add_argument(
+        "--format",
+        "-f",
+        default="text",
+        type=choice("text", "json"),
+        metavar="FORMAT",
+        help="text or json (default: text)",
+    )
     p.add_argument("--no-check", action="store_true", help="do not check the file first (validate's rules)")
 
     p = add_command(sub, "run", run)
@@ -100,22 +134,46 @@ def add_commands(sub) -> None:
     p.add_argument("--sim", action="store_true", help="run offline: every model goes to the simulator")
     p.add_argument("--data", metavar="DATA", help="a JSONL dataset (or a built-in name) to run; needs --out")
     p.add_argument("--out", type=Path, metavar="FILE", help="with --data: append results here; reruns resume")
-    p.add_argument("--keep-failed", action="store_true",
-                   help="with --data: keep the failed rows already in --out (default: run them again)")
-    p.add_argument("--limit", type=positive_int("--limit"), metavar="N", help="with --data: only the first N rows")
+    p.add_argument(
+        "--keep-failed",
+        action="store_true",
+        help="with --data: keep the failed rows already in --out (default: run them again)",
+    )
+    p.add_argument(
+        "--limit", type=positive_int("--limit"), metavar="N", help="with --data: only the first N rows"
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON (no table)")
-    p.add_argument("--concurrency", "-j", type=positive_int("--concurrency", 0), metavar="N",
-                   help="calls in flight at most (0: no bound)")
+    p.add_argument(
+        "--concurrency",
+        "-j",
+        type=positive_int("--concurrency", 0),
+        metavar="N",
+        help="calls in flight at most (0: no bound)",
+    )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
-    p.add_argument("--cache-dir", type=Path, metavar="DIR", help="keep the cache in DIR/cache.sqlite (default: .archon/)")
+    p.add_argument(
+        "--cache-dir", type=Path, metavar="DIR", help="keep the cache in DIR/cache.sqlite (default: .archon/)"
+    )
     p.add_argument("--trace", type=Path, metavar="FILE", help="append a JSONL record of every call here")
     p.add_argument("--trace-messages", action="store_true", help="put prompts and replies in the trace")
-    p.add_argument("--env-file", type=Path, metavar="FILE", help="read API keys from this file (default: .env, if present)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
-                   help="with --data: show a progress bar (default: on)")
+    p.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="FILE",
+        help="read API keys from this file (default: .env, if present)",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="with --data: show a progress bar (default: on)",
+    )
     p.add_argument("--no-check", action="store_true", help="do not check the file first (validate's rules)")
-    p.add_argument("--unsafe-exec", action="store_true",
-                   help="let unit-test evaluators run generated code without an isolation backend")
+    p.add_argument(
+        "--unsafe-exec",
+        action="store_true",
+        help="let unit-test evaluators run generated code without an isolation backend",
+    )
 
 
 def _print_table(table):
@@ -143,17 +201,25 @@ def _run_question(arch, question: str, options: dict, json_output: bool) -> int:
         if result.answer is not None:
             from ..runtime.keys import redact
 
-            sys.stdout.write(redact(result.answer).rstrip("\n") + "\n")  # a key the model repeats is not shown
+            sys.stdout.write(
+                redact(result.answer).rstrip("\n") + "\n"
+            )  # a key the model repeats is not shown
         shown = _print_table(RunSummary.of([result], result.latency_s).table(title=f"{arch.name}: 1 query"))
         for degradation in result.degradations:
-            shown.print(f"[yellow]degraded[/] layer {degradation['layer']} {degradation['call']}: "
-                        f"{degradation['reason']}; {degradation['action']}", markup=True, highlight=False)
+            shown.print(
+                f"[yellow]degraded[/] layer {degradation['layer']} {degradation['call']}: "
+                f"{degradation['reason']}; {degradation['action']}",
+                markup=True,
+                highlight=False,
+            )
         if result.error is not None:
             shown.print(f"[red]error:[/] {result.error}", highlight=False)
     return EXIT_OK if result.error is None else EXIT_FINDINGS
 
 
-def _run_data(arch, data: str, out: Path, limit: int | None, options: dict, json_output: bool, progress: bool) -> int:
+def _run_data(
+    arch, data: str, out: Path, limit: int | None, options: dict, json_output: bool, progress: bool
+) -> int:
     import time
 
     import anyio
@@ -176,9 +242,17 @@ def _run_data(arch, data: str, out: Path, limit: int | None, options: dict, json
 
     try:
         with bar:
-            results = anyio.run(_until_terminated, lambda: arun_dataset(
-                arch, rows, out=out, on_start=bar.start, on_result=bar.advance, **options,
-            ))
+            results = anyio.run(
+                _until_terminated,
+                lambda: arun_dataset(
+                    arch,
+                    rows,
+                    out=out,
+                    on_start=bar.start,
+                    on_result=bar.advance,
+                    **options,
+                ),
+            )
     except BaseException as e:  # noqa: BLE001 - a task group wraps the real error; the CLI reports it
         if isinstance(first_error(e), KeyboardInterrupt):
             return interrupted(EXIT_INTERRUPTED)
@@ -189,16 +263,30 @@ def _run_data(arch, data: str, out: Path, limit: int | None, options: dict, json
     summary = RunSummary.of(fresh, time.perf_counter() - bar.started)
     failed = sum(r.error is not None for r in results)
     if json_output:
-        sys.stdout.write(json.dumps({"out": str(out), "queries": len(results), "resumed": bar.resumed,
-                                     "failed": failed, "summary": summary.to_dict()}) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "out": str(out),
+                    "queries": len(results),
+                    "resumed": bar.resumed,
+                    "failed": failed,
+                    "summary": summary.to_dict(),
+                }
+            )
+            + "\n"
+        )
     else:
-        shown = _print_table(summary.table(title=f"{arch.name}: {len(fresh)} queries run, {bar.resumed} resumed"))
+        shown = _print_table(
+            summary.table(title=f"{arch.name}: {len(fresh)} queries run, {bar.resumed} resumed")
+        )
         shown.print(f"{len(results)} results in {out}", highlight=False)
         failures = failure_summary(results)  # "3 rows failed: RateLimitError x3 (first: row 12: ...)"
         if failures:
             shown.print(failures, style="red", markup=False, highlight=False)  # errors may hold [brackets]
-            shown.print("rerun the same command to run the failed rows again (--keep-failed keeps them)",
-                        highlight=False)
+            shown.print(
+                "rerun the same command to run the failed rows again (--keep-failed keeps them)",
+                highlight=False,
+            )
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -211,6 +299,7 @@ async def _until_terminated(work):
 
     outcome = None
     async with anyio.create_task_group() as group:
+
         async def watch() -> None:
             with anyio.open_signal_receiver(signal.SIGTERM) as signals:
                 async for _ in signals:
@@ -247,10 +336,15 @@ class _ProgressBar:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(
-                TextColumn("[bold]queries"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[calls]} calls"), TextColumn("{task.fields[cost]}"),
-                TimeElapsedColumn(), TextColumn("ETA {task.fields[eta]}"),
-                console=console(stderr=True), transient=False,
+                TextColumn("[bold]queries"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[calls]} calls"),
+                TextColumn("{task.fields[cost]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA {task.fields[eta]}"),
+                console=console(stderr=True),
+                transient=False,
             )
             self._progress.__enter__()
         return self
@@ -265,8 +359,9 @@ class _ProgressBar:
         self.started = time.perf_counter()
         self.total, self.done, self.resumed = total, already_done, already_done
         if self._progress is not None:
-            self._task = self._progress.add_task("run", total=total, completed=already_done, calls=0, cost="$0",
-                                                 eta="-")
+            self._task = self._progress.add_task(
+                "run", total=total, completed=already_done, calls=0, cost="$0", eta="-"
+            )
 
     def advance(self, result) -> None:
         import time

@@ -8,8 +8,16 @@ from pathlib import Path
 
 from ..diagnostics import ArchonError, Diagnostic, Severity, Source
 from .common import (
-    EXIT_FINDINGS, EXIT_OK, add_command, add_params_option, exit_code, fail_usage, instantiate_or_exit,
-    load_template_or_exit, print_diagnostics, write_output,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_command,
+    add_params_option,
+    exit_code,
+    fail_usage,
+    instantiate_or_exit,
+    load_template_or_exit,
+    print_diagnostics,
+    write_output,
 )
 
 
@@ -72,11 +80,17 @@ def export_config(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     notes = list(result.diagnostics)
     if template.params and not params:
-        notes.append(Diagnostic(
-            "J022", "default-configuration", Severity.INFO,
-            f"a template: exported its default configuration ({describe_assignment(arch.assignment)})",
-            None, str(path), "choose another with -p name=value",
-        ))
+        notes.append(
+            Diagnostic(
+                "J022",
+                "default-configuration",
+                Severity.INFO,
+                f"a template: exported its default configuration ({describe_assignment(arch.assignment)})",
+                None,
+                str(path),
+                "choose another with -p name=value",
+            )
+        )
     write_output(result.text, output)
     if notes:
         print_diagnostics(ArchonError(notes))
@@ -88,12 +102,20 @@ def export_config(args: argparse.Namespace) -> int:
 def add_commands(sub) -> None:
     """Add `import` and `export` to `archonc`'s parser."""
     p = add_command(sub, "import", import_config)
-    p.add_argument("config", type=Path, metavar="CONFIG", help="an Archon JSON config (the original framework's format)")
+    p.add_argument(
+        "config", type=Path, metavar="CONFIG", help="an Archon JSON config (the original framework's format)"
+    )
     p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the .arch here (default: stdout)")
-    p.add_argument("--check", action=argparse.BooleanOptionalAction, default=True,
-                   help="run the linter on the imported architecture (default: on)")
+    p.add_argument(
+        "--check",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the linter on the imported architecture (default: on)",
+    )
 
     p = add_command(sub, "export", export_config)
-    p.add_argument("path", type=Path, metavar="FILE", help="an .arch file (a template exports one configuration)")
+    p.add_argument(
+        "path", type=Path, metavar="FILE", help="an .arch file (a template exports one configuration)"
+    )
     p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the JSON here (default: stdout)")
     add_params_option(p)

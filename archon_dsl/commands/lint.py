@@ -9,8 +9,18 @@ from pathlib import Path
 
 from ..diagnostics import ArchonError
 from .common import (
-    EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_command, add_params_option, choice, fail_usage, instantiate_or_exit,
-    load_template_or_exit, positive_int, print_diagnostics, write_output,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_command,
+    add_params_option,
+    choice,
+    fail_usage,
+    instantiate_or_exit,
+    load_template_or_exit,
+    positive_int,
+    print_diagnostics,
+    write_output,
 )
 
 
@@ -37,8 +47,9 @@ def validate(args: argparse.Namespace) -> int:
     results, unreadable_named = [], []
     for file in files:
         try:
-            results.append(check_path(file, select=selection.select, ignore=selection.ignore,
-                                      max_points=args.max_points))
+            results.append(
+                check_path(file, select=selection.select, ignore=selection.ignore, max_points=args.max_points)
+            )
         except ArchonError as e:  # cannot be read or decoded: a finding of that file; the others still report
             results.append(CheckResult(path=str(file), diagnostics=e.diagnostics, raw=0, valid=0, checked=0))
             if file in named:
@@ -84,9 +95,14 @@ def fmt(args: argparse.Namespace) -> int:
         if args.diff:
             import difflib
 
-            sys.stdout.writelines(difflib.unified_diff(
-                original.splitlines(True), formatted.splitlines(True), f"{path} (original)", f"{path} (formatted)",
-            ))
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    original.splitlines(True),
+                    formatted.splitlines(True),
+                    f"{path} (original)",
+                    f"{path} (formatted)",
+                )
+            )
         elif args.check:
             sys.stdout.write(f"would reformat {path}\n")
         else:
@@ -147,7 +163,9 @@ def explain(args: argparse.Namespace) -> int:
     entry = find_code(args.code)
     if entry is None:
         guess = did_you_mean(args.code.upper(), BY_CODE) or did_you_mean(args.code.lower(), BY_NAME)
-        fail_usage(f"no code '{args.code}'", f"did you mean {guess}?" if guess else "`archonc rules` lists the codes")
+        fail_usage(
+            f"no code '{args.code}'", f"did you mean {guess}?" if guess else "`archonc rules` lists the codes"
+        )
     sys.stdout.write(code_page(entry))
     return EXIT_OK
 
@@ -157,14 +175,29 @@ def add_commands(sub) -> None:
     from ..report import FORMATS
 
     p = add_command(sub, "validate", validate)
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories (every .arch below)")
-    p.add_argument("--format", "-f", default="text", type=choice(*FORMATS), metavar="FORMAT",
-                   help="text, json, sarif or github (default: text)")
+    p.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="files or directories (every .arch below)"
+    )
+    p.add_argument(
+        "--format",
+        "-f",
+        default="text",
+        type=choice(*FORMATS),
+        metavar="FORMAT",
+        help="text, json, sarif or github (default: text)",
+    )
     p.add_argument("--select", action="append", metavar="CODES", help="only these codes or prefixes (A,S004)")
     p.add_argument("--ignore", action="append", metavar="CODES", help="skip these codes or prefixes")
-    p.add_argument("--max-points", type=positive_int("--max-points"), default=50_000, metavar="N",
-                   help="sample a template's space past N points (default: 50000)")
-    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument(
+        "--max-points",
+        type=positive_int("--max-points"),
+        default=50_000,
+        metavar="N",
+        help="sample a template's space past N points (default: 50000)",
+    )
+    p.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write the report here instead of stdout"
+    )
 
     p = add_command(sub, "fmt", fmt)
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or directories ('-' for stdin)")
@@ -178,10 +211,21 @@ def add_commands(sub) -> None:
 
     p = add_command(sub, "space", space)
     p.add_argument("path", type=Path, metavar="FILE", help="an .arch template")
-    p.add_argument("--format", "-f", default="text", type=choice("text", "json"), metavar="FORMAT",
-                   help="text or json (default: text)")
-    p.add_argument("--max-points", type=positive_int("--max-points"), default=50_000, metavar="N",
-                   help="sample the space past N points (default: 50000)")
+    p.add_argument(
+        "--format",
+        "-f",
+        default="text",
+        type=choice("text", "json"),
+        metavar="FORMAT",
+        help="text or json (default: text)",
+    )
+    p.add_argument(
+        "--max-points",
+        type=positive_int("--max-points"),
+        default=50_000,
+        metavar="N",
+        help="sample the space past N points (default: 50000)",
+    )
 
     add_command(sub, "rules", rules)
 

@@ -9,8 +9,17 @@ from pathlib import Path
 
 from ..diagnostics import ArchonError
 from .common import (
-    EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, add_command, check_or_exit, console, fail_usage,
-    load_template_or_exit, positive_int, print_diagnostics,
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_command,
+    check_or_exit,
+    console,
+    fail_usage,
+    load_template_or_exit,
+    positive_int,
+    print_diagnostics,
 )
 
 
@@ -38,7 +47,10 @@ def _scorer_options(judge_model: str | None, baseline: Path | None) -> dict:
         options["model"] = judge_model
     if baseline is not None:
         if not baseline.is_file():
-            fail_usage(f"--baseline {baseline}: no such file", "give an .arch file whose answers the judge compares against")
+            fail_usage(
+                f"--baseline {baseline}: no such file",
+                "give an .arch file whose answers the judge compares against",
+            )
         options["baseline"] = str(baseline)
     return options
 
@@ -49,7 +61,13 @@ def search(args: argparse.Namespace) -> int:
     from ..itas import STRATEGIES
 
     strategy, objective, trials, split, out, resume = (
-        args.strategy, args.objective, args.trials, args.split, args.out, args.resume)
+        args.strategy,
+        args.objective,
+        args.trials,
+        args.split,
+        args.out,
+        args.resume,
+    )
     if strategy not in STRATEGIES:
         fail_usage(f"unknown strategy '{strategy}'", f"choose one of {', '.join(STRATEGIES)}")
     if objective.replace(" ", "") not in ("score", "score,cost"):
@@ -57,7 +75,9 @@ def search(args: argparse.Namespace) -> int:
     if trials < 1:
         fail_usage("--trials must be 1 or more")
     if not 0 <= split < 1:
-        fail_usage(f"--split must be in [0, 1), got {split}", "e.g. --split 0.2 holds out a fifth of the rows")
+        fail_usage(
+            f"--split must be in [0, 1), got {split}", "e.g. --split 0.2 holds out a fifth of the rows"
+        )
     if resume and out is None:
         fail_usage("--resume needs --out DIR", "the directory of the search to continue")
     cache = _cache(args.no_cache, args.cache_dir)
@@ -73,9 +93,23 @@ def search(args: argparse.Namespace) -> int:
     try:
         with bar or _nothing():
             result = run_search(
-                loaded, args.data, args.scorer, check=False, strategy=strategy, trials=trials, seed=args.seed,
-                split=split, objective=objective, sim=args.sim, out=out, resume=resume, cache=cache,
-                concurrency=args.concurrency, scorer_options=options, on_trial=bar.update if bar else None, **extra,
+                loaded,
+                args.data,
+                args.scorer,
+                check=False,
+                strategy=strategy,
+                trials=trials,
+                seed=args.seed,
+                split=split,
+                objective=objective,
+                sim=args.sim,
+                out=out,
+                resume=resume,
+                cache=cache,
+                concurrency=args.concurrency,
+                scorer_options=options,
+                on_trial=bar.update if bar else None,
+                **extra,
             )
     except ArchonError as e:
         _report(e)
@@ -106,8 +140,13 @@ class _Progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
-            TextColumn(f"search [bold]{strategy}[/]"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("best {task.fields[best]}"), TimeElapsedColumn(), console=console, transient=True,
+            TextColumn(f"search [bold]{strategy}[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("best {task.fields[best]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
         )
         self.task = self.progress.add_task("search", total=total, best="-")
         self.best: float | None = None
@@ -133,8 +172,10 @@ def _print_result(console, result, template) -> None:
 
     best = result.best
     if best is None:
-        console.print("[red]no configuration was evaluated[/]: no point of the space is feasible "
-                      "(constraints, budgets, rules)")
+        console.print(
+            "[red]no configuration was evaluated[/]: no point of the space is feasible "
+            "(constraints, budgets, rules)"
+        )
         return
     cost_unit = "$/query" if result.cost_metric == "cost_usd" else "calls/query"
     console.print(
@@ -142,13 +183,19 @@ def _print_result(console, result, template) -> None:
         f"{_plural(len(result.trials), 'trial')}, {_plural(result.skipped, 'infeasible point')} skipped "
         f"(stopped: {result.stopped})"
     )
-    held = f"{best.held_out:.4f} (held-out, {result.rows_held_out} rows)" if best.held_out is not None else "n/a"
+    held = (
+        f"{best.held_out:.4f} (held-out, {result.rows_held_out} rows)" if best.held_out is not None else "n/a"
+    )
     console.print(f"best: trial {best.index}  " + ", ".join(f"{k}={v}" for k, v in best.params.items()))
-    console.print(f"  score {held}; development {best.score:.4f} ({result.rows_dev} rows); "
-                  f"cost {best.cost:.4g} {cost_unit}")
+    console.print(
+        f"  score {held}; development {best.score:.4f} ({result.rows_dev} rows); "
+        f"cost {best.cost:.4g} {cost_unit}"
+    )
     if best.errors:
-        console.print(f"[yellow]warning[/]: {best.errors} of {result.rows_dev} development rows failed for the best "
-                      "configuration (they score 0); `archonc run FILE --data ...` shows the errors")
+        console.print(
+            f"[yellow]warning[/]: {best.errors} of {result.rows_dev} development rows failed for the best "
+            "configuration (they score 0); `archonc run FILE --data ...` shows the errors"
+        )
     if result.front:
         table = Table(title="Pareto front (score vs cost)", show_edge=False)
         table.add_column("trial", justify="right")
@@ -158,18 +205,25 @@ def _print_result(console, result, template) -> None:
         table.add_column(cost_unit, justify="right")
         for trial in result.front:
             table.add_row(
-                str(trial.index), ", ".join(f"{k}={v}" for k, v in trial.params.items()), f"{trial.score:.4f}",
-                "" if trial.held_out is None else f"{trial.held_out:.4f}", f"{trial.cost:.4g}",
+                str(trial.index),
+                ", ".join(f"{k}={v}" for k, v in trial.params.items()),
+                f"{trial.score:.4f}",
+                "" if trial.held_out is None else f"{trial.held_out:.4f}",
+                f"{trial.cost:.4g}",
             )
         console.print(table)
     for note in result.notes:
         console.print(f"[cyan]info[/]: {note}")
     if not result.rules_checked:
-        console.print("[yellow]warning[/]: the linter was not available; points were checked against "
-                      "constraints and budgets only")
+        console.print(
+            "[yellow]warning[/]: the linter was not available; points were checked against "
+            "constraints and budgets only"
+        )
     if result.out is not None:
-        console.print(f"wrote {result.out}/: best.arch, trials.jsonl, trials.csv, result.json, "
-                      "best_so_far.png, pareto.png, state.json")
+        console.print(
+            f"wrote {result.out}/: best.arch, trials.jsonl, trials.csv, result.json, "
+            "best_so_far.png, pareto.png, state.json"
+        )
     else:
         console.print("[dim]pass --out DIR to keep the trials, plots and best.arch[/]")
 
@@ -189,25 +243,55 @@ def rank_models(args: argparse.Namespace) -> int:
     options = _scorer_options(args.judge_model, args.baseline)
     try:
         ranking = run_ranking(
-            file, pool, args.data, get_scorer(args.scorer, **options), sim=args.sim, split=split,
-            cache=cache, concurrency=args.concurrency, write=not dry_run,
+            file,
+            pool,
+            args.data,
+            get_scorer(args.scorer, **options),
+            sim=args.sim,
+            split=split,
+            cache=cache,
+            concurrency=args.concurrency,
+            write=not dry_run,
         )
     except ArchonError as e:
         _report(e)
         return EXIT_USAGE
     if args.json:
-        sys.stdout.write(json.dumps({
-            "pool": ranking.pool, "order": ranking.order, "changed": ranking.changed,
-            "written": str(ranking.written) if ranking.written else None,
-            "models": [{"name": m.name, "id": m.id, "score": m.score, "calls": m.evaluation.calls,
-                        "cost_usd": m.evaluation.cost_usd, "was": m.position} for m in ranking.ranked],
-        }, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "pool": ranking.pool,
+                    "order": ranking.order,
+                    "changed": ranking.changed,
+                    "written": str(ranking.written) if ranking.written else None,
+                    "models": [
+                        {
+                            "name": m.name,
+                            "id": m.id,
+                            "score": m.score,
+                            "calls": m.evaluation.calls,
+                            "cost_usd": m.evaluation.cost_usd,
+                            "was": m.position,
+                        }
+                        for m in ranking.ranked
+                    ],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         return EXIT_OK
     from rich.table import Table
 
     out = console()
     table = Table(title=f"pool {pool}, best first", show_edge=False)
-    for column, justify in (("#", "right"), ("model", "left"), ("id", "left"), ("score", "right"), ("was", "right")):
+    for column, justify in (
+        ("#", "right"),
+        ("model", "left"),
+        ("id", "left"),
+        ("score", "right"),
+        ("was", "right"),
+    ):
         table.add_column(column, justify=justify)
     for rank, m in enumerate(ranking.ranked, 1):
         table.add_row(str(rank), m.name, m.id, f"{m.score:.4f}", str(m.position + 1))
@@ -224,32 +308,67 @@ def rank_models(args: argparse.Namespace) -> int:
 def add_commands(sub) -> None:
     """Add `search` and `rank-models` to `archonc`'s parser."""
     p = add_command(sub, "search", search)
-    p.add_argument("template", type=Path, metavar="TEMPLATE", help="the .arch template; its params are the space")
-    p.add_argument("--data", required=True, metavar="DATA", help="a JSONL dataset or a built-in name (arithmetic, ...)")
-    p.add_argument("--scorer", required=True, metavar="SCORER",
-                   help="exact, numeric, mc, regex[:PATTERN], code, judge or module:function")
-    p.add_argument("--strategy", default="bo", metavar="NAME",
-                   help="bo (Ax/BoTorch), random, greedy or grid (default: bo)")
-    p.add_argument("--trials", "-n", type=positive_int("--trials"), default=20, metavar="N",
-                   help="evaluations to spend (default: 20)")
+    p.add_argument(
+        "template", type=Path, metavar="TEMPLATE", help="the .arch template; its params are the space"
+    )
+    p.add_argument(
+        "--data", required=True, metavar="DATA", help="a JSONL dataset or a built-in name (arithmetic, ...)"
+    )
+    p.add_argument(
+        "--scorer",
+        required=True,
+        metavar="SCORER",
+        help="exact, numeric, mc, regex[:PATTERN], code, judge or module:function",
+    )
+    p.add_argument(
+        "--strategy",
+        default="bo",
+        metavar="NAME",
+        help="bo (Ax/BoTorch), random, greedy or grid (default: bo)",
+    )
+    p.add_argument(
+        "--trials",
+        "-n",
+        type=positive_int("--trials"),
+        default=20,
+        metavar="N",
+        help="evaluations to spend (default: 20)",
+    )
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the strategy (default: 0)")
     _shared_options(p, split_help="fraction of rows held out to re-score the best (default: 0.2)")
-    p.add_argument("--objective", default="score", metavar="OBJECTIVE",
-                   help="score, or score,cost for a Pareto front (default: score)")
-    p.add_argument("--out", "-o", type=Path, metavar="DIR", help="directory for trials, plots, best.arch, state")
+    p.add_argument(
+        "--objective",
+        default="score",
+        metavar="OBJECTIVE",
+        help="score, or score,cost for a Pareto front (default: score)",
+    )
+    p.add_argument(
+        "--out", "-o", type=Path, metavar="DIR", help="directory for trials, plots, best.arch, state"
+    )
     p.add_argument("--resume", action="store_true", help="continue the search recorded in --out")
     p.add_argument("--json", action="store_true", help="print the result as JSON (no table)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
-                   help="show a progress bar (default: on)")
-    p.add_argument("--unsafe-exec", action="store_true",
-                   help="let unit-test evaluators run generated code without an isolation backend")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show a progress bar (default: on)",
+    )
+    p.add_argument(
+        "--unsafe-exec",
+        action="store_true",
+        help="let unit-test evaluators run generated code without an isolation backend",
+    )
 
     p = add_command(sub, "rank-models", rank_models)
     p.add_argument("file", type=Path, metavar="FILE", help="the .arch file whose pool to order")
     p.add_argument("--pool", required=True, metavar="NAME", help="the pool to rank")
     p.add_argument("--data", required=True, metavar="DATA", help="a JSONL dataset or a built-in name")
-    p.add_argument("--scorer", required=True, metavar="SCORER",
-                   help="exact, numeric, mc, regex[:PATTERN], code, judge or module:function")
+    p.add_argument(
+        "--scorer",
+        required=True,
+        metavar="SCORER",
+        help="exact, numeric, mc, regex[:PATTERN], code, judge or module:function",
+    )
     _shared_options(p, split_help="held-out fraction left unused, as in search (default: 0.2)")
     p.add_argument("--dry-run", action="store_true", help="print the ranking; change no file")
     p.add_argument("--json", action="store_true", help="print the ranking as JSON")
@@ -258,10 +377,17 @@ def add_commands(sub) -> None:
 def _shared_options(p, split_help: str) -> None:
     p.add_argument("--split", type=float, default=0.2, metavar="X", help=split_help)
     p.add_argument("--sim", action="store_true", help="run offline: every model goes to the simulator")
-    p.add_argument("--concurrency", "-j", type=positive_int("--concurrency", 0), metavar="N",
-                   help="calls in flight at most (0: no bound)")
+    p.add_argument(
+        "--concurrency",
+        "-j",
+        type=positive_int("--concurrency", 0),
+        metavar="N",
+        help="calls in flight at most (0: no bound)",
+    )
     p.add_argument("--judge-model", metavar="MODEL", help="judge scorer: the judging model")
-    p.add_argument("--baseline", type=Path, metavar="FILE", help="judge scorer: an .arch whose answers are the baseline")
+    p.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="judge scorer: an .arch whose answers are the baseline"
+    )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
     p.add_argument("--cache-dir", type=Path, metavar="DIR", help="cache directory (default: .archon/)")
     p.add_argument("--no-check", action="store_true", help="do not check the file first (validate's rules)")

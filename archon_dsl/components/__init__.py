@@ -39,5 +39,12 @@ def answer(state: State) -> str | None:
 
 
 __all__ = [
-    "COMPONENTS", "CallSpec", "Candidate", "Component", "Degradation", "OutputError", "State", "answer",
+    "COMPONENTS",
+    "CallSpec",
+    "Candidate",
+    "Component",
+    "Degradation",
+    "OutputError",
+    "State",
+    "answer",
 ]

@@ -25,30 +25,33 @@ PROMPT = (
     'Reply with JSON only: {"critiques": [{"candidate": 1, "strengths": "...", "weaknesses": "..."}, ...]}'
 )
 PLACEHOLDERS = kind_spec("critic").placeholders
-RESPONSE_FORMAT = json_schema("archon_critiques", {
-    "type": "object",
-    "properties": {
-        "critiques": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "candidate": {"type": "integer"},
-                    "strengths": {"type": "string"},
-                    "weaknesses": {"type": "string"},
+RESPONSE_FORMAT = json_schema(
+    "archon_critiques",
+    {
+        "type": "object",
+        "properties": {
+            "critiques": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "candidate": {"type": "integer"},
+                        "strengths": {"type": "string"},
+                        "weaknesses": {"type": "string"},
+                    },
+                    "required": ["candidate", "strengths", "weaknesses"],
+                    "additionalProperties": False,
                 },
-                "required": ["candidate", "strengths", "weaknesses"],
-                "additionalProperties": False,
-            },
-        }
+            }
+        },
+        "required": ["critiques"],
+        "additionalProperties": False,
     },
-    "required": ["critiques"],
-    "additionalProperties": False,
-})
+)
 
 # "Candidate 2:", "### Response [2]", "**Candidate 2**", '<critique id="2">' opening a section.
 _HEADING = re.compile(
-    r'^\s*(?:#+\s*)?(?:\*\*)?\s*(?:(?:critique\s+(?:of|for)\s+)?(?:candidate|response)\s*#?\s*\[?(\d+)\]?'
+    r"^\s*(?:#+\s*)?(?:\*\*)?\s*(?:(?:critique\s+(?:of|for)\s+)?(?:candidate|response)\s*#?\s*\[?(\d+)\]?"
     r'|<critique\s+id="?(\d+)"?>)\s*(?:\*\*)?\s*[:.\-)]?\s*(?:\*\*)?',
     re.IGNORECASE | re.MULTILINE,
 )
@@ -153,8 +156,13 @@ class Critic:
             return []
         values = {"query": state.query, "candidates": candidates_block(state.candidates), "n": n}
         return judge_calls(
-            layer, self.kind, [values], system=SYSTEM, prompt=PROMPT,
-            parse=lambda text: parse_critiques(text, n), response_format=RESPONSE_FORMAT,
+            layer,
+            self.kind,
+            [values],
+            system=SYSTEM,
+            prompt=PROMPT,
+            parse=lambda text: parse_critiques(text, n),
+            response_format=RESPONSE_FORMAT,
         )
 
     def combine(
@@ -166,10 +174,15 @@ class Critic:
         degradations = []
         for m, (model, result) in enumerate(zip(layer.models, results)):
             if result is None:
-                degradations.append(Degradation(
-                    index, self.kind, f"critic[{m}]", "no usable critiques after retries",
-                    f"no critique from {model.id} on any candidate",
-                ))
+                degradations.append(
+                    Degradation(
+                        index,
+                        self.kind,
+                        f"critic[{m}]",
+                        "no usable critiques after retries",
+                        f"no critique from {model.id} on any candidate",
+                    )
+                )
         several = len(layer.models) > 1
         candidates = []
         for j, candidate in enumerate(state.candidates):

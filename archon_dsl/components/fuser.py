@@ -40,13 +40,21 @@ class Fuser:
         if not state.candidates:
             return []
         values = {
-            "query": state.query, "candidates": candidates_block(state.candidates),
-            "critiques": critiques_block(state.candidates), "n": len(state.candidates),
+            "query": state.query,
+            "candidates": candidates_block(state.candidates),
+            "critiques": critiques_block(state.candidates),
+            "n": len(state.candidates),
         }
         return [
             call_spec(
-                layer, model, default_system=SYSTEM, default_prompt=PROMPT, values=values,
-                parse=require_text, tag=f"fuser[{k}]", sample=s,
+                layer,
+                model,
+                default_system=SYSTEM,
+                default_prompt=PROMPT,
+                values=values,
+                parse=require_text,
+                tag=f"fuser[{k}]",
+                sample=s,
                 instruction=LENGTH_CONTROL if layer.length_control else "",
             )
             for k, (model, s) in enumerate(model_samples(layer))
@@ -62,17 +70,27 @@ class Fuser:
         fused, degradations = [], []
         for k, ((model, s), text) in enumerate(zip(specs, results)):
             if text is None:
-                degradations.append(Degradation(
-                    index, self.kind, f"fuser[{k}]", "no usable response after retries",
-                    f"fused response from {model.id} sample {s} left out",
-                ))
+                degradations.append(
+                    Degradation(
+                        index,
+                        self.kind,
+                        f"fuser[{k}]",
+                        "no usable response after retries",
+                        f"fused response from {model.id} sample {s} left out",
+                    )
+                )
             else:
                 fused.append(Candidate(text=text, source=source(index, model, s)))
         if not fused:
             # Pass the input on rather than lose the query; critiques go, as after any fuser.
-            degradations.append(Degradation(
-                index, self.kind, "fuser", "no fuser call gave a usable response",
-                f"passed the {len(state.candidates)} input candidates on unfused, critiques cleared",
-            ))
+            degradations.append(
+                Degradation(
+                    index,
+                    self.kind,
+                    "fuser",
+                    "no fuser call gave a usable response",
+                    f"passed the {len(state.candidates)} input candidates on unfused, critiques cleared",
+                )
+            )
             fused = [c.with_(critique=None) for c in state.candidates]
         return state.with_(candidates=tuple(fused)), degradations

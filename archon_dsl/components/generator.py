@@ -30,8 +30,14 @@ class Generator:
         values = {"query": state.query}
         return [
             call_spec(
-                layer, model, default_system=SYSTEM, default_prompt=PROMPT, values=values,
-                parse=require_text, tag=f"generator[{k}]", sample=s,
+                layer,
+                model,
+                default_system=SYSTEM,
+                default_prompt=PROMPT,
+                values=values,
+                parse=require_text,
+                tag=f"generator[{k}]",
+                sample=s,
             )
             for k, (model, s) in enumerate(model_samples(layer))
         ]
@@ -44,11 +50,15 @@ class Generator:
         candidates, degradations = [], []
         for k, ((model, s), text) in enumerate(zip(specs, results)):
             if text is None:
-                degradations.append(Degradation(
-                    index, self.kind, f"generator[{k}]", "no usable response after retries",
-                    f"candidate from {model.id} sample {s} left out",
-                ))
+                degradations.append(
+                    Degradation(
+                        index,
+                        self.kind,
+                        f"generator[{k}]",
+                        "no usable response after retries",
+                        f"candidate from {model.id} sample {s} left out",
+                    )
+                )
                 continue
             candidates.append(Candidate(text=text, source=source(index, model, s)))
         return state.with_(candidates=tuple(candidates)), degradations
-

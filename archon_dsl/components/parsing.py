@@ -120,9 +120,7 @@ def numbered_items(text: str) -> list[tuple[int, str]]:
     return [(n, "\n".join(lines).strip()) for n, lines in items]
 
 
-_YES = re.compile(
-    r"\b(?:yes|correct|true|valid|pass(?:es|ed)?|right|accept(?:ed)?)\b|[✓✔✅]", re.IGNORECASE
-)
+_YES = re.compile(r"\b(?:yes|correct|true|valid|pass(?:es|ed)?|right|accept(?:ed)?)\b|[✓✔✅]", re.IGNORECASE)
 _NO = re.compile(
     r"\b(?:no|not|incorrect|false|invalid|fail(?:s|ed|ure)?|wrong|reject(?:ed)?)\b|[✗✘❌]", re.IGNORECASE
 )

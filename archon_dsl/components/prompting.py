@@ -139,8 +139,14 @@ def judge_calls(
     """
     return [
         call_spec(
-            layer, model, default_system=system, default_prompt=prompt, values=groups[g],
-            parse=parse, tag=tag, response_format=response_format,
+            layer,
+            model,
+            default_system=system,
+            default_prompt=prompt,
+            values=groups[g],
+            parse=parse,
+            tag=tag,
+            response_format=response_format,
         )
         for g, model, tag in tagged_models(layer, kind, len(groups))
     ]

@@ -26,12 +26,15 @@ PROMPT = (
     "for three candidates."
 )
 PLACEHOLDERS = kind_spec("ranker").placeholders
-RESPONSE_FORMAT = json_schema("archon_ranking", {
-    "type": "object",
-    "properties": {"ranking": {"type": "array", "items": {"type": "integer"}}},
-    "required": ["ranking"],
-    "additionalProperties": False,
-})
+RESPONSE_FORMAT = json_schema(
+    "archon_ranking",
+    {
+        "type": "object",
+        "properties": {"ranking": {"type": "array", "items": {"type": "integer"}}},
+        "required": ["ranking"],
+        "additionalProperties": False,
+    },
+)
 
 _REF = re.compile(r"\[(\d+)\]|\b(?:candidate|response)\s*#?\s*\[?(\d+)\]?", re.IGNORECASE)
 _NUMBER = re.compile(r"\b(\d+)\b")
@@ -123,7 +126,7 @@ def _ranking_from_text(text: str, n: int) -> list[int]:
     numbers = _refs(text, bare_numbers=False)
     if numbers:
         return _permutation(numbers, n)
-    raise OutputError("no ranking found (expected JSON like {\"ranking\": [2, 1, 3]} or [2] > [1] > [3])")
+    raise OutputError('no ranking found (expected JSON like {"ranking": [2, 1, 3]} or [2] > [1] > [3])')
 
 
 def keep_top(layer: Layer, n: int) -> int:
@@ -141,13 +144,20 @@ class Ranker:
         if n <= 1:
             return []  # nothing to order
         values = {
-            "query": state.query, "candidates": candidates_block(state.candidates),
-            "critiques": critiques_block(state.candidates), "n": n,
+            "query": state.query,
+            "candidates": candidates_block(state.candidates),
+            "critiques": critiques_block(state.candidates),
+            "n": n,
             "top_k": keep_top(layer, n),
         }
         return judge_calls(
-            layer, self.kind, [values], system=SYSTEM, prompt=PROMPT,
-            parse=lambda text: parse_ranking(text, n), response_format=RESPONSE_FORMAT,
+            layer,
+            self.kind,
+            [values],
+            system=SYSTEM,
+            prompt=PROMPT,
+            parse=lambda text: parse_ranking(text, n),
+            response_format=RESPONSE_FORMAT,
         )
 
     def combine(
@@ -162,11 +172,17 @@ class Ranker:
         rankings = []
         for m, (model, ranking) in enumerate(zip(layer.models, results)):
             if ranking is None:
-                degradations.append(Degradation(
-                    index, self.kind, f"ranker[{m}]", "no usable ranking after retries",
-                    f"ranking of {model.id} left out" if len(layer.models) > 1 else
-                    f"kept the input order of the {n} candidates (first {keep} kept)",
-                ))
+                degradations.append(
+                    Degradation(
+                        index,
+                        self.kind,
+                        f"ranker[{m}]",
+                        "no usable ranking after retries",
+                        f"ranking of {model.id} left out"
+                        if len(layer.models) > 1
+                        else f"kept the input order of the {n} candidates (first {keep} kept)",
+                    )
+                )
             else:
                 rankings.append(ranking)
         if rankings:
@@ -179,9 +195,14 @@ class Ranker:
         else:
             order = list(range(n))
             if len(layer.models) > 1:
-                degradations.append(Degradation(
-                    index, self.kind, "ranker", "no model gave a usable ranking",
-                    f"kept the input order of the {n} candidates (first {keep} kept)",
-                ))
+                degradations.append(
+                    Degradation(
+                        index,
+                        self.kind,
+                        "ranker",
+                        "no model gave a usable ranking",
+                        f"kept the input order of the {n} candidates (first {keep} kept)",
+                    )
+                )
         ranked = tuple(state.candidates[j] for j in order[:keep])
         return state.with_(candidates=ranked), degradations

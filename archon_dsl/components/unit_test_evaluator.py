@@ -53,24 +53,29 @@ PROMPT = (
     'Reply with JSON only: {"results": [{"test": 1, "passed": true}, {"test": 2, "passed": false}, ...]}'
 )
 PLACEHOLDERS = kind_spec("unit_test_evaluator").placeholders
-RESPONSE_FORMAT = json_schema("archon_test_results", {
-    "type": "object",
-    "properties": {
-        "results": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"test": {"type": "integer"}, "passed": {"type": "boolean"}},
-                "required": ["test", "passed"],
-                "additionalProperties": False,
-            },
-        }
+RESPONSE_FORMAT = json_schema(
+    "archon_test_results",
+    {
+        "type": "object",
+        "properties": {
+            "results": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"test": {"type": "integer"}, "passed": {"type": "boolean"}},
+                    "required": ["test", "passed"],
+                    "additionalProperties": False,
+                },
+            }
+        },
+        "required": ["results"],
+        "additionalProperties": False,
     },
-    "required": ["results"],
-    "additionalProperties": False,
-})
+)
 
-_RESULT_LINE = re.compile(r"^\s*[-*]?\s*(?:\*\*)?\s*test\s*#?\s*(\d+)\s*(?:\*\*)?\s*[:.)\-–]\s*(.+)$", re.I | re.M)
+_RESULT_LINE = re.compile(
+    r"^\s*[-*]?\s*(?:\*\*)?\s*test\s*#?\s*(\d+)\s*(?:\*\*)?\s*[:.)\-–]\s*(.+)$", re.I | re.M
+)
 
 
 def mode_of(layer: Layer) -> str:
@@ -103,7 +108,12 @@ def parse_test_results(text: str, n_tests: int) -> tuple[bool, ...]:
     json_error = None
     data = extract_json(text)
     items = get_key(data, "results", "tests", "test_results") if isinstance(data, dict) else data
-    if isinstance(data, dict) and items is None and data and all(re.fullmatch(r"\D*\d+", str(k)) for k in data):
+    if (
+        isinstance(data, dict)
+        and items is None
+        and data
+        and all(re.fullmatch(r"\D*\d+", str(k)) for k in data)
+    ):
         items = [{"test": int(re.sub(r"\D", "", str(k))), "passed": v} for k, v in data.items()]
     if isinstance(items, list) and items:
         try:
@@ -137,7 +147,9 @@ def _results_from_text(text: str, n_tests: int) -> tuple[bool, ...]:
         lines = [(k, yes_no(v)) for k, v in numbered_items(text)]
     if lines:
         return _numbered_results(lines, n_tests)
-    raise OutputError("no test results found (expected JSON like {\"results\": [...]} or 'Test 1: PASS' lines)")
+    raise OutputError(
+        "no test results found (expected JSON like {\"results\": [...]} or 'Test 1: PASS' lines)"
+    )
 
 
 class UnitTestEvaluator:
@@ -151,14 +163,21 @@ class UnitTestEvaluator:
         n_tests = len(state.tests)
         groups = [
             {
-                "query": state.query, "candidate": candidate_block(candidate),
-                "tests": tests_block(state.tests), "n_tests": n_tests,
+                "query": state.query,
+                "candidate": candidate_block(candidate),
+                "tests": tests_block(state.tests),
+                "n_tests": n_tests,
             }
             for candidate in state.candidates
         ]
         return judge_calls(
-            layer, self.kind, groups, system=SYSTEM, prompt=PROMPT,
-            parse=lambda text: parse_test_results(text, n_tests), response_format=RESPONSE_FORMAT,
+            layer,
+            self.kind,
+            groups,
+            system=SYSTEM,
+            prompt=PROMPT,
+            parse=lambda text: parse_test_results(text, n_tests),
+            response_format=RESPONSE_FORMAT,
         )
 
     def combine(
@@ -167,10 +186,19 @@ class UnitTestEvaluator:
         n = len(state.candidates)
         keep = keep_top(layer, n)
         if not state.tests:
-            degradations = [Degradation(
-                index, self.kind, "unit_test_evaluator", "no unit tests to evaluate",
-                f"kept the input order of the {n} candidates (first {keep} kept)",
-            )] if n else []
+            degradations = (
+                [
+                    Degradation(
+                        index,
+                        self.kind,
+                        "unit_test_evaluator",
+                        "no unit tests to evaluate",
+                        f"kept the input order of the {n} candidates (first {keep} kept)",
+                    )
+                ]
+                if n
+                else []
+            )
             return state.with_(candidates=state.candidates[:keep]), degradations
         execute = needs_execution(layer)
         per_candidate = 1 if execute else len(layer.models)
@@ -187,11 +215,17 @@ class UnitTestEvaluator:
             for m, result in enumerate(got):
                 call = "sandbox" if execute else f"unit_test_evaluator[{j * per_candidate + m}]"
                 if result is None or len(result) != n_tests:
-                    degradations.append(Degradation(
-                        index, self.kind, call,
-                        "candidate could not be run" if execute else "no usable test results after retries",
-                        f"candidate {j + 1} has no results from this {'run' if execute else 'judge'}",
-                    ))
+                    degradations.append(
+                        Degradation(
+                            index,
+                            self.kind,
+                            call,
+                            "candidate could not be run"
+                            if execute
+                            else "no usable test results after retries",
+                            f"candidate {j + 1} has no results from this {'run' if execute else 'judge'}",
+                        )
+                    )
                 else:
                     usable.append(tuple(bool(v) for v in result))
             if usable:

@@ -27,12 +27,15 @@ PROMPT = (
     'Reply with JSON only: {"tests": ["...", "..."]}'
 )
 PLACEHOLDERS = kind_spec("unit_test_generator").placeholders
-RESPONSE_FORMAT = json_schema("archon_unit_tests", {
-    "type": "object",
-    "properties": {"tests": {"type": "array", "items": {"type": "string"}}},
-    "required": ["tests"],
-    "additionalProperties": False,
-})
+RESPONSE_FORMAT = json_schema(
+    "archon_unit_tests",
+    {
+        "type": "object",
+        "properties": {"tests": {"type": "array", "items": {"type": "string"}}},
+        "required": ["tests"],
+        "additionalProperties": False,
+    },
+)
 
 _LABEL = re.compile(r"^\s*(?:unit\s+)?test\s*#?\s*\d*\s*[:.)-]\s*", re.IGNORECASE)
 
@@ -60,7 +63,7 @@ def parse_tests(text: str, count: int) -> list[str]:
         tests = asserts or [_clean(body) for _, body in numbered_items(text)]
     tests = list(dict.fromkeys(t for t in tests if t))
     if not tests:
-        raise OutputError("no unit tests found (expected JSON like {\"tests\": [...]} or a numbered list)")
+        raise OutputError('no unit tests found (expected JSON like {"tests": [...]} or a numbered list)')
     return tests[:count]
 
 
@@ -77,9 +80,13 @@ class UnitTestGenerator:
         count = tests_wanted(layer)
         return [
             call_spec(
-                layer, model, default_system=SYSTEM, default_prompt=PROMPT,
+                layer,
+                model,
+                default_system=SYSTEM,
+                default_prompt=PROMPT,
                 values={"query": state.query, "count": count},
-                parse=lambda text, count=count: parse_tests(text, count), tag=f"unit_test_generator[{m}]",
+                parse=lambda text, count=count: parse_tests(text, count),
+                tag=f"unit_test_generator[{m}]",
                 response_format=RESPONSE_FORMAT,
             )
             for m, model in enumerate(layer.models)
@@ -92,10 +99,15 @@ class UnitTestGenerator:
         degradations, tests = [], []
         for m, (model, result) in enumerate(zip(layer.models, results)):
             if result is None:
-                degradations.append(Degradation(
-                    index, self.kind, f"unit_test_generator[{m}]", "no usable unit tests after retries",
-                    f"no tests from {model.id}",
-                ))
+                degradations.append(
+                    Degradation(
+                        index,
+                        self.kind,
+                        f"unit_test_generator[{m}]",
+                        "no usable unit tests after retries",
+                        f"no tests from {model.id}",
+                    )
+                )
             else:
                 tests.extend(result)
         if not tests:

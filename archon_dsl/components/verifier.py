@@ -48,14 +48,19 @@ VERDICT_PROMPT = (
     "is itself correct and complete.\n"
     'Reply with JSON only: {"reasoning": "...", "correct": true} or {"reasoning": "...", "correct": false}'
 )
-RESPONSE_FORMAT = json_schema("archon_verdict", {
-    "type": "object",
-    "properties": {"reasoning": {"type": "string"}, "correct": {"type": "boolean"}},
-    "required": ["reasoning", "correct"],
-    "additionalProperties": False,
-})
+RESPONSE_FORMAT = json_schema(
+    "archon_verdict",
+    {
+        "type": "object",
+        "properties": {"reasoning": {"type": "string"}, "correct": {"type": "boolean"}},
+        "required": ["reasoning", "correct"],
+        "additionalProperties": False,
+    },
+)
 
-_VERDICT_LINE = re.compile(r"\b(?:verdict|judg(?:e)?ment|conclusion|final answer|correct\?)\s*[:=\-]\s*(.+)", re.I)
+_VERDICT_LINE = re.compile(
+    r"\b(?:verdict|judg(?:e)?ment|conclusion|final answer|correct\?)\s*[:=\-]\s*(.+)", re.I
+)
 
 
 def parse_verdict(text: str) -> bool:
@@ -83,7 +88,7 @@ def parse_verdict(text: str) -> bool:
         first = re.match(r"^(yes|no)\b", line, re.IGNORECASE)
         if first:
             return first.group(1).lower() == "yes"
-    raise OutputError("no verdict found (expected JSON with \"correct\" or a YES/NO verdict line)")
+    raise OutputError('no verdict found (expected JSON with "correct" or a YES/NO verdict line)')
 
 
 class Verifier:
@@ -95,13 +100,23 @@ class Verifier:
         groups = [{"query": state.query, "candidate": candidate_block(c)} for c in state.candidates]
         if (layer.steps or DEFAULT_VERIFIER_STEPS) != 2:
             return judge_calls(
-                layer, self.kind, groups, system=SYSTEM, prompt=PROMPT,
-                parse=parse_verdict, response_format=RESPONSE_FORMAT,
+                layer,
+                self.kind,
+                groups,
+                system=SYSTEM,
+                prompt=PROMPT,
+                parse=parse_verdict,
+                response_format=RESPONSE_FORMAT,
             )
         return [
             call_spec(
-                layer, model, default_system=REASONING_SYSTEM, default_prompt=REASONING_PROMPT,
-                values=groups[j], parse=require_text, tag=f"{tag}.reasoning",
+                layer,
+                model,
+                default_system=REASONING_SYSTEM,
+                default_prompt=REASONING_PROMPT,
+                values=groups[j],
+                parse=require_text,
+                tag=f"{tag}.reasoning",
                 then=_verdict_call(layer, model, groups[j], tag),
             )
             for j, model, tag in tagged_models(layer, self.kind, len(groups))
@@ -117,10 +132,15 @@ class Verifier:
             votes = results[j * n_models : (j + 1) * n_models]
             for m, vote in enumerate(votes):
                 if vote is None:
-                    degradations.append(Degradation(
-                        index, self.kind, f"verifier[{j * n_models + m}]", "no usable verdict after retries",
-                        f"candidate {j + 1} counted as unverified by {layer.models[m].id}",
-                    ))
+                    degradations.append(
+                        Degradation(
+                            index,
+                            self.kind,
+                            f"verifier[{j * n_models + m}]",
+                            "no usable verdict after retries",
+                            f"candidate {j + 1} counted as unverified by {layer.models[m].id}",
+                        )
+                    )
             yes = sum(1 for v in votes if v is True)
             no = sum(1 for v in votes if v is False)
             verdict = None if yes == no == 0 else yes > no
@@ -143,8 +163,13 @@ def _verdict_call(layer: Layer, model, values: dict[str, Any], tag: str):
 
     def verdict(reasoning: str) -> CallSpec:
         return call_spec(
-            plain, model, default_system=VERDICT_SYSTEM, default_prompt=VERDICT_PROMPT,
-            values={**values, "reasoning": reasoning.strip()}, parse=parse_verdict, tag=tag,
+            plain,
+            model,
+            default_system=VERDICT_SYSTEM,
+            default_prompt=VERDICT_PROMPT,
+            values={**values, "reasoning": reasoning.strip()},
+            parse=parse_verdict,
+            tag=tag,
             response_format=RESPONSE_FORMAT,
         )
 

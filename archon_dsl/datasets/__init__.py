@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from .reader import (
-    BUILTIN, MAX_LINE_BYTES, QUESTION_FIELDS, DatasetError, dataset_path, load_dataset, question_of, read_jsonl,
+    BUILTIN,
+    MAX_LINE_BYTES,
+    QUESTION_FIELDS,
+    DatasetError,
+    dataset_path,
+    load_dataset,
+    question_of,
+    read_jsonl,
     read_rows,
 )
 
 __all__ = [
-    "BUILTIN", "MAX_LINE_BYTES", "QUESTION_FIELDS", "DatasetError", "dataset_path", "load_dataset", "question_of",
-    "read_jsonl", "read_rows",
+    "BUILTIN",
+    "MAX_LINE_BYTES",
+    "QUESTION_FIELDS",
+    "DatasetError",
+    "dataset_path",
+    "load_dataset",
+    "question_of",
+    "read_jsonl",
+    "read_rows",
 ]

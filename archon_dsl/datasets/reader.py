@@ -31,8 +31,9 @@ class DatasetError(ArchonError):
         self.args = (f"{where}: {first.message}" if where else first.message,)
 
 
-def _error(message: str, path: str | None, line: int | None = None, hint: str | None = None,
-           column: int = 1) -> DatasetError:
+def _error(
+    message: str, path: str | None, line: int | None = None, hint: str | None = None, column: int = 1
+) -> DatasetError:
     span = Span(line, column, line, column + 1) if line else None
     return DatasetError([Diagnostic("D001", "bad-dataset", Severity.ERROR, message, span, path, hint)])
 
@@ -47,7 +48,11 @@ def dataset_path(name_or_path: str | Path) -> Path:
         if path.suffix in (".jsonl", ".json") or os.sep in text:
             raise _error(f"no dataset file '{text}'", None, hint="check the path")
         close = did_you_mean(text, BUILTIN)
-        hint = f"did you mean '{close}'?" if close else f"use one of {', '.join(BUILTIN)} or a path to a .jsonl file"
+        hint = (
+            f"did you mean '{close}'?"
+            if close
+            else f"use one of {', '.join(BUILTIN)} or a path to a .jsonl file"
+        )
         raise _error(f"unknown dataset '{text}'", None, hint=hint)
     return path
 
@@ -62,9 +67,18 @@ def _open_regular(path: Path, shown: str):
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a device or socket"
-            raise _error(f"dataset '{shown}' is {kind}, not a regular file", None,
-                         hint="datasets are read from regular JSONL files; save the rows to a file first")
+            kind = (
+                "a directory"
+                if stat.S_ISDIR(mode)
+                else "a FIFO"
+                if stat.S_ISFIFO(mode)
+                else "a device or socket"
+            )
+            raise _error(
+                f"dataset '{shown}' is {kind}, not a regular file",
+                None,
+                hint="datasets are read from regular JSONL files; save the rows to a file first",
+            )
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -91,23 +105,37 @@ def read_jsonl(name_or_path: str | Path) -> Iterator[tuple[int, Any]]:
     with _open_regular(path, shown) as f:
         for number, raw in capped_lines(f, MAX_LINE_BYTES):
             if len(raw) > MAX_LINE_BYTES:
-                raise _error(f"line {number} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB", shown,
-                             hint="a row is one JSON object on one line; is this a JSONL file?")
+                raise _error(
+                    f"line {number} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB",
+                    shown,
+                    hint="a row is one JSON object on one line; is this a JSONL file?",
+                )
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as e:
                 raise _error(
                     f"line {number}: not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1})",
-                    shown, number, "save the file as UTF-8", e.start + 1,
+                    shown,
+                    number,
+                    "save the file as UTF-8",
+                    e.start + 1,
                 ) from None
             if not line.strip():
                 continue
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as e:
-                raise _error(f"line {number}: not valid JSON: {e.msg} (column {e.colno})",
-                             shown, number, _ROW_HINT, e.colno) from None
-            except (ValueError, RecursionError) as e:  # an integer over Python's digit limit; nesting too deep
+                raise _error(
+                    f"line {number}: not valid JSON: {e.msg} (column {e.colno})",
+                    shown,
+                    number,
+                    _ROW_HINT,
+                    e.colno,
+                ) from None
+            except (
+                ValueError,
+                RecursionError,
+            ) as e:  # an integer over Python's digit limit; nesting too deep
                 reason = "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
                 raise _error(f"line {number}: not usable JSON: {reason}", shown, number, _ROW_HINT) from None
 
@@ -132,10 +160,16 @@ def read_rows(name_or_path: str | Path) -> list[dict[str, Any]]:
     ids: dict[str, int] = {}
     for number, row in read_jsonl(name_or_path):
         if not isinstance(row, dict):
-            raise _error(f"line {number}: expected a JSON object, got {type(row).__name__}", shown, number, _ROW_HINT)
+            raise _error(
+                f"line {number}: expected a JSON object, got {type(row).__name__}", shown, number, _ROW_HINT
+            )
         if not isinstance(question_of(row), str):
-            raise _error(f"line {number}: no question", shown, number,
-                         f"give each row one of the fields {', '.join(QUESTION_FIELDS)} as a string")
+            raise _error(
+                f"line {number}: no question",
+                shown,
+                number,
+                f"give each row one of the fields {', '.join(QUESTION_FIELDS)} as a string",
+            )
         if row.get("id") is not None:
             _note_id(ids, row, number, shown, "ids must be unique so that a resumed run knows what is done")
         rows.append(row)
@@ -176,7 +210,9 @@ def _row_problem(row: object) -> str | None:
         return "'question' must be a non-empty string"
     if row["answer"] is None or isinstance(row["answer"], (dict, list)):
         return "'answer' must be a string or a number"
-    if "tests" in row and (not isinstance(row["tests"], list) or not all(isinstance(t, str) for t in row["tests"])):
+    if "tests" in row and (
+        not isinstance(row["tests"], list) or not all(isinstance(t, str) for t in row["tests"])
+    ):
         return "'tests' must be a list of strings (Python assert statements)"
     if "entry_point" in row and not isinstance(row["entry_point"], str):
         return "'entry_point' must be a string"

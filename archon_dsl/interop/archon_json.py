@@ -47,7 +47,9 @@ KIND_KEYS: dict[str, frozenset[str]] = {
     "critic": frozenset(),
     "verifier": frozenset({"first_k"}),
     "unit_test_generator": frozenset({"unit_test_cap"}),
-    "unit_test_evaluator": frozenset({"top_k", "first_k", "first_pass", "remove_unit_tests_from_prompt", "unit_test_cap"}),
+    "unit_test_evaluator": frozenset(
+        {"top_k", "first_k", "first_pass", "remove_unit_tests_from_prompt", "unit_test_cap"}
+    ),
 }
 # Keys found in published configs that the original never reads.
 IGNORED_KEYS = {
@@ -90,20 +92,38 @@ class _Notes:
         self.notes: dict[tuple, _Note] = {}
         self.errors: list[Diagnostic] = []
 
-    def error(self, where: JsonPath, message: str, hint: str | None = None, code: str = "J002",
-              name: str = "invalid-config") -> None:
-        self.errors.append(Diagnostic(
-            code, name, Severity.ERROR, f"{path_text(where)}: {message}", self.document.span(where), self.path, hint,
-        ))
+    def error(
+        self,
+        where: JsonPath,
+        message: str,
+        hint: str | None = None,
+        code: str = "J002",
+        name: str = "invalid-config",
+    ) -> None:
+        self.errors.append(
+            Diagnostic(
+                code,
+                name,
+                Severity.ERROR,
+                f"{path_text(where)}: {message}",
+                self.document.span(where),
+                self.path,
+                hint,
+            )
+        )
 
-    def add(self, code: str, name: str, severity: Severity, where: JsonPath, message: str, hint: str | None = None) -> None:
+    def add(
+        self, code: str, name: str, severity: Severity, where: JsonPath, message: str, hint: str | None = None
+    ) -> None:
         # Group by the component's layer and the key: `$.layers[0][*].top_k` once, not six times.
         component, key = _split_component(where)
         group = (code, message, hint, component[:-1] if component else (), key)
         note = self.notes.setdefault(group, _Note(code, name, severity, message, hint, []))
         note.paths.append(where)
 
-    def ignored(self, where: JsonPath, message: str, hint: str | None = None, *, suspicious: bool = False) -> None:
+    def ignored(
+        self, where: JsonPath, message: str, hint: str | None = None, *, suspicious: bool = False
+    ) -> None:
         """A key the original never acts on: dropping it changes nothing, so it is a note, unless
         it looks like a mistake (unknown or misspelt) the author would want to hear about."""
         severity = Severity.WARNING if suspicious else Severity.INFO
@@ -127,10 +147,17 @@ class _Notes:
     def diagnostics(self) -> list[Diagnostic]:
         out = []
         for note in self.notes.values():
-            out.append(Diagnostic(
-                note.code, note.name, note.severity, f"{_paths_text(note.paths)}: {note.message}",
-                self.document.span(note.paths[0]), self.path, note.hint,
-            ))
+            out.append(
+                Diagnostic(
+                    note.code,
+                    note.name,
+                    note.severity,
+                    f"{_paths_text(note.paths)}: {note.message}",
+                    self.document.span(note.paths[0]),
+                    self.path,
+                    note.hint,
+                )
+            )
         return sorted(out, key=lambda d: d.sort_key())
 
 
@@ -138,7 +165,7 @@ def _split_component(where: JsonPath) -> tuple[JsonPath, JsonPath]:
     """(the component's path, the rest) for a path inside a component; ((), where) elsewhere."""
     for i in range(len(where) - 1, 0, -1):
         if isinstance(where[i], int) and (isinstance(where[i - 1], int) or where[i - 1] == "models"):
-            return where[: i + 1], where[i + 1:]
+            return where[: i + 1], where[i + 1 :]
     return (), where
 
 
@@ -202,23 +229,32 @@ def import_text(text: str, path: str = "<string>", arch_path: str | None = None)
     notes = _Notes(document, path)
     data = document.value
     for duplicate in document.duplicates:
-        notes.ignored(duplicate, "key given twice; the original (Python's json) keeps the last value", suspicious=True)
+        notes.ignored(
+            duplicate, "key given twice; the original (Python's json) keeps the last value", suspicious=True
+        )
     if not isinstance(data, dict):
-        notes.error((), f"expected an object with \"name\" and \"layers\", got {_type(data)}")
+        notes.error((), f'expected an object with "name" and "layers", got {_type(data)}')
         raise ArchonError(notes.errors)
 
     name = _name(data, path, notes)
     for key in data:
         if key not in TOP_KEYS:
-            notes.ignored((key,), f"unknown top-level key `{key}`; the original ignores it", _guess(key, TOP_KEYS),
-                          suspicious=True)
+            notes.ignored(
+                (key,),
+                f"unknown top-level key `{key}`; the original ignores it",
+                _guess(key, TOP_KEYS),
+                suspicious=True,
+            )
     if "custom" in data and data["custom"] not in (False, None):
-        notes.ignored(("custom",), "`custom` only asks the original to wait for custom components; "
-                      "every type here is built in, so it is dropped")
+        notes.ignored(
+            ("custom",),
+            "`custom` only asks the original to wait for custom components; "
+            "every type here is built in, so it is dropped",
+        )
 
     layers = data.get("layers")
     if "layers" not in data:
-        notes.error((), "missing \"layers\"", "add \"layers\": [[{\"type\": \"generator\", ...}], ...]")
+        notes.error((), 'missing "layers"', 'add "layers": [[{"type": "generator", ...}], ...]')
     elif not isinstance(layers, list):
         notes.error(("layers",), f"expected a list of layers, got {_type(layers)}")
     elif not layers:
@@ -226,7 +262,9 @@ def import_text(text: str, path: str = "<string>", arch_path: str | None = None)
     parsed: list[list[_Component]] = []
     if isinstance(layers, list):
         for i, layer in enumerate(layers):
-            components = (_component(value, where, notes) for value, where in _layer_components(layer, i, notes))
+            components = (
+                _component(value, where, notes) for value, where in _layer_components(layer, i, notes)
+            )
             parsed.append([c for c in components if c is not None])
     if notes.errors:
         raise ArchonError(notes.errors)
@@ -268,11 +306,11 @@ def _name(data: dict, path: str, notes: _Notes) -> str:
         return name
     stem = Path(path).stem if not path.startswith("<") else "archon"
     if "name" not in data:
-        notes.missing((), f"no \"name\"; using \"{stem}\", the file's name")
+        notes.missing((), f'no "name"; using "{stem}", the file\'s name')
     elif not isinstance(name, str):
         notes.error(("name",), f"expected a string, got {_type(name)}")
     else:
-        notes.missing(("name",), f"empty \"name\"; using \"{stem}\", the file's name")
+        notes.missing(("name",), f'empty "name"; using "{stem}", the file\'s name')
     return stem
 
 
@@ -293,26 +331,36 @@ def _layer_components(layer: Any, i: int, notes: _Notes) -> list[tuple[Any, Json
                     notes.error(where + (key,), f"expected a positive integer, got {_type(branches)}")
                 elif branches != 1:
                     notes.ignored(
-                        where + (key,), f"`branches = {branches}` is ignored by the original runner, which "
-                        "reads only \"models\"", f"to draw {branches} answers per model, set \"samples\": {branches}",
+                        where + (key,),
+                        f"`branches = {branches}` is ignored by the original runner, which "
+                        'reads only "models"',
+                        f'to draw {branches} answers per model, set "samples": {branches}',
                         suspicious=True,
                     )
             elif key != "models":
-                notes.ignored(where + (key,), f"unknown layer key `{key}`; the original ignores it", suspicious=True)
+                notes.ignored(
+                    where + (key,), f"unknown layer key `{key}`; the original ignores it", suspicious=True
+                )
         if not isinstance(models, list):
             notes.error(where + ("models",), f"expected a list of components, got {_type(models)}")
             return []
         if not models:
-            notes.error(where + ("models",), "empty layer", "a layer needs at least one component, or remove it")
+            notes.error(
+                where + ("models",), "empty layer", "a layer needs at least one component, or remove it"
+            )
         return [(c, where + ("models", j)) for j, c in enumerate(models)]
     if isinstance(layer, dict) and "type" in layer:
         notes.adapted(
-            where, "a layer written as a single component, not a list of them; read as a one-component layer",
-            "the original runner fails on this shape (it looks for \"models\"): write [{...}]",
+            where,
+            "a layer written as a single component, not a list of them; read as a one-component layer",
+            'the original runner fails on this shape (it looks for "models"): write [{...}]',
         )
         return [(layer, where)]
-    notes.error(where, f"expected a list of components, got {_type(layer)}",
-                "write each layer as [{\"type\": ..., \"model\": ..., \"model_type\": ...}, ...]")
+    notes.error(
+        where,
+        f"expected a list of components, got {_type(layer)}",
+        'write each layer as [{"type": ..., "model": ..., "model_type": ...}, ...]',
+    )
     return []
 
 
@@ -332,19 +380,23 @@ def _component(data: Any, where: JsonPath, notes: _Notes) -> _Component | None:
     errors = len(notes.errors)
     kind = data.get("type")
     if "type" not in data:
-        notes.error(where, "component has no \"type\"", f"types: {', '.join(KINDS)}")
+        notes.error(where, 'component has no "type"', f"types: {', '.join(KINDS)}")
     elif not isinstance(kind, str):
         notes.error(where + ("type",), f"expected a string, got {_type(kind)}")
     elif kind not in KINDS:
         guess = did_you_mean(kind, KINDS)
         notes.error(
-            where + ("type",), f"unknown component type \"{kind}\"",
-            f"did you mean \"{guess}\"?" if guess else f"types: {', '.join(KINDS)} (custom components cannot be imported)",
-            code="J003", name="unknown-component-type",
+            where + ("type",),
+            f'unknown component type "{kind}"',
+            f'did you mean "{guess}"?'
+            if guess
+            else f"types: {', '.join(KINDS)} (custom components cannot be imported)",
+            code="J003",
+            name="unknown-component-type",
         )
     for key in ("model", "model_type"):
         if key not in data:
-            notes.error(where, f"component has no \"{key}\"")
+            notes.error(where, f'component has no "{key}"')
         elif not isinstance(data[key], str):
             notes.error(where + (key,), f"expected a string, got {_type(data[key])}")
     if "model" in data and isinstance(data["model"], str) and not data["model"].strip():
@@ -353,14 +405,19 @@ def _component(data: Any, where: JsonPath, notes: _Notes) -> _Component | None:
     if kind == "ranker" and data.get("model") == providers.PAIRRM and isinstance(data.get("model_type"), str):
         # The original picks PairRM by name, whatever the model_type says (its Ranker never reads it).
         model = ModelSpec(name=providers.PAIRRM, id=providers.PAIRRM)
-        read_as = f" (model_type \"{data['model_type']}\" is not read for it)" if data["model_type"] else ""
+        read_as = f' (model_type "{data["model_type"]}" is not read for it)' if data["model_type"] else ""
         notes.reward_model(
-            where + ("model",), f"PairRM is a reward model, not an LLM: the original ranks with it in-process"
+            where + ("model",),
+            f"PairRM is a reward model, not an LLM: the original ranks with it in-process"
             f"{read_as}. No provider serves it here, so the ranker is kept as written (export writes it back, "
             "with its `ranker_batch_size` as `batch_size`) but cannot run: validate reports its provider unknown",
             "to run it here, give the ranker a chat model instead",
         )
-    elif isinstance(data.get("model"), str) and isinstance(data.get("model_type"), str) and data["model"].strip():
+    elif (
+        isinstance(data.get("model"), str)
+        and isinstance(data.get("model_type"), str)
+        and data["model"].strip()
+    ):
         try:
             imported = providers.import_model(data["model"], data["model_type"])
             model = imported.model
@@ -369,9 +426,13 @@ def _component(data: Any, where: JsonPath, notes: _Notes) -> _Component | None:
         except providers.UnknownModelType:
             guess = did_you_mean(data["model_type"], providers.KNOWN_MODEL_TYPES)
             notes.error(
-                where + ("model_type",), f"unknown model_type \"{data['model_type']}\"",
-                f"did you mean \"{guess}\"?" if guess else f"model types: {', '.join(providers.KNOWN_MODEL_TYPES)}",
-                code="J004", name="unknown-model-type",
+                where + ("model_type",),
+                f'unknown model_type "{data["model_type"]}"',
+                f'did you mean "{guess}"?'
+                if guess
+                else f"model types: {', '.join(providers.KNOWN_MODEL_TYPES)}",
+                code="J004",
+                name="unknown-model-type",
             )
 
     temperature = _number(data, "temperature", where, notes)
@@ -380,14 +441,22 @@ def _component(data: Any, where: JsonPath, notes: _Notes) -> _Component | None:
     for key in ("top_k", "first_k", "unit_test_cap", "ranker_batch_size"):
         if key in data and data[key] is not None:
             _positive_int(data, key, where, notes)
-    for key in ("use_critiques", "first_pass", "remove_unit_tests_from_prompt", "length_control", "no_system"):
+    for key in (
+        "use_critiques",
+        "first_pass",
+        "remove_unit_tests_from_prompt",
+        "length_control",
+        "no_system",
+    ):
         if key in data and not isinstance(data[key], bool) and data[key] is not None:
             notes.error(where + (key,), f"expected true or false, got {_type(data[key])}")
     if len(notes.errors) > errors:
         return None
     for key in ("temperature", "max_tokens"):
         if key not in data:
-            notes.missing(where, f"no `{key}`: the original runner requires it; the language's default applies")
+            notes.missing(
+                where, f"no `{key}`: the original runner requires it; the language's default applies"
+            )
     _check_keys(kind, data, where, notes)
     return _Component(where, kind, model, temperature, max_tokens, 1 if samples is None else samples, data)
 
@@ -424,43 +493,69 @@ def _check_keys(kind: str, data: dict, where: JsonPath, notes: _Notes) -> None:
             notes.ignored(path, f"`{key}` dropped: {IGNORED_KEYS[key]}", suspicious=key in MISSPELLINGS)
         elif key not in read:
             if key in ALL_KEYS:
-                notes.ignored(path, f"`{key}` has no effect on {article} {kind} in the original runner; dropped")
+                notes.ignored(
+                    path, f"`{key}` has no effect on {article} {kind} in the original runner; dropped"
+                )
             else:
-                notes.ignored(path, f"unknown key `{key}`; the original ignores it", _guess(key, read), suspicious=True)
+                notes.ignored(
+                    path, f"unknown key `{key}`; the original ignores it", _guess(key, read), suspicious=True
+                )
     if kind == "ranker" and data.get("samples", 1) != 1:
-        notes.ignored(where + ("samples",), "`samples` on a ranker is ignored: the original's ranker forces one sample")
-    elif kind in ("critic", "verifier", "unit_test_generator", "unit_test_evaluator") and data.get("samples", 1) != 1:
+        notes.ignored(
+            where + ("samples",), "`samples` on a ranker is ignored: the original's ranker forces one sample"
+        )
+    elif (
+        kind in ("critic", "verifier", "unit_test_generator", "unit_test_evaluator")
+        and data.get("samples", 1) != 1
+    ):
         notes.not_expressible(
-            where + ("samples",), f"`samples` on {article} {kind} only made the original repeat the call and keep "
+            where + ("samples",),
+            f"`samples` on {article} {kind} only made the original repeat the call and keep "
             "the first reply; the language makes one call",
         )
     if kind == "ranker":
         if data.get("use_critiques") is False:
-            notes.ignored(where + ("use_critiques",), "`use_critiques = false` has no effect: the original's ranker "
-                          "reads the critiques whenever a critic came before, and so does this one")
+            notes.ignored(
+                where + ("use_critiques",),
+                "`use_critiques = false` has no effect: the original's ranker "
+                "reads the critiques whenever a critic came before, and so does this one",
+            )
         if "ranker_batch_size" in data and data.get("model") != providers.PAIRRM:
-            notes.ignored(where + ("ranker_batch_size",), "`ranker_batch_size` only applies to PairRM; dropped")
+            notes.ignored(
+                where + ("ranker_batch_size",), "`ranker_batch_size` only applies to PairRM; dropped"
+            )
         if "top_k" not in data:
-            notes.missing(where, "a ranker with no `top_k`: the original runner requires it; this one keeps every candidate")
+            notes.missing(
+                where,
+                "a ranker with no `top_k`: the original runner requires it; this one keeps every candidate",
+            )
     if kind in ("verifier", "unit_test_evaluator") and _first_k(kind, data) is not None:
         key = "first_k" if data.get("first_k") is not None else "first_pass"
         passes = "is judged correct" if kind == "verifier" else "passes every test"
         notes.checks_all(
-            where + (key,), f"`{key}` becomes `first_k = {_first_k(kind, data)}`: the same candidates are kept (the "
+            where + (key,),
+            f"`{key}` becomes `first_k = {_first_k(kind, data)}`: the same candidates are kept (the "
             f"first that many, in order, of those that {passes}), but where the original checks candidates one "
             "by one and stops there, this one checks them all at once: faster, with up to the calls `plan` counts",
         )
         if kind == "unit_test_evaluator" and data.get("first_k") is not None and data.get("first_pass"):
-            notes.ignored(where + ("first_pass",), "`first_pass` has no effect next to `first_k`, which the original reads first")
+            notes.ignored(
+                where + ("first_pass",),
+                "`first_pass` has no effect next to `first_k`, which the original reads first",
+            )
         if "remove_unit_tests_from_prompt" not in data:
             notes.missing(where, "no `remove_unit_tests_from_prompt`: the original runner requires it")
         elif data["remove_unit_tests_from_prompt"] is False:
             notes.not_expressible(
-                where + ("remove_unit_tests_from_prompt",), "tests are never pasted into the query here, so the "
+                where + ("remove_unit_tests_from_prompt",),
+                "tests are never pasted into the query here, so the "
                 "evaluator always sees the query without them (as with `true`)",
             )
         if data.get("unit_test_cap") is not None:
-            notes.ignored(where + ("unit_test_cap",), "`unit_test_cap` on an evaluator is read but never used by the original; dropped")
+            notes.ignored(
+                where + ("unit_test_cap",),
+                "`unit_test_cap` on an evaluator is read but never used by the original; dropped",
+            )
 
 
 def _first_k(kind: str, data: dict) -> int | None:
@@ -483,8 +578,9 @@ def _defaults(layers: list[list[_Component]]) -> Defaults:
 
     temps = [c.temperature for layer in layers for c in layer if c.temperature is not None]
     tokens = [c.max_tokens for layer in layers for c in layer if c.max_tokens is not None]
-    return base.model_copy(update={"temperature": common(temps, base.temperature),
-                                   "max_tokens": common(tokens, base.max_tokens)})
+    return base.model_copy(
+        update={"temperature": common(temps, base.temperature), "max_tokens": common(tokens, base.max_tokens)}
+    )
 
 
 def _runs(components: list[_Component]) -> list[list[_Component]]:
@@ -509,10 +605,13 @@ def _mixed_kinds(index: int, runs: list[list[_Component]], document: JsonDocumen
     kinds = ", ".join(dict.fromkeys(run[0].kind for run in runs))
     layout = " | ".join(f"{run[0].kind} x{len(run)}" for run in runs)
     return Diagnostic(
-        code, name, Severity.ERROR,
+        code,
+        name,
+        Severity.ERROR,
         f"$.layers[{index}]: one layer mixes component kinds ({kinds}); written as {len(runs)} consecutive "
         f"layers, in the components' order: {layout}",
-        document.span(("layers", index)), path,
+        document.span(("layers", index)),
+        path,
         "the original runs them side by side on the same input; decide which layer each belongs to",
     )
 
@@ -554,7 +653,8 @@ def _layer(components: list[_Component], defaults: Defaults, notes: _Notes) -> L
     if kind in ("generator", "fuser") and len(set(models)) < len(models):
         counts = ", ".join(f"{m.id} x{calls}" for m, calls in entries)
         notes.not_expressible(
-            components[0].where[:-1], f"this {kind} layer draws different numbers of samples per model "
+            components[0].where[:-1],
+            f"this {kind} layer draws different numbers of samples per model "
             f"({counts}), which the language cannot say: written as samples = {samples} with models listed "
             "more than once (the same calls, but repeats of a model may be answered from one cache entry)",
             "give every model of the layer the same samples, or split the models across search variants",
@@ -578,8 +678,11 @@ def _layer(components: list[_Component], defaults: Defaults, notes: _Notes) -> L
     elif kind == "unit_test_generator":
         count = _first_value(components, "unit_test_cap", notes)
         if count is None:
-            notes.adapted(components[0].where, f"no `unit_test_cap`: the original lets the model choose how many "
-                          f"tests; written as count = {DEFAULT_TEST_COUNT}, the language's default")
+            notes.adapted(
+                components[0].where,
+                f"no `unit_test_cap`: the original lets the model choose how many "
+                f"tests; written as count = {DEFAULT_TEST_COUNT}, the language's default",
+            )
         fields["count"] = count if count is not None else DEFAULT_TEST_COUNT
     elif kind == "unit_test_evaluator":
         top_k = _first_value(components, "top_k", notes)
@@ -607,7 +710,8 @@ def _first_value(components: list[_Component], key: str, notes: _Notes, read=Non
         return None
     if len({v for _, v in values}) > 1:
         notes.not_expressible(
-            values[1][0].where + (key,), f"components of one layer disagree on `{key}` "
+            values[1][0].where + (key,),
+            f"components of one layer disagree on `{key}` "
             f"({', '.join(str(v) for _, v in values)}); the layer takes the first, {values[0][1]}",
         )
     return values[0][1]
@@ -621,8 +725,11 @@ def arch_text(arch: Architecture, json_path: str, diagnostics: list[Diagnostic])
         header.append("# What the import changed or dropped (see docs/interop.md):")
         for d in notes:
             # A key may hold any character; a comment must stay on its line.
-            message = d.message if d.message.isprintable() else "".join(
-                c if c.isprintable() else " " for c in d.message)
+            message = (
+                d.message
+                if d.message.isprintable()
+                else "".join(c if c.isprintable() else " " for c in d.message)
+            )
             # The formatter drops a comment's trailing spaces: so does this, and `fmt --check` agrees.
             header.append(f"#   {d.code} {message}".rstrip())
     # Comments on their own lines before the first statement print as written, so the
@@ -654,10 +761,11 @@ class ExportResult:
         head = [f"    {json.dumps(k)}: {json.dumps(v)}," for k, v in rest.items()]
         layers = [
             "        [\n" + ",\n".join("            " + json.dumps(c) for c in layer) + "\n        ]"
-            if layer else "        []"
+            if layer
+            else "        []"
             for layer in self.config.get("layers", [])
         ]
-        body = "    \"layers\": [\n" + ",\n".join(layers) + "\n    ]" if layers else '    "layers": []'
+        body = '    "layers": [\n' + ",\n".join(layers) + "\n    ]" if layers else '    "layers": []'
         return "{\n" + "\n".join(head + [body]) + "\n}\n"
 
 
@@ -669,7 +777,9 @@ def export_architecture(arch: Architecture) -> ExportResult:
     flow_in = [0] + arch.candidate_flow()[:-1]
 
     def warn(message: str, span: Span | None, hint: str | None = None) -> None:
-        diagnostics.append(Diagnostic("J021", "dropped-on-export", Severity.WARNING, message, span, path, hint))
+        diagnostics.append(
+            Diagnostic("J021", "dropped-on-export", Severity.WARNING, message, span, path, hint)
+        )
 
     warned_models: set[str] = set()
     local_only: list[str] = []
@@ -678,24 +788,40 @@ def export_architecture(arch: Architecture) -> ExportResult:
         where = f"layer {index + 1} ({layer.kind})"
         json_type = kind_spec(layer.kind).json_name
         if json_type is None:  # a registered kind the original runner has no component for
-            errors.append(Diagnostic("J020", "not-exportable", Severity.ERROR,
-                                     f"{where}: the original Archon has no {layer.kind} component", layer.span, path))
+            errors.append(
+                Diagnostic(
+                    "J020",
+                    "not-exportable",
+                    Severity.ERROR,
+                    f"{where}: the original Archon has no {layer.kind} component",
+                    layer.span,
+                    path,
+                )
+            )
             continue
         for option in ("prompt", "system"):
             if getattr(layer, option) is not None:
                 warn(f"{where}: `{option}` has no equivalent in the JSON format; dropped", layer.span)
         if layer.mode == "execute":
-            warn(f"{where}: `mode = \"execute\"` has no equivalent: the original's evaluator always judges "
-                 "with the model", layer.span)
+            warn(
+                f'{where}: `mode = "execute"` has no equivalent: the original\'s evaluator always judges '
+                "with the model",
+                layer.span,
+            )
         if layer.kind == "verifier" and layer.steps == 1:
-            warn(f"{where}: `steps = 1` has no equivalent: the original's verifier always makes two calls per "
-                 "candidate (reasoning, then verdict)", layer.span)
+            warn(
+                f"{where}: `steps = 1` has no equivalent: the original's verifier always makes two calls per "
+                "candidate (reasoning, then verdict)",
+                layer.span,
+            )
         components = []
         for model, calls in _merged_models(layer):
             try:
                 name, model_type, note = providers.export_model(model)
             except providers.NotExportable as e:
-                errors.append(Diagnostic("J020", "not-exportable", Severity.ERROR, f"{where}: {e}", layer.span, path))
+                errors.append(
+                    Diagnostic("J020", "not-exportable", Severity.ERROR, f"{where}: {e}", layer.span, path)
+                )
                 continue
             if model.name not in warned_models:
                 warned_models.add(model.name)
@@ -703,12 +829,16 @@ def export_architecture(arch: Architecture) -> ExportResult:
                     warn(note, layer.span)
                 if model.fallbacks or model.params:
                     dropped = (["fallbacks"] if model.fallbacks else []) + list(model.params)
-                    warn(f"model '{model.name}': {', '.join(dropped)} not expressible in the JSON format; dropped",
-                         layer.span)
+                    warn(
+                        f"model '{model.name}': {', '.join(dropped)} not expressible in the JSON format; dropped",
+                        layer.span,
+                    )
                 if any(getattr(model, f) is not None for f in LOCAL_ONLY_OPTIONS):
                     local_only.append(model.name)
             component: dict[str, Any] = {
-                "type": json_type, "model": name, "model_type": model_type,
+                "type": json_type,
+                "model": name,
+                "model_type": model_type,
                 "temperature": _pick(layer.temperature, model.temperature, arch.defaults.temperature),
                 "max_tokens": _pick(layer.max_tokens, model.max_tokens, arch.defaults.max_tokens),
                 "samples": calls,
@@ -737,16 +867,28 @@ def export_architecture(arch: Architecture) -> ExportResult:
     if errors:
         raise ArchonError(errors)
     if local_only:
-        diagnostics.append(Diagnostic(
-            "J021", "dropped-on-export", Severity.INFO,
-            f"prices, context windows and rate limits of {', '.join(local_only)} serve planning and "
-            "limits on this side only; the JSON format has no place for them", None, path,
-        ))
+        diagnostics.append(
+            Diagnostic(
+                "J021",
+                "dropped-on-export",
+                Severity.INFO,
+                f"prices, context windows and rate limits of {', '.join(local_only)} serve planning and "
+                "limits on this side only; the JSON format has no place for them",
+                None,
+                path,
+            )
+        )
     if arch.budgets:
-        diagnostics.append(Diagnostic(
-            "J021", "dropped-on-export", Severity.INFO,
-            "budgets are checks on this side only; the JSON format has none", arch.budgets[0].span, path,
-        ))
+        diagnostics.append(
+            Diagnostic(
+                "J021",
+                "dropped-on-export",
+                Severity.INFO,
+                "budgets are checks on this side only; the JSON format has none",
+                arch.budgets[0].span,
+                path,
+            )
+        )
     return ExportResult({"name": arch.name, "layers": layers}, diagnostics)
 
 

@@ -143,17 +143,36 @@ def parse_json(text: str, path: str = "<string>") -> JsonDocument:
     try:
         value = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as e:
-        raise ArchonError([_invalid(text, path, f"not valid JSON: {e.msg}", e.pos,
-                                    "fix the JSON syntax (a trailing comma or a missing quote is common)")]) from None
+        raise ArchonError(
+            [
+                _invalid(
+                    text,
+                    path,
+                    f"not valid JSON: {e.msg}",
+                    e.pos,
+                    "fix the JSON syntax (a trailing comma or a missing quote is common)",
+                )
+            ]
+        ) from None
     except RecursionError:
-        raise ArchonError([_invalid(text, path, "not a config: lists or objects nested too deeply to read", 0,
-                                    "an Archon config nests four levels deep")]) from None
+        raise ArchonError(
+            [
+                _invalid(
+                    text,
+                    path,
+                    "not a config: lists or objects nested too deeply to read",
+                    0,
+                    "an Archon config nests four levels deep",
+                )
+            ]
+        ) from None
     return JsonDocument(value, text, path, duplicates)
 
 
 def _invalid(text: str, path: str, message: str, offset: int, hint: str) -> Diagnostic:
-    return Diagnostic("J001", "invalid-json", Severity.ERROR, message, Source(text, path).span_at_offset(offset),
-                      path, hint)
+    return Diagnostic(
+        "J001", "invalid-json", Severity.ERROR, message, Source(text, path).span_at_offset(offset), path, hint
+    )
 
 
 def _skip(text: str, i: int) -> int:

@@ -95,9 +95,13 @@ def export_model(model: ModelSpec) -> tuple[str, str, str | None]:
                     )
                 return base.default, "tgi", f"TGI address ${base.env} written as its default {base.default}"
             return base, "tgi", None
-        return rest, "vLLM", (
-            f"model '{model.name}' (api_base set) exported as vLLM '{rest}': the original loads it "
-            "in-process with vllm and ignores the api_base"
+        return (
+            rest,
+            "vLLM",
+            (
+                f"model '{model.name}' (api_base set) exported as vLLM '{rest}': the original loads it "
+                "in-process with vllm and ignores the api_base"
+            ),
         )
     if provider in MODEL_TYPES:
         note = None

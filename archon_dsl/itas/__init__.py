@@ -10,6 +10,18 @@ from .space import SearchSpace
 from .trials import Trial
 
 __all__ = [
-    "STRATEGIES", "Evaluation", "Evaluator", "ExecutorEvaluator", "FunctionEvaluator", "Scorer", "SearchResult",
-    "SearchSpace", "Trial", "get_scorer", "load_rows", "pareto_front", "search", "split_rows",
+    "STRATEGIES",
+    "Evaluation",
+    "Evaluator",
+    "ExecutorEvaluator",
+    "FunctionEvaluator",
+    "Scorer",
+    "SearchResult",
+    "SearchSpace",
+    "Trial",
+    "get_scorer",
+    "load_rows",
+    "pareto_front",
+    "search",
+    "split_rows",
 ]

@@ -57,19 +57,34 @@ class AxEncoding:
         for dim in self.dimensions:
             kind = self.kind[dim.name]
             if kind == "float":
-                configs.append(RangeParameterConfig(name=dim.name, bounds=(dim.low, dim.high), parameter_type="float"))
+                configs.append(
+                    RangeParameterConfig(name=dim.name, bounds=(dim.low, dim.high), parameter_type="float")
+                )
             elif kind == "range":
-                configs.append(RangeParameterConfig(
-                    name=dim.name, bounds=(min(dim.values), max(dim.values)), parameter_type="int",
-                ))
+                configs.append(
+                    RangeParameterConfig(
+                        name=dim.name,
+                        bounds=(min(dim.values), max(dim.values)),
+                        parameter_type="int",
+                    )
+                )
             elif kind == "index":
-                configs.append(RangeParameterConfig(
-                    name=dim.name, bounds=(0, len(dim.values) - 1), parameter_type="int",
-                ))
+                configs.append(
+                    RangeParameterConfig(
+                        name=dim.name,
+                        bounds=(0, len(dim.values) - 1),
+                        parameter_type="int",
+                    )
+                )
             else:
-                configs.append(ChoiceParameterConfig(
-                    name=dim.name, values=list(self.labels[dim.name]), parameter_type="str", is_ordered=False,
-                ))
+                configs.append(
+                    ChoiceParameterConfig(
+                        name=dim.name,
+                        values=list(self.labels[dim.name]),
+                        parameter_type="str",
+                        is_ordered=False,
+                    )
+                )
         return configs
 
     def to_ax(self, point: dict[str, Any]) -> dict[str, Any]:
@@ -160,7 +175,9 @@ class BayesianOptimization(Strategy):
 
     def __init__(self, *args: Any, init_trials: int | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.init_trials = init_trials if init_trials is not None else max(2, min(8, round(self.budget * 0.2)))
+        self.init_trials = (
+            init_trials if init_trials is not None else max(2, min(8, round(self.budget * 0.2)))
+        )
         self.client = None
         self.encoding = AxEncoding(self.space.dimensions)
         self._threshold: float | None = None
@@ -183,7 +200,9 @@ class BayesianOptimization(Strategy):
         client.configure_optimization(objective="score, -cost" if self.multi_objective else "score")
         self._configured = ()
         client.configure_generation_strategy(
-            method="fast", initialization_budget=self.init_trials, initialization_random_seed=self.seed,
+            method="fast",
+            initialization_budget=self.init_trials,
+            initialization_random_seed=self.seed,
         )
         self.client = client
         # A resumed search: what the interrupted run learnt is given back to Ax as finished trials.
@@ -217,7 +236,8 @@ class BayesianOptimization(Strategy):
         if key == self._configured:
             return
         self.client.configure_optimization(
-            objective="score, -cost" if self.multi_objective else "score", outcome_constraints=constraints or None,
+            objective="score, -cost" if self.multi_objective else "score",
+            outcome_constraints=constraints or None,
         )
         self._configured, self._threshold = key, bound
 
@@ -231,7 +251,9 @@ class BayesianOptimization(Strategy):
             summary = self.client.summarize(trial_indices=[index])
         value = summary["generation_node"].iloc[0] if "generation_node" in summary and len(summary) else ""
         node = value if isinstance(value, str) else ""
-        return {"CenterOfSearchSpace": "center", "Sobol": "sobol", "MBM": "botorch"}.get(node, node.lower() or "ax")
+        return {"CenterOfSearchSpace": "center", "Sobol": "sobol", "MBM": "botorch"}.get(
+            node, node.lower() or "ax"
+        )
 
     def _next(self) -> tuple[int, dict[str, Any]] | None:
         from ax.exceptions.core import AxError

@@ -60,10 +60,17 @@ class SearchResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "strategy": self.strategy, "seed": self.seed, "objective": self.objective,
-            "cost_metric": self.cost_metric, "evaluations": self.evaluations, "trials": len(self.trials),
-            "skipped": self.skipped, "stopped": self.stopped, "rows_dev": self.rows_dev,
-            "rows_held_out": self.rows_held_out, "rules_checked": self.rules_checked,
+            "strategy": self.strategy,
+            "seed": self.seed,
+            "objective": self.objective,
+            "cost_metric": self.cost_metric,
+            "evaluations": self.evaluations,
+            "trials": len(self.trials),
+            "skipped": self.skipped,
+            "stopped": self.stopped,
+            "rows_dev": self.rows_dev,
+            "rows_held_out": self.rows_held_out,
+            "rules_checked": self.rules_checked,
             "best": self.best.to_dict() if self.best else None,
             "best_score": self.best_score,
             "front": [t.to_dict() for t in self.front],
@@ -73,8 +80,15 @@ class SearchResult:
 
 
 def _evaluation_dict(e: Evaluation) -> dict[str, Any]:
-    return {"score": e.score, "cost_usd": e.cost_usd, "calls": e.calls, "tokens": e.tokens, "errors": e.errors,
-            "rows": e.rows, "duration": round(e.duration, 4)}
+    return {
+        "score": e.score,
+        "cost_usd": e.cost_usd,
+        "calls": e.calls,
+        "tokens": e.tokens,
+        "errors": e.errors,
+        "rows": e.rows,
+        "duration": round(e.duration, 4),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -107,7 +121,9 @@ def load_rows(data: Any) -> list[dict[str, Any]]:
 def split_rows(rows: Sequence[dict], fraction: float, seed: int = 0) -> tuple[list[dict], list[dict]]:
     """(development, held-out): a seeded shuffle, `fraction` of the rows held out (at least one if any)."""
     if not 0 <= fraction < 1:
-        raise _usage(f"--split must be in [0, 1), got {fraction}", "e.g. --split 0.2 holds out a fifth of the rows")
+        raise _usage(
+            f"--split must be in [0, 1), got {fraction}", "e.g. --split 0.2 holds out a fifth of the rows"
+        )
     order = list(range(len(rows)))
     random.Random(seed).shuffle(order)
     n_test = round(len(rows) * fraction)
@@ -221,10 +237,19 @@ def search(
 
     directory = SearchDirectory(out) if out is not None else None
     state = {
-        "template": template.path, "template_sha256": _sha256(_template_text(template)),
-        "data_sha256": _sha256(rows), "rows_dev": len(dev), "rows_held_out": len(held),
-        "scorer": scorer_name, "strategy": strategy, "seed": seed, "split": split, "split_seed": split_seed,
-        "objective": objective, "trials": trials, "sim": sim,
+        "template": template.path,
+        "template_sha256": _sha256(_template_text(template)),
+        "data_sha256": _sha256(rows),
+        "rows_dev": len(dev),
+        "rows_held_out": len(held),
+        "scorer": scorer_name,
+        "strategy": strategy,
+        "seed": seed,
+        "split": split,
+        "split_seed": split_seed,
+        "objective": objective,
+        "trials": trials,
+        "sim": sim,
     }
     previous, prior_metric = _open_directory(directory, state, resume)
     state["cost_metric"] = prior_metric or cost_metric_for(template, sim)
@@ -233,12 +258,25 @@ def search(
     if evaluator is None:
         if sim:
             _register_sim_answers(rows)
-        evaluator = ExecutorEvaluator(score_fn, sim=sim, cache=cache, concurrency=concurrency, unsafe_exec=unsafe_exec)
+        evaluator = ExecutorEvaluator(
+            score_fn, sim=sim, cache=cache, concurrency=concurrency, unsafe_exec=unsafe_exec
+        )
 
     run = SearchRun(
-        template=template, space=space, dev=dev, held=held, evaluator=evaluator, owns_evaluator=owned,
-        strategy=strategy, seed=seed, budget=trials, objective=objective, init_trials=init_trials,
-        directory=directory, state=state, on_trial=on_trial,
+        template=template,
+        space=space,
+        dev=dev,
+        held=held,
+        evaluator=evaluator,
+        owns_evaluator=owned,
+        strategy=strategy,
+        seed=seed,
+        budget=trials,
+        objective=objective,
+        init_trials=init_trials,
+        directory=directory,
+        state=state,
+        on_trial=on_trial,
     )
     run.resume(previous)
     return run.run()
@@ -255,8 +293,10 @@ def _checked_options(objective: str, trials: int, strategy: str) -> str:
         from ..diagnostics import did_you_mean
 
         guess = did_you_mean(strategy, STRATEGIES)
-        raise _usage(f"unknown strategy {strategy!r}",
-                     f"did you mean {guess!r}?" if guess else f"strategies: {', '.join(STRATEGIES)}")
+        raise _usage(
+            f"unknown strategy {strategy!r}",
+            f"did you mean {guess!r}?" if guess else f"strategies: {', '.join(STRATEGIES)}",
+        )
     return objective
 
 
@@ -278,7 +318,9 @@ def _scorer(scorer: Any, options: dict[str, Any] | None, evaluator: Evaluator | 
     return score_fn, score_fn.name
 
 
-def _open_directory(directory: SearchDirectory | None, state: dict, resume: bool) -> tuple[list[Trial], str | None]:
+def _open_directory(
+    directory: SearchDirectory | None, state: dict, resume: bool
+) -> tuple[list[Trial], str | None]:
     """(trials recorded there before, their cost metric): nothing without a directory or a resumed search."""
     if directory is None:
         return [], None
@@ -356,8 +398,16 @@ class SearchRun:
     def run(self) -> SearchResult:
         """Spend the budget, re-score the best on the held-out rows, write the outputs."""
         self._write_state("running")
-        chooser = make_strategy(self.strategy, self.space, self.history, seed=self.seed, budget=self.budget,
-                                multi_objective=self.multi, arch_key=self.arch_key_of, init_trials=self.init_trials)
+        chooser = make_strategy(
+            self.strategy,
+            self.space,
+            self.history,
+            seed=self.seed,
+            budget=self.budget,
+            multi_objective=self.multi,
+            arch_key=self.arch_key_of,
+            init_trials=self.init_trials,
+        )
         stopped = "budget"
         try:
             stopped = self._loop(chooser)
@@ -371,8 +421,15 @@ class SearchRun:
 
     def _write_state(self, status: str, **extra: Any) -> None:
         if self.directory:
-            self.directory.write_state({**self.state, "status": status, "evaluations": self.history.evaluations,
-                                        "skipped": self.history.skipped, **extra})
+            self.directory.write_state(
+                {
+                    **self.state,
+                    "status": status,
+                    "evaluations": self.history.evaluations,
+                    "skipped": self.history.skipped,
+                    **extra,
+                }
+            )
 
     def _loop(self, chooser: Strategy) -> str:
         """Propose, evaluate (or reuse a twin architecture's result), record; why it stopped."""
@@ -409,18 +466,31 @@ class SearchRun:
         evaluation_time = 0.0
         if twin is not None:
             trial = Trial(
-                index=len(history.trials), params=space.to_json(point), score=twin.score, cost=twin.cost,
-                cost_usd=twin.cost_usd, calls=twin.calls, tokens=twin.tokens, errors=twin.errors,
-                source=proposal.source, same_as=twin.index if twin.same_as is None else twin.same_as,
+                index=len(history.trials),
+                params=space.to_json(point),
+                score=twin.score,
+                cost=twin.cost,
+                cost_usd=twin.cost_usd,
+                calls=twin.calls,
+                tokens=twin.tokens,
+                errors=twin.errors,
+                source=proposal.source,
+                same_as=twin.index if twin.same_as is None else twin.same_as,
             )
         else:
             evaluation = self.evaluator.evaluate(feasibility.arch, self.dev)
             evaluation_time = evaluation.duration
             trial = Trial(
-                index=len(history.trials), params=space.to_json(point), score=evaluation.score,
-                cost=_objective_cost(evaluation, self.cost_metric, feasibility), cost_usd=evaluation.cost_usd,
-                calls=evaluation.calls, tokens=evaluation.tokens, errors=evaluation.errors,
-                duration=round(evaluation.duration, 4), source=proposal.source,
+                index=len(history.trials),
+                params=space.to_json(point),
+                score=evaluation.score,
+                cost=_objective_cost(evaluation, self.cost_metric, feasibility),
+                cost_usd=evaluation.cost_usd,
+                calls=evaluation.calls,
+                tokens=evaluation.tokens,
+                errors=evaluation.errors,
+                duration=round(evaluation.duration, 4),
+                source=proposal.source,
             )
         trial.overhead = round(max(time.perf_counter() - started - evaluation_time, 0.0), 6)
         history.add(trial, pkey, akey)
@@ -437,8 +507,12 @@ class SearchRun:
         """The result: best, front, held-out scores; written to the directory when there is one."""
         trials = self.history.trials
         best = self.history.best()
-        front = pareto_front(trials) if self.multi else []  # the one front: result.json, front/ and pareto.png show it
-        for trial in trials:  # a resumed search may have a new best: only the current ones keep a held-out score
+        front = (
+            pareto_front(trials) if self.multi else []
+        )  # the one front: result.json, front/ and pareto.png show it
+        for (
+            trial
+        ) in trials:  # a resumed search may have a new best: only the current ones keep a held-out score
             trial.held_out = None
         held_out: dict[int, Evaluation] = {}
         if best is not None and self.held:
@@ -447,11 +521,22 @@ class SearchRun:
                 held_out[trial.index] = evaluation = self.evaluator.evaluate(self._arch_of(trial), self.held)
                 trial.held_out = evaluation.score
         result = SearchResult(
-            trials=trials, best=best, best_arch=self._arch_of(best) if best is not None else None, front=front,
-            objective=self.objective, cost_metric=self.cost_metric, strategy=self.strategy, seed=self.seed,
-            evaluations=self.history.evaluations, skipped=self.history.skipped, stopped=stopped,
-            rows_dev=len(self.dev), rows_held_out=len(self.held), held_out=held_out,
-            out=self.directory.path if self.directory else None, rules_checked=self.space.rules_checked,
+            trials=trials,
+            best=best,
+            best_arch=self._arch_of(best) if best is not None else None,
+            front=front,
+            objective=self.objective,
+            cost_metric=self.cost_metric,
+            strategy=self.strategy,
+            seed=self.seed,
+            evaluations=self.history.evaluations,
+            skipped=self.history.skipped,
+            stopped=stopped,
+            rows_dev=len(self.dev),
+            rows_held_out=len(self.held),
+            held_out=held_out,
+            out=self.directory.path if self.directory else None,
+            rules_checked=self.space.rules_checked,
         )
         if self.directory:
             self._write_outputs(self.directory, result)

@@ -17,7 +17,9 @@ class Evaluation:
     """How one configuration did on a set of rows."""
 
     score: float  # mean row score, 0..1 for the built-in scorers
-    cost_usd: float | None  # dollars over all rows, cache hits at their price; None when some price is unknown
+    cost_usd: (
+        float | None
+    )  # dollars over all rows, cache hits at their price; None when some price is unknown
     calls: int  # LLM calls over all rows (cached ones included: the cost of running it afresh)
     tokens: int = 0
     errors: int = 0  # rows that ended in an error (scored 0)
@@ -79,7 +81,9 @@ class FunctionEvaluator:
             return value
         if isinstance(value, tuple):
             score, cost = value
-            return Evaluation(float(score), float(cost) * n, arch.calls_per_query() * n, rows=n, duration=duration)
+            return Evaluation(
+                float(score), float(cost) * n, arch.calls_per_query() * n, rows=n, duration=duration
+            )
         return Evaluation(float(value), None, arch.calls_per_query() * n, rows=n, duration=duration)
 
     def close(self) -> None:
@@ -136,8 +140,14 @@ class ExecutorEvaluator:
 
         # check=False: the search space has applied the rules (or was told not to) to every point it runs.
         return await arun_dataset(
-            arch, rows, sim=self.sim, cache=self.cache, concurrency=self.concurrency,
-            query_concurrency=self.query_concurrency, env_file=self.env_file, unsafe_exec=self.unsafe_exec,
+            arch,
+            rows,
+            sim=self.sim,
+            cache=self.cache,
+            concurrency=self.concurrency,
+            query_concurrency=self.query_concurrency,
+            env_file=self.env_file,
+            unsafe_exec=self.unsafe_exec,
             check=False,
         )
 
@@ -189,11 +199,15 @@ class ExecutorEvaluator:
 
     def score_context(self) -> ScoreContext:
         """What a scorer that calls models (the judge) gets: this evaluator's executor and cache."""
-        return ScoreContext(run=self._run, complete=self._complete, sim=self.sim, unsafe_exec=self.unsafe_exec)
+        return ScoreContext(
+            run=self._run, complete=self._complete, sim=self.sim, unsafe_exec=self.unsafe_exec
+        )
 
     def score_answers(self, answers: Sequence[str | None], rows: Sequence[dict]) -> list[float]:
         """Scores of answers given as text (no architecture run), e.g. to check a scorer."""
-        return self._ensure_portal().call(self.scorer.ascore_all, list(answers), list(rows), self.score_context())
+        return self._ensure_portal().call(
+            self.scorer.ascore_all, list(answers), list(rows), self.score_context()
+        )
 
     def close(self) -> None:
         if self._stack is not None:

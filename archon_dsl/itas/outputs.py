@@ -15,7 +15,16 @@ from .trials import Trial
 STATE_VERSION = 1
 FRONT_KEY = "archon-dsl pareto front"  # PNG text chunk of pareto.png: the front drawn, as JSON
 # State entries that must match for --resume to continue a search (the trial budget may grow).
-RESUME_KEYS = ("template_sha256", "data_sha256", "scorer", "strategy", "seed", "split", "split_seed", "objective")
+RESUME_KEYS = (
+    "template_sha256",
+    "data_sha256",
+    "scorer",
+    "strategy",
+    "seed",
+    "split",
+    "split_seed",
+    "objective",
+)
 
 
 def _usage(message: str, hint: str | None = None) -> ArchonError:
@@ -46,7 +55,9 @@ class SearchDirectory:
         try:
             return json.loads(self.state_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as e:
-            raise _usage(f"cannot read {self.state_path}: {e}", "remove the directory to start afresh") from None
+            raise _usage(
+                f"cannot read {self.state_path}: {e}", "remove the directory to start afresh"
+            ) from None
 
     def write_state(self, state: dict[str, Any]) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -58,7 +69,9 @@ class SearchDirectory:
             # Only a new or empty directory takes a new search: its files would sit among (and
             # overwrite, say a best.arch) someone else's.
             if self.path.exists() and not self.path.is_dir():
-                raise _usage(f"--out {self.path} is a file, not a directory", "give a directory for the search")
+                raise _usage(
+                    f"--out {self.path} is a file, not a directory", "give a directory for the search"
+                )
             if self.path.is_dir() and any(self.path.iterdir()):
                 raise _usage(
                     f"--out {self.path} is not empty and holds no search; it was left untouched",
@@ -95,7 +108,9 @@ class SearchDirectory:
             except (json.JSONDecodeError, TypeError):
                 if number == len(lines):
                     break  # written when the run was killed
-                raise _usage(f"{self.trials_path}:{number}: not a trial record", "remove the line or the directory")
+                raise _usage(
+                    f"{self.trials_path}:{number}: not a trial record", "remove the line or the directory"
+                )
         return trials
 
     def rewrite_trials(self, trials: Sequence[Trial]) -> None:
@@ -110,18 +125,34 @@ class SearchDirectory:
 
     # -- results -----------------------------------------------------------------
     def write_csv(self, trials: Sequence[Trial], param_names: Sequence[str]) -> None:
-        fields = ["index", *param_names, "score", "held_out", "cost", "cost_usd", "calls", "tokens", "errors",
-                  "duration", "overhead", "source", "same_as"]
+        fields = [
+            "index",
+            *param_names,
+            "score",
+            "held_out",
+            "cost",
+            "cost_usd",
+            "calls",
+            "tokens",
+            "errors",
+            "duration",
+            "overhead",
+            "source",
+            "same_as",
+        ]
         tmp = self.csv_path.with_suffix(".csv.tmp")
         with open(tmp, "w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(fields)
             for t in trials:
                 row = t.to_dict()
-                writer.writerow([
-                    t.index, *[t.params.get(n) for n in param_names],
-                    *[_csv_value(row[k]) for k in fields[1 + len(param_names):]],
-                ])
+                writer.writerow(
+                    [
+                        t.index,
+                        *[t.params.get(n) for n in param_names],
+                        *[_csv_value(row[k]) for k in fields[1 + len(param_names) :]],
+                    ]
+                )
         os.replace(tmp, self.csv_path)
 
     def write_arch(self, arch: Architecture, path: Path) -> str | None:
@@ -169,7 +200,9 @@ class SearchDirectory:
         fig.savefig(self.progress_plot)
         plt.close(fig)
 
-    def plot_front(self, trials: Sequence[Trial], front: Sequence[Trial], cost_label: str, title: str) -> None:
+    def plot_front(
+        self, trials: Sequence[Trial], front: Sequence[Trial], cost_label: str, title: str
+    ) -> None:
         """Every evaluation as (cost, score), the given front joined as a staircase.
 
         The PNG carries the front it draws (trial, cost, score) as text metadata under FRONT_KEY,
@@ -178,13 +211,31 @@ class SearchDirectory:
         plt = _pyplot()
         evaluated = [t for t in trials if t.evaluated]
         fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
-        ax.scatter([t.cost for t in evaluated], [t.score for t in evaluated], s=14, color="#9aa5b1",
-                   label="evaluation", zorder=2)
+        ax.scatter(
+            [t.cost for t in evaluated],
+            [t.score for t in evaluated],
+            s=14,
+            color="#9aa5b1",
+            label="evaluation",
+            zorder=2,
+        )
         if front:
-            ax.step([t.cost for t in front], [t.score for t in front], where="post", color="#d1242f",
-                    linewidth=1.5, zorder=3)
-            ax.scatter([t.cost for t in front], [t.score for t in front], s=30, color="#d1242f",
-                       label="Pareto front", zorder=4)
+            ax.step(
+                [t.cost for t in front],
+                [t.score for t in front],
+                where="post",
+                color="#d1242f",
+                linewidth=1.5,
+                zorder=3,
+            )
+            ax.scatter(
+                [t.cost for t in front],
+                [t.score for t in front],
+                s=30,
+                color="#d1242f",
+                label="Pareto front",
+                zorder=4,
+            )
         if evaluated:
             ax.legend(loc="lower right", frameon=False)
         ax.set_xlabel(cost_label)

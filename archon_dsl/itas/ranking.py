@@ -12,7 +12,9 @@ from ..language import ast
 from .evaluate import Evaluation, Evaluator, ExecutorEvaluator
 
 
-def _error(message: str, path: str | None = None, span: Span | None = None, hint: str | None = None) -> ArchonError:
+def _error(
+    message: str, path: str | None = None, span: Span | None = None, hint: str | None = None
+) -> ArchonError:
     return ArchonError([Diagnostic("R030", "rank-models", Severity.ERROR, message, span, path, hint)])
 
 
@@ -92,8 +94,12 @@ def rank_models(
 
         names = [d.name for d in template.pool_decls]
         guess = did_you_mean(pool, names)
-        raise _error(f"no pool named '{pool}' in {file}",
-                     str(file), None, f"did you mean '{guess}'?" if guess else f"pools: {', '.join(names) or 'none'}")
+        raise _error(
+            f"no pool named '{pool}' in {file}",
+            str(file),
+            None,
+            f"did you mean '{guess}'?" if guess else f"pools: {', '.join(names) or 'none'}",
+        )
     models: list[ModelSpec] = scope[pool]
     rows = load_rows(data)
     dev, _ = split_rows(rows, split, split_seed)
@@ -110,7 +116,9 @@ def rank_models(
     scored: list[ModelScore] = []
     try:
         for position, model in enumerate(models):
-            entry = ModelScore(model.name, model.id, position, evaluator.evaluate(single_model(model, base), dev))
+            entry = ModelScore(
+                model.name, model.id, position, evaluator.evaluate(single_model(model, base), dev)
+            )
             scored.append(entry)
             if on_model:
                 on_model(entry, position + 1, len(models))
@@ -118,7 +126,9 @@ def rank_models(
         if owned:
             evaluator.close()
     ranked = sorted(scored, key=lambda m: (-m.score, m.evaluation.cost("calls"), m.position))
-    result = Ranking(pool=pool, ranked=ranked, changed=[m.position for m in ranked] != list(range(len(ranked))))
+    result = Ranking(
+        pool=pool, ranked=ranked, changed=[m.position for m in ranked] != list(range(len(ranked)))
+    )
     if write and result.changed:
         result.written = write_pool_order(Path(file), pool, [m.position for m in ranked])
     return result
@@ -170,20 +180,30 @@ def write_pool_order(path: Path, pool: str, order: list[int]) -> Path:
     value = decl.value
     if not isinstance(value, ast.ListExpr) or value.span is None:
         raise _error(
-            f"pool '{pool}' is not a list literal, so its order cannot be rewritten", str(where), decl.span,
+            f"pool '{pool}' is not a list literal, so its order cannot be rewritten",
+            str(where),
+            decl.span,
             "write the pool as [model, model, ...]",
         )
     if len(order) != len(value.items):
-        raise _error(f"pool '{pool}' has {len(value.items)} items in {where}, but {len(order)} were ranked",
-                     str(where), decl.span)
+        raise _error(
+            f"pool '{pool}' has {len(value.items)} items in {where}, but {len(order)} were ranked",
+            str(where),
+            decl.span,
+        )
     start = _offset(text, value.span.line, value.span.column)
     end = _offset(text, value.span.end_line, value.span.end_column)
-    items = [text[_offset(text, i.span.line, i.span.column):_offset(text, i.span.end_line, i.span.end_column)]
-             for i in value.items]
+    items = [
+        text[_offset(text, i.span.line, i.span.column) : _offset(text, i.span.end_line, i.span.end_column)]
+        for i in value.items
+    ]
     inside = text[start:end]
     if "#" in "".join(inside.split('"')[0::2]):  # a comment among the items: it would lose its place
-        raise _error(f"pool '{pool}' has comments inside its list; move them out to let rank-models reorder it",
-                     str(where), decl.span)
+        raise _error(
+            f"pool '{pool}' has comments inside its list; move them out to let rank-models reorder it",
+            str(where),
+            decl.span,
+        )
     ordered = [items[i] for i in order]
     column = value.span.column
     one_line = "[" + ", ".join(ordered) + "]"
@@ -216,7 +236,9 @@ def _verify(text: str, path: Path, pool: str, expected: list[str]) -> None:
 
     module = parse(text, str(path))
     decl = next(d for d in reversed(module.of_type(ast.PoolDecl)) if d.name == pool)
-    got = [text[_offset(text, i.span.line, i.span.column):_offset(text, i.span.end_line, i.span.end_column)]
-           for i in decl.value.items]
+    got = [
+        text[_offset(text, i.span.line, i.span.column) : _offset(text, i.span.end_line, i.span.end_column)]
+        for i in decl.value.items
+    ]
     if got != expected:
         raise RuntimeError(f"rewriting pool '{pool}' in {path} went wrong: expected {expected}, got {got}")

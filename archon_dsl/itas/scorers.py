@@ -46,7 +46,9 @@ class ScoreContext:
     """What a scorer that calls models needs: a way to run an architecture over rows."""
 
     run: Callable[[Any, list[dict]], Awaitable[list[Any]]] | None = None  # (architecture, rows) -> results
-    complete: Callable[[Any, str, int], Awaitable[Any]] | None = None  # (CallSpec, kind, attempt) -> CallResult
+    complete: Callable[[Any, str, int], Awaitable[Any]] | None = (
+        None  # (CallSpec, kind, attempt) -> CallResult
+    )
     sim: bool = False
     unsafe_exec: bool = False  # the code scorer may run answers unisolated when no sandbox is available
 
@@ -81,7 +83,8 @@ def _clamp(value: Any) -> float:
 # ---------------------------------------------------------------------------
 
 _ANSWER_IS = re.compile(
-    r"(?:final answer|the answer|answer)\s*(?:is|:|=)\s*[:\s]*(.+?)\s*(?:$|\n)", re.IGNORECASE,
+    r"(?:final answer|the answer|answer)\s*(?:is|:|=)\s*[:\s]*(.+?)\s*(?:$|\n)",
+    re.IGNORECASE,
 )
 _HASHES = re.compile(r"####\s*(.+?)\s*(?:$|\n)")
 _NUMBER = re.compile(
@@ -103,7 +106,7 @@ def boxed(text: str) -> str | None:
         elif text[j] == "}":
             depth -= 1
         j += 1
-    return text[i:j - 1] if depth == 0 else None
+    return text[i : j - 1] if depth == 0 else None
 
 
 def final_answer(text: str) -> str:
@@ -202,18 +205,25 @@ class NumericMatch(Scorer):
     """The number the reply ends on equals the expected number (relative tolerance 1e-6)."""
 
     name = "numeric"
-    description = "last number in the reply (or in \\boxed{}, '#### x', 'answer: x') equals the expected number"
+    description = (
+        "last number in the reply (or in \\boxed{}, '#### x', 'answer: x') equals the expected number"
+    )
 
     def __init__(self, rel_tol: float = 1e-6):
         self.rel_tol = rel_tol
 
     def score(self, answer: str, row: Mapping[str, Any]) -> float:
         expected = expected_answer(row)
-        target = float(expected) if isinstance(expected, (int, float)) and not isinstance(expected, bool) \
+        target = (
+            float(expected)
+            if isinstance(expected, (int, float)) and not isinstance(expected, bool)
             else last_number(str(expected))
+        )
         if target is None:
-            raise _error(f"row {row.get('id', '?')}: expected answer {expected!r} is not a number",
-                         "use the exact scorer for answers that are not numbers")
+            raise _error(
+                f"row {row.get('id', '?')}: expected answer {expected!r} is not a number",
+                "use the exact scorer for answers that are not numbers",
+            )
         got = last_number(answer)
         return 1.0 if got is not None and numbers_equal(got, target, self.rel_tol) else 0.0
 
@@ -250,8 +260,10 @@ def _expected_letter(expected: Any, choices: list[str], letters: str) -> str:
         return text.upper()
     found = pick_letter(text, choices, letters)
     if found is None:
-        raise _error(f"expected answer {expected!r} names no option",
-                     f"give the letter ({', '.join(letters[:4])}, ...) or an option's exact text")
+        raise _error(
+            f"expected answer {expected!r} names no option",
+            f"give the letter ({', '.join(letters[:4])}, ...) or an option's exact text",
+        )
     return found
 
 
@@ -293,7 +305,9 @@ class RegexMatch(Scorer):
     Without: the row's `pattern` (or its expected answer read as a regex) occurs in the reply."""
 
     name = "regex"
-    description = "regex:PATTERN extracts the answer (group 1); plain regex searches the row's 'pattern' in the reply"
+    description = (
+        "regex:PATTERN extracts the answer (group 1); plain regex searches the row's 'pattern' in the reply"
+    )
 
     def __init__(self, pattern: str | None = None):
         self.pattern = None
@@ -333,13 +347,17 @@ class CodeExecution(Scorer):
 
         tests = row.get("tests") or row.get("test")
         if not tests:
-            raise _error(f"row {row.get('id', '?')} has no tests", "give each row a 'tests' list of assert statements")
+            raise _error(
+                f"row {row.get('id', '?')} has no tests", "give each row a 'tests' list of assert statements"
+            )
         if isinstance(tests, str):
             tests = [tests]
         code = extract_code(answer)
         if not code:
             return 0.0
-        passed = run_tests(code, list(tests), timeout=self.timeout, memory_mb=self.memory_mb, unsafe_exec=unsafe_exec)
+        passed = run_tests(
+            code, list(tests), timeout=self.timeout, memory_mb=self.memory_mb, unsafe_exec=unsafe_exec
+        )
         if self.partial:
             return sum(passed) / len(passed) if passed else 0.0
         return 1.0 if passed and all(passed) else 0.0
@@ -441,7 +459,9 @@ class PairwiseJudge(Scorer):
             question = question_of(rows[i])
             ours_first = await self._prefers_first(question, answer, base, ctx)
             theirs_first = await self._prefers_first(question, base, answer, ctx)
-            points = [p for p in (ours_first, None if theirs_first is None else not theirs_first) if p is not None]
+            points = [
+                p for p in (ours_first, None if theirs_first is None else not theirs_first) if p is not None
+            ]
             scores[i] = sum(points) / len(points) if points else 0.5
 
         async with anyio.create_task_group() as group:
@@ -502,8 +522,15 @@ BUILTIN = {
     "code": CodeExecution,
     "judge": PairwiseJudge,
 }
-ALIASES = {"em": "exact", "number": "numeric", "multiple_choice": "mc", "choice": "mc", "code_exec": "code",
-           "llm_judge": "judge", "pairwise": "judge"}
+ALIASES = {
+    "em": "exact",
+    "number": "numeric",
+    "multiple_choice": "mc",
+    "choice": "mc",
+    "code_exec": "code",
+    "llm_judge": "judge",
+    "pairwise": "judge",
+}
 
 
 def get_scorer(name: str | Scorer | Callable[..., Any], **options: Any) -> Scorer:
@@ -514,7 +541,7 @@ def get_scorer(name: str | Scorer | Callable[..., Any], **options: Any) -> Score
         return FunctionScorer(name, getattr(name, "__name__", "custom"))
     key = ALIASES.get(name, name)
     if key.startswith("regex:"):
-        return RegexMatch(key[len("regex:"):])
+        return RegexMatch(key[len("regex:") :])
     if key in BUILTIN:
         cls = BUILTIN[key]
         accepted = {k: v for k, v in options.items() if v is not None and k in _options_of(cls)}
@@ -526,7 +553,9 @@ def get_scorer(name: str | Scorer | Callable[..., Any], **options: Any) -> Score
     guess = did_you_mean(name, list(BUILTIN) + list(ALIASES))
     raise _error(
         f"unknown scorer {name!r}",
-        f"did you mean {guess!r}?" if guess else f"scorers: {', '.join(BUILTIN)}, regex:PATTERN, or module:function",
+        f"did you mean {guess!r}?"
+        if guess
+        else f"scorers: {', '.join(BUILTIN)}, regex:PATTERN, or module:function",
     )
 
 

@@ -80,7 +80,12 @@ def plan_figures(arch: Architecture) -> dict[str, float | None]:
         from ..planner import plan
         from ..rules.budget_exceeded import plan_figure
     except ImportError:  # no planner: the architecture's own call count, one layer after another
-        return {"calls": float(arch.calls_per_query()), "cost": None, "depth": float(len(arch.layers)), "tokens": None}
+        return {
+            "calls": float(arch.calls_per_query()),
+            "cost": None,
+            "depth": float(len(arch.layers)),
+            "tokens": None,
+        }
     figures = plan(arch)
     return {metric: plan_figure(figures, metric) for metric in BUDGET_METRICS}
 
@@ -227,8 +232,11 @@ class SearchSpace:
             value = figures.get(budget.metric)
             if value is not None and not budget.allows(value):
                 return Feasibility(
-                    False, f"budget {budget.metric} {budget.op} {format_value(budget.limit)} fails "
-                    f"({budget.metric} = {format_value(value)})", arch, figures,
+                    False,
+                    f"budget {budget.metric} {budget.op} {format_value(budget.limit)} fails "
+                    f"({budget.metric} = {format_value(value)})",
+                    arch,
+                    figures,
                 )
         return Feasibility(True, None, arch, figures)
 

@@ -36,8 +36,16 @@ class Strategy(ABC):
 
     name = "strategy"
 
-    def __init__(self, space: SearchSpace, history: History, *, seed: int = 0, budget: int = 20,
-                 multi_objective: bool = False, arch_key: Callable[[dict], str | None] | None = None):
+    def __init__(
+        self,
+        space: SearchSpace,
+        history: History,
+        *,
+        seed: int = 0,
+        budget: int = 20,
+        multi_objective: bool = False,
+        arch_key: Callable[[dict], str | None] | None = None,
+    ):
         self.space = space
         self.history = history
         self.seed = seed

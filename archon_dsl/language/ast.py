@@ -25,7 +25,13 @@ def _child_fields(cls: type) -> tuple[tuple[str, int], ...]:
         annotation = str(f.type)
         if not f.compare or annotation in _LEAF_ANNOTATIONS:
             continue
-        how = _PAIRS if annotation.startswith("list[tuple[") else _LIST if annotation.startswith("list[") else _ONE
+        how = (
+            _PAIRS
+            if annotation.startswith("list[tuple[")
+            else _LIST
+            if annotation.startswith("list[")
+            else _ONE
+        )
         out.append((f.name, how))
     return tuple(out)
 
@@ -324,8 +330,18 @@ class If(Node):
 
 Body = Union[LayerDecl, Repeat, If]
 Statement = Union[
-    ArchonDecl, Include, Defaults, ModelDecl, ProviderDecl, PoolDecl, ParamDecl, Constraint, Budget,
-    LayerDecl, Repeat, If,
+    ArchonDecl,
+    Include,
+    Defaults,
+    ModelDecl,
+    ProviderDecl,
+    PoolDecl,
+    ParamDecl,
+    Constraint,
+    Budget,
+    LayerDecl,
+    Repeat,
+    If,
 ]
 
 
@@ -369,4 +385,6 @@ class Module(Node):
 
     def of_type(self, kind: type) -> list:
         """Statements of one type, included declarations first."""
-        return [s for s in self.included if isinstance(s, kind)] + [s for s in self.statements if isinstance(s, kind)]
+        return [s for s in self.included if isinstance(s, kind)] + [
+            s for s in self.statements if isinstance(s, kind)
+        ]

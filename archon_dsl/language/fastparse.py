@@ -19,7 +19,8 @@ from lark import Token
 from . import ast
 from .transform import ToAst
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<WS>[ \t\f\r\n]+)
   | (?P<COMMENT>\#[^\n]*)
   | (?P<STRING>"[^"\\\n]*(?:\\.[^"\\\n]*)*")
@@ -32,14 +33,50 @@ _TOKEN = re.compile(r"""
   | (?P<PLUS>\+)
   | (?P<MINUS>-)
   | (?P<PUNCT>[{}\[\]()=:;,])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
-_KEYWORDS = frozenset({
-    "archon", "include", "defaults", "model", "provider", "pool", "param", "constraint", "budget", "layer",
-    "repeat", "in", "if", "else", "or", "and", "not", "true", "false",
-})
-_STATEMENTS = frozenset({"archon", "include", "defaults", "model", "provider", "pool", "param", "constraint",
-                         "budget", "layer", "repeat", "if", ";"})
+_KEYWORDS = frozenset(
+    {
+        "archon",
+        "include",
+        "defaults",
+        "model",
+        "provider",
+        "pool",
+        "param",
+        "constraint",
+        "budget",
+        "layer",
+        "repeat",
+        "in",
+        "if",
+        "else",
+        "or",
+        "and",
+        "not",
+        "true",
+        "false",
+    }
+)
+_STATEMENTS = frozenset(
+    {
+        "archon",
+        "include",
+        "defaults",
+        "model",
+        "provider",
+        "pool",
+        "param",
+        "constraint",
+        "budget",
+        "layer",
+        "repeat",
+        "if",
+        ";",
+    }
+)
 _BODY = frozenset({"layer", "repeat", "if"})
 
 
@@ -103,12 +140,24 @@ def _tokens(text: str, comments: list[ast.Comment]) -> list[tuple]:
         start_at, end_at = (line, column), (line, column + end - pos)
         if kind == "NAME" and value in _KEYWORDS:
             # `model` is a terminal of its own (MODEL) that reaches the transform; other keywords do not.
-            token = Token("MODEL", value, pos, line, column, line, column + end - pos, end) if value == "model" else None
+            token = (
+                Token("MODEL", value, pos, line, column, line, column + end - pos, end)
+                if value == "model"
+                else None
+            )
             append((value, value, start_at, end_at, token))
         elif kind == "PUNCT" or kind == "DOTDOT":
             append((value, value, start_at, end_at, None))
         else:
-            append((kind, value, start_at, end_at, Token(kind, value, pos, line, column, line, column + end - pos, end)))
+            append(
+                (
+                    kind,
+                    value,
+                    start_at,
+                    end_at,
+                    Token(kind, value, pos, line, column, line, column + end - pos, end),
+                )
+            )
         pos = end
     append(("$END", "", (line, pos - line_start + 1), (line, pos - line_start + 1), None))
     return out
@@ -120,14 +169,47 @@ class _Parser:
         self.tokens = _tokens(text, self.comments)
         self.i = 0
         transformer = ToAst()
-        plain = {name: getattr(ToAst.__dict__[name], "base_func") for name in (
-            "archon_decl", "include_decl", "defaults_decl", "model_decl", "provider_decl", "pool_decl",
-            "param_decl", "constraint_decl", "budget_decl", "range", "domain_set", "layer_decl", "repeat_count",
-            "repeat_range", "if_stmt", "option", "or_", "and_", "not_", "compare", "arith", "neg", "index", "slice",
-            "int_", "float_", "string", "true", "false", "name", "call", "list_",
-        )}
+        plain = {
+            name: getattr(ToAst.__dict__[name], "base_func")
+            for name in (
+                "archon_decl",
+                "include_decl",
+                "defaults_decl",
+                "model_decl",
+                "provider_decl",
+                "pool_decl",
+                "param_decl",
+                "constraint_decl",
+                "budget_decl",
+                "range",
+                "domain_set",
+                "layer_decl",
+                "repeat_count",
+                "repeat_range",
+                "if_stmt",
+                "option",
+                "or_",
+                "and_",
+                "not_",
+                "compare",
+                "arith",
+                "neg",
+                "index",
+                "slice",
+                "int_",
+                "float_",
+                "string",
+                "true",
+                "false",
+                "name",
+                "call",
+                "list_",
+            )
+        }
         # Each rule's ToAst function, bound once: build(rule, meta, items).
-        self.build = {name: (lambda f: lambda meta, items: f(transformer, meta, items))(f) for name, f in plain.items()}
+        self.build = {
+            name: (lambda f: lambda meta, items: f(transformer, meta, items))(f) for name, f in plain.items()
+        }
 
     # -- tokens -----------------------------------------------------------------
     def peek(self) -> str:

@@ -21,7 +21,10 @@ _HERE = Path(__file__).resolve().parent
 
 def grammar_path() -> Path:
     """The grammar inside the installed package, else the repository's `grammar/`."""
-    for candidate in (_HERE.parent / "grammar" / "archon.lark", _HERE.parent.parent / "grammar" / "archon.lark"):
+    for candidate in (
+        _HERE.parent / "grammar" / "archon.lark",
+        _HERE.parent.parent / "grammar" / "archon.lark",
+    ):
         if candidate.is_file():
             return candidate
     raise FileNotFoundError("grammar/archon.lark is missing from the archon_dsl installation")
@@ -90,11 +93,18 @@ def _parse(text: str, path: str) -> ast.Module:
             raise ParseError([_syntax(bad.message, bad.span, path, bad.hint)]) from None
         if isinstance(e.orig_exc, RecursionError):
             raise ParseError([_too_deep(text, path)]) from None
-        if isinstance(e.orig_exc, ValueError) and "digits" in str(e.orig_exc):  # int() refuses over 4,300 digits
+        if isinstance(e.orig_exc, ValueError) and "digits" in str(
+            e.orig_exc
+        ):  # int() refuses over 4,300 digits
             meta = getattr(e.obj, "meta", e.obj)
-            span = Span(meta.line, meta.column, meta.end_line, meta.end_column) if hasattr(meta, "line") else None
-            raise ParseError([_syntax("this integer has more than 4,300 digits", span, path,
-                                      "write a smaller number")]) from None
+            span = (
+                Span(meta.line, meta.column, meta.end_line, meta.end_column)
+                if hasattr(meta, "line")
+                else None
+            )
+            raise ParseError(
+                [_syntax("this integer has more than 4,300 digits", span, path, "write a smaller number")]
+            ) from None
         raise
     except RecursionError:
         raise ParseError([_too_deep(text, path)]) from None
@@ -126,15 +136,41 @@ def parse_file(path: str | Path) -> ast.Module:
 # ---------------------------------------------------------------------------
 
 _READABLE = {
-    "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['", "RSQB": "']'", "LPAR": "'('", "RPAR": "')'",
-    "EQUAL": "'='", "COLON": "':'", "COMMA": "','", "SEMICOLON": "';'", "NAME": "a name",
-    "STRING": "a string", "MODEL": "'model'", "INT": "an integer", "FLOAT": "a number", "COMP_OP": "a comparison",
-    "PLUS": "'+'", "MUL_OP": "'*', '//' or '%'", "MINUS": "'-'", "$END": "end of file",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "EQUAL": "'='",
+    "COLON": "':'",
+    "COMMA": "','",
+    "SEMICOLON": "';'",
+    "NAME": "a name",
+    "STRING": "a string",
+    "MODEL": "'model'",
+    "INT": "an integer",
+    "FLOAT": "a number",
+    "COMP_OP": "a comparison",
+    "PLUS": "'+'",
+    "MUL_OP": "'*', '//' or '%'",
+    "MINUS": "'-'",
+    "$END": "end of file",
     "DOTDOT": "'..'",
 }
 _STATEMENT_KEYWORDS = {
-    "ARCHON", "INCLUDE", "DEFAULTS", "MODEL", "PROVIDER", "POOL", "PARAM", "CONSTRAINT", "BUDGET",
-    "LAYER", "REPEAT", "IF",
+    "ARCHON",
+    "INCLUDE",
+    "DEFAULTS",
+    "MODEL",
+    "PROVIDER",
+    "POOL",
+    "PARAM",
+    "CONSTRAINT",
+    "BUDGET",
+    "LAYER",
+    "REPEAT",
+    "IF",
 }
 
 
@@ -154,8 +190,12 @@ def _too_deep(text: str, path: str) -> Diagnostic:
         elif value in (")", "]", "}"):
             depth -= 1
     span = Source(text, path).span_at_offset(where)
-    return _syntax(f"brackets nested {deepest} deep: too deep to parse", span, path,
-                   "split the expression into named parts (nesting up to about 50 levels works)")
+    return _syntax(
+        f"brackets nested {deepest} deep: too deep to parse",
+        span,
+        path,
+        "split the expression into named parts (nesting up to about 50 levels works)",
+    )
 
 
 def _readable(terminal: str) -> str:
@@ -193,7 +233,9 @@ def _explain(e: UnexpectedInput, source: Source) -> Diagnostic:
         char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
         if char == '"':
             return _syntax(
-                "unterminated string", span, path,
+                "unterminated string",
+                span,
+                path,
                 'close the string with " on the same line; write \\n for a line break inside it',
             )
         if char == "'":
@@ -213,24 +255,32 @@ def _explain(e: UnexpectedInput, source: Source) -> Diagnostic:
             where = Span.point(*_end_position(source)) if at_end else _token_span(token)
             diag = _syntax(
                 f"missing '}}': the block opened at line {opened.line}, column {opened.column} is never closed",
-                where, path, "add '}' to close the block",
+                where,
+                path,
+                "add '}' to close the block",
             )
             diag.related.append((opened, "block opened here"))
             return diag
         if at_end:
             return _syntax(
                 f"unexpected end of file; expected {_expected(expected)}",
-                Span.point(*_end_position(source)), path,
+                Span.point(*_end_position(source)),
+                path,
             )
 
     assert token is not None
     span = _token_span(token)
     found = f"'{token}'" if token.type != "$END" else "end of file"
     if token.type == "COLON" and "EQUAL" in expected:
-        return _syntax("expected '=' but found ':'", span, path, "options and declarations are written `name = value`")
+        return _syntax(
+            "expected '=' but found ':'", span, path, "options and declarations are written `name = value`"
+        )
     if token.type == "EQUAL" and "COLON" in expected:
         return _syntax(
-            "expected ':' after the parameter name", span, path, "declare parameters as `param name: int = 3 in 1..4`"
+            "expected ':' after the parameter name",
+            span,
+            path,
+            "declare parameters as `param name: int = 3 in 1..4`",
         )
     if token.type == "RBRACE" and _unclosed_brace(text, token.start_pos) is None:
         return _syntax("unmatched '}'", span, path, "remove it, or open the block it closes with '{'")
@@ -240,7 +290,9 @@ def _explain(e: UnexpectedInput, source: Source) -> Diagnostic:
         from ..kinds import kind_names
 
         return _syntax(
-            "expected a component kind before '{'", span, path,
+            "expected a component kind before '{'",
+            span,
+            path,
             f"write `layer generator {{ ... }}`; kinds are {', '.join(kind_names())}",
         )
     return _syntax(f"unexpected {found}; expected {_expected(expected)}", span, path)

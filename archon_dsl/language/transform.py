@@ -129,8 +129,13 @@ class ToAst(Transformer):
     def param_decl(self, meta, items):
         name, type_, default, domain = items
         return ast.ParamDecl(
-            str(name), str(type_), default, domain,
-            span=_span(meta), name_span=_tok_span(name), type_span=_tok_span(type_),
+            str(name),
+            str(type_),
+            default,
+            domain,
+            span=_span(meta),
+            name_span=_tok_span(name),
+            type_span=_tok_span(type_),
         )
 
     def constraint_decl(self, meta, items):

@@ -48,11 +48,24 @@ class Reporter:
     path: str | None
     found: list[Diagnostic] = field(default_factory=list)
 
-    def __call__(self, message: str, span: Span | None = None, hint: str | None = None,
-                 severity: Severity | None = None) -> None:
-        self.found.append(Diagnostic(
-            self.rule.code, self.rule.name, severity or self.rule.severity, message, span, self.path, hint,
-        ))
+    def __call__(
+        self,
+        message: str,
+        span: Span | None = None,
+        hint: str | None = None,
+        severity: Severity | None = None,
+    ) -> None:
+        self.found.append(
+            Diagnostic(
+                self.rule.code,
+                self.rule.name,
+                severity or self.rule.severity,
+                message,
+                span,
+                self.path,
+                hint,
+            )
+        )
 
 
 class Rule:

@@ -67,12 +67,14 @@ layer fuser { model = a }
                 report(
                     f"budget {budget.metric} {budget.op} {budget.limit:g} cannot be checked: "
                     + (f"no price for {', '.join(unpriced)}" if unpriced else "the plan has no such figure"),
-                    budget.span, "give the models `cost_in` and `cost_out` ($ per million tokens)",
+                    budget.span,
+                    "give the models `cost_in` and `cost_out` ($ per million tokens)",
                     Severity.WARNING,
                 )
             elif not budget.allows(value):
                 shown = f"${value:.4f}" if budget.metric == "cost" else f"{value:,}"
                 report(
                     f"{budget.metric} per query is {shown}, over the budget {budget.metric} {budget.op} {budget.limit:g}",
-                    budget.span, "use fewer models or samples, or raise the budget",
+                    budget.span,
+                    "use fewer models or samples, or raise the budget",
                 )

@@ -53,17 +53,24 @@ layer fuser { model = a }
             if readers:
                 continue
             # The next layer that writes or reads critiques: another critic wastes these.
-            later = next((j for j in range(index + 1, len(layers))
-                          if "critiques" in kind_spec(layers[j].kind).produces | kind_spec(layers[j].kind).consumes),
-                         None)
+            later = next(
+                (
+                    j
+                    for j in range(index + 1, len(layers))
+                    if "critiques" in kind_spec(layers[j].kind).produces | kind_spec(layers[j].kind).consumes
+                ),
+                None,
+            )
             if later is not None and "critiques" in kind_spec(layers[later].kind).produces:
                 report(
                     f"the critiques of layer {index + 1} are replaced by the critic in layer {later + 1} "
                     "before any ranker or fuser reads them",
-                    layer.span, "remove one of the two critics",
+                    layer.span,
+                    "remove one of the two critics",
                 )
             else:
                 report(
                     f"no ranker or fuser reads the critiques of layer {index + 1}",
-                    layer.span, "add a ranker or fuser after the critic, or remove the critic",
+                    layer.span,
+                    "add a ranker or fuser after the critic, or remove the critic",
                 )

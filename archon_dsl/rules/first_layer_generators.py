@@ -42,5 +42,6 @@ layer unit_test_evaluator { model = gpt4o }
         if layers and layers[0].kind != "generator":
             report(
                 f"the first layer is a {layers[0].kind}; the first layer must be generators",
-                layers[0].span, "start with `layer generator { ... }`",
+                layers[0].span,
+                "start with `layer generator { ... }`",
             )

@@ -51,7 +51,8 @@ layer fuser { model = gpt4o }
                 if incoming > limit:
                     report(
                         f"{incoming} candidates reach the fuser in layer {index + 1}; at most {limit} fit",
-                        layer.span, "rank them first (`layer ranker { ...; top_k = 10 }`) or sample fewer",
+                        layer.span,
+                        "rank them first (`layer ranker { ...; top_k = 10 }`) or sample fewer",
                     )
                 else:
                     self._context(ctx, layer, index, incoming, produced_tokens, report)
@@ -76,7 +77,8 @@ layer fuser { model = gpt4o }
                     f"the fuser {model.name} in layer {index + 1} may read ~{needed:,} tokens "
                     f"({incoming} candidates of up to {produced_tokens} tokens, with critiques); "
                     f"its context holds {window:,}",
-                    layer.span, "lower max_tokens upstream, rank to fewer candidates, or use a longer-context fuser",
+                    layer.span,
+                    "lower max_tokens upstream, rank to fewer candidates, or use a longer-context fuser",
                 )
 
 

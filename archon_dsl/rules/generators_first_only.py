@@ -40,5 +40,6 @@ layer fuser { models = [a, b] }
             if layer.kind == "generator":
                 report(
                     f"layer {index} is a generator; generators belong in the first layer only",
-                    layer.span, "use a fuser to refine candidates, or move these models to the first layer",
+                    layer.span,
+                    "use a fuser to refine candidates, or move these models to the first layer",
                 )

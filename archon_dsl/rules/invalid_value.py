@@ -10,7 +10,9 @@ class InvalidValue(DeclarationRule):
 
     code = "S012"
     name = "invalid-value"
-    summary = "A value of the wrong type or out of range: samples < 1, temperature > 2, an int added to a model..."
+    summary = (
+        "A value of the wrong type or out of range: samples < 1, temperature > 2, an int added to a model..."
+    )
     docs = """\
 ## What it checks
 Every evaluated value: option types (`samples`, `top_k`, `count`,

@@ -42,6 +42,7 @@ layer fuser { model = b }
             distinct = sorted(set(kinds))
             if len(distinct) > 1:
                 report(
-                    f"layer {index + 1} mixes component kinds: {', '.join(distinct)}", None,
+                    f"layer {index + 1} mixes component kinds: {', '.join(distinct)}",
+                    None,
                     "split it into one layer per kind",
                 )

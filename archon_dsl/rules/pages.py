@@ -22,5 +22,7 @@ def index_page(rules) -> str:
         "| --- | --- | --- | --- |",
     ]
     for rule in rules:
-        lines.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | {rule.summary} |")
+        lines.append(
+            f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | {rule.summary} |"
+        )
     return "\n".join(lines) + "\n"

@@ -12,8 +12,11 @@ from .base import Rule
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # What a prompt of each kind must show the model to do its job at all.
 _REQUIRED = {
-    "critic": "candidates", "ranker": "candidates", "fuser": "candidates",
-    "verifier": "candidate", "unit_test_evaluator": "candidate",
+    "critic": "candidates",
+    "ranker": "candidates",
+    "fuser": "candidates",
+    "verifier": "candidate",
+    "unit_test_evaluator": "candidate",
 }
 
 
@@ -23,7 +26,9 @@ class PromptPlaceholders(Rule):
     code = "S013"
     name = "prompt-placeholders"
     severity = Severity.WARNING
-    summary = "A `prompt` or `system` override uses a placeholder its kind does not fill, or never shows its input."
+    summary = (
+        "A `prompt` or `system` override uses a placeholder its kind does not fill, or never shows its input."
+    )
     docs = """\
 ## What it checks
 Each layer's `prompt` and `system` overrides: every `{name}` must be one the
@@ -63,13 +68,18 @@ layer fuser { model = m; prompt = "Merge these answers to {query}: {candidates}"
                     guess = did_you_mean(name, known)
                     report(
                         f"the {option} of layer {index} ({layer.kind}) uses {{{name}}}, which a {layer.kind} "
-                        "does not fill", layer.span,
-                        f"did you mean {{{guess}}}?" if guess else f"a {layer.kind} fills: "
-                        + ", ".join(f"{{{k}}}" for k in known) + "; write {{ and }} for literal braces",
+                        "does not fill",
+                        layer.span,
+                        f"did you mean {{{guess}}}?"
+                        if guess
+                        else f"a {layer.kind} fills: "
+                        + ", ".join(f"{{{k}}}" for k in known)
+                        + "; write {{ and }} for literal braces",
                     )
                 required = _REQUIRED.get(layer.kind)
                 if option == "prompt" and required and required not in used:
                     report(
                         f"the prompt of layer {index} ({layer.kind}) never shows the model {{{required}}}",
-                        layer.span, f"include {{{required}}} where the model should read them",
+                        layer.span,
+                        f"include {{{required}}} where the model should read them",
                     )

@@ -47,11 +47,13 @@ layer ranker { model = a; top_k = 5 }
             if layer.kind == "ranker" and incoming == 1:
                 report(
                     f"the ranker in layer {index + 1} receives a single candidate; there is nothing to rank",
-                    layer.span, "remove it, or generate more candidates before it",
+                    layer.span,
+                    "remove it, or generate more candidates before it",
                 )
             elif layer.top_k is not None and incoming and layer.top_k >= incoming > 1:
                 report(
                     f"top_k = {layer.top_k} keeps all {incoming} candidates the {layer.kind} in layer "
                     f"{index + 1} receives; it only reorders them",
-                    layer.span, f"use a top_k below {incoming}, or remove top_k if reordering is the intent",
+                    layer.span,
+                    f"use a top_k below {incoming}, or remove top_k if reordering is the intent",
                 )

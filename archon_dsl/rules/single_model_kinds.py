@@ -38,5 +38,6 @@ layer ranker { model = gpt4o; top_k = 5 }
             if kind_spec(layer.kind).single_model and len(layer.models) > 1:
                 report(
                     f"layer {index} ({layer.kind}) has {len(layer.models)} models; a {layer.kind} holds one",
-                    layer.span, f"keep one model: `model = {layer.models[0].name}`",
+                    layer.span,
+                    f"keep one model: `model = {layer.models[0].name}`",
                 )

@@ -41,7 +41,8 @@ layer generator { models = proposers[:2] }
     def check_template(self, template, report) -> None:
         module = template.module
         declared = {
-            s.name for s in module.included + module.statements
+            s.name
+            for s in module.included + module.statements
             if isinstance(s, (ast.ModelDecl, ast.PoolDecl, ast.ParamDecl))
         }
         _Resolver(declared, report).visit(module, frozenset())
@@ -79,6 +80,7 @@ class _Resolver(ast.Visitor):
             return
         guess = did_you_mean(name.id, self.declared | loop_vars)
         self.report(
-            f"'{name.id}' is not defined", name.span,
+            f"'{name.id}' is not defined",
+            name.span,
             f"did you mean '{guess}'?" if guess else "declare it with `model`, `pool` or `param`",
         )

@@ -50,12 +50,14 @@ layer unit_test_evaluator { model = a; top_k = 1 }
                 if sources != [index - 1]:
                     report(
                         f"the unit-test evaluator in layer {index + 1} does not follow a unit-test generator",
-                        layer.span, "put `layer unit_test_generator { ... }` right before it",
+                        layer.span,
+                        "put `layer unit_test_generator { ... }` right before it",
                     )
             elif layer.kind == "unit_test_generator":
                 readers = [v for _, v, d in graph.out_edges(index, data=True) if d["data"] == "tests"]
                 if index + 1 not in readers:
                     report(
                         f"the unit tests written in layer {index + 1} are not evaluated in the next layer",
-                        layer.span, "put `layer unit_test_evaluator { ... }` right after it",
+                        layer.span,
+                        "put `layer unit_test_evaluator { ... }` right after it",
                     )

@@ -39,6 +39,7 @@ layer fuser { model = gpt4o }
             if not is_kind(decl.kind):
                 guess = did_you_mean(decl.kind, kind_names())
                 report(
-                    f"unknown component kind '{decl.kind}'", decl.kind_span,
+                    f"unknown component kind '{decl.kind}'",
+                    decl.kind_span,
                     f"did you mean '{guess}'?" if guess else f"kinds are {', '.join(kind_names())}",
                 )

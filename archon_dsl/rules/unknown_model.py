@@ -12,7 +12,9 @@ class UnknownModel(Rule):
 
     code = "S004"
     name = "unknown-model"
-    summary = "A model id with an unknown provider prefix (error) or absent from litellm's model table (note)."
+    summary = (
+        "A model id with an unknown provider prefix (error) or absent from litellm's model table (note)."
+    )
     docs = """\
 ## What it checks
 Each model id is `provider/model`. The provider must be one litellm routes
@@ -57,12 +59,17 @@ model n = "together_ai/new-model" { cost_in = 0.9; cost_out = 0.9 }
 
         provider, _, rest = model.id.partition("/")
         if not rest:
-            report(f"model '{model.id}' has no provider prefix", span, 'write "provider/model", e.g. "openai/gpt-4o"')
+            report(
+                f"model '{model.id}' has no provider prefix",
+                span,
+                'write "provider/model", e.g. "openai/gpt-4o"',
+            )
             return
         if not known_provider(provider):
             guess = did_you_mean(provider, provider_names())
             report(
-                f"unknown provider '{provider}' in model '{model.id}'", span,
+                f"unknown provider '{provider}' in model '{model.id}'",
+                span,
                 f"did you mean '{guess}/{rest}'?" if guess else "see litellm's list of providers",
             )
             return
@@ -70,6 +77,8 @@ model n = "together_ai/new-model" { cost_in = 0.9; cost_out = 0.9 }
             return
         if model_info(model.id) is None:
             report(
-                f"model '{model.id}' is not in litellm's model table; its cost is unknown", span,
-                "check the spelling, or give `cost_in`/`cost_out` on the model", Severity.INFO,
+                f"model '{model.id}' is not in litellm's model table; its cost is unknown",
+                span,
+                "check the spelling, or give `cost_in`/`cost_out` on the model",
+                Severity.INFO,
             )

@@ -54,4 +54,3 @@ layer generator { model = gpt4o; samples = samples }
                 continue
             what = {ast.ModelDecl: "model", ast.PoolDecl: "pool", ast.ParamDecl: "parameter"}[type(statement)]
             report(f"{what} '{statement.name}' is never used", statement.name_span, "remove it, or use it")
-

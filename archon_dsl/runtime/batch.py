@@ -51,8 +51,10 @@ def _output_error(code: str, name: str, message: str, path: Path, hint: str | No
 
 def _refused(path: Path, why: str) -> OutputError:
     return _output_error(
-        "E032", "bad-output", f"--out {path} exists and is not this tool's resumable output ({why}); "
-        "it was left untouched", path,
+        "E032",
+        "bad-output",
+        f"--out {path} exists and is not this tool's resumable output ({why}); it was left untouched",
+        path,
         "give a new file (or the .jsonl a previous run of this command wrote) as --out",
     )
 
@@ -75,13 +77,21 @@ def to_queries(rows: Iterable[Any], where: str | None = None) -> list[Query]:
             data = row if isinstance(row, dict) else vars(row)
             question = question_of(data)
             if not isinstance(question, str):
-                raise _row_error(f"row {position + 1} has no question", where,
-                                 "give each row one of the fields question, query, prompt as a string")
+                raise _row_error(
+                    f"row {position + 1} has no question",
+                    where,
+                    "give each row one of the fields question, query, prompt as a string",
+                )
             ident = data.get("id")
-            query = Query(question, str(position) if ident is None else str(ident), position, data.get("answer"))
+            query = Query(
+                question, str(position) if ident is None else str(ident), position, data.get("answer")
+            )
         if query.id in seen:
-            raise _row_error(f"row {position + 1}: id '{query.id}' is used twice", where,
-                             "ids must be unique so that a resumed run knows what is done")
+            raise _row_error(
+                f"row {position + 1}: id '{query.id}' is used twice",
+                where,
+                "ids must be unique so that a resumed run knows what is done",
+            )
         seen.add(query.id)
         queries.append(query)
     return queries
@@ -98,7 +108,9 @@ _KIND = re.compile(r"\b((?:[A-Z][A-Za-z0-9_]*)?(?:Error|Exception|Timeout|Exceed
 
 def error_kind(error: str) -> str:
     """The first exception class an error message names ("Error code: 400" is not one), or "error"."""
-    named = [kind for kind in _KIND.findall(error) if kind not in ("Error", "Exception", "Timeout", "Exceeded")]
+    named = [
+        kind for kind in _KIND.findall(error) if kind not in ("Error", "Exception", "Timeout", "Exceeded")
+    ]
     return named[0] if named else "Timeout" if "Timeout" in _KIND.findall(error) else "error"
 
 
@@ -120,8 +132,10 @@ def failure_summary(results: Iterable[QueryResult], width: int = 160) -> str | N
         text = " ".join(text.split())
         return text if len(text) <= width else text[: width - 3] + "..."
 
-    parts = [f"{kind} x{counts[kind]} (first: row {first[kind].id}: {short(first[kind].error or '')})"
-             for kind in counts]
+    parts = [
+        f"{kind} x{counts[kind]} (first: row {first[kind].id}: {short(first[kind].error or '')})"
+        for kind in counts
+    ]
     return f"{total} row{'s' if total != 1 else ''} failed: " + "; ".join(parts)
 
 
@@ -137,17 +151,27 @@ class _Lock:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as e:
-                raise _output_error("E032", "bad-output", f"cannot write --out {out}: cannot create its lock file "
-                                    f"{self.path}: {_describe_write_error(e)}", out) from None
+                raise _output_error(
+                    "E032",
+                    "bad-output",
+                    f"cannot write --out {out}: cannot create its lock file "
+                    f"{self.path}: {_describe_write_error(e)}",
+                    out,
+                ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as e:
                 holder = _read_holder(fd)
                 os.close(fd)
                 if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                    raise _output_error("E033", "output-locked", f"cannot lock {self.path}: {e.strerror}", out) from None
+                    raise _output_error(
+                        "E033", "output-locked", f"cannot lock {self.path}: {e.strerror}", out
+                    ) from None
                 raise _output_error(
-                    "E033", "output-locked", f"--out {out} is in use by another run ({holder})", out,
+                    "E033",
+                    "output-locked",
+                    f"--out {out} is in use by another run ({holder})",
+                    out,
                     "wait for that run to finish (it resumes the same rows), or give another --out",
                 ) from None
             try:
@@ -158,8 +182,11 @@ class _Lock:
                 break
             os.close(fd)  # the holder removed this lock file as we opened it: lock the new one
         self._fd = fd
-        holder = {"pid": os.getpid(), "host": socket.gethostname() or "an unnamed host",
-                  "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")}
+        holder = {
+            "pid": os.getpid(),
+            "host": socket.gethostname() or "an unnamed host",
+            "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        }
         try:
             os.ftruncate(fd, 0)
             os.write(fd, json.dumps(holder).encode())
@@ -233,10 +260,17 @@ class ResultsFile:
         except FileNotFoundError:
             mode = None
         except OSError as e:
-            raise _output_error("E032", "bad-output", f"cannot use --out {self.path}: {e.strerror}", self.path) from None
+            raise _output_error(
+                "E032", "bad-output", f"cannot use --out {self.path}: {e.strerror}", self.path
+            ) from None
         if mode is not None and stat.S_ISDIR(mode):
-            raise _output_error("E032", "bad-output", f"--out {self.path} is a directory", self.path,
-                                "give a file path, e.g. DIR/results.jsonl")
+            raise _output_error(
+                "E032",
+                "bad-output",
+                f"--out {self.path} is a directory",
+                self.path,
+                "give a file path, e.g. DIR/results.jsonl",
+            )
         self.regular = mode is None or stat.S_ISREG(mode)
         if not self.regular:
             self._fd = self._open(os.O_WRONLY)
@@ -244,16 +278,24 @@ class ResultsFile:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise _output_error("E032", "bad-output", f"cannot create the folder of --out {self.path}: "
-                                f"{e.strerror}", self.path) from None
+            raise _output_error(
+                "E032",
+                "bad-output",
+                f"cannot create the folder of --out {self.path}: {e.strerror}",
+                self.path,
+            ) from None
         self._lock = _Lock(self.path)
         try:
             if mode is not None:
                 try:
                     self._read_back()
                 except OSError as e:
-                    raise _output_error("E032", "bad-output", f"cannot read back --out {self.path}: "
-                                        f"{_describe_write_error(e)}", self.path) from None
+                    raise _output_error(
+                        "E032",
+                        "bad-output",
+                        f"cannot read back --out {self.path}: {_describe_write_error(e)}",
+                        self.path,
+                    ) from None
             self._fd = self._open(os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         except BaseException:
             self._lock.release()
@@ -263,8 +305,9 @@ class ResultsFile:
         try:
             return os.open(self.path, flags, 0o644)
         except OSError as e:
-            raise _output_error("E032", "bad-output", f"cannot write --out {self.path}: {_describe_write_error(e)}",
-                                self.path) from None
+            raise _output_error(
+                "E032", "bad-output", f"cannot write --out {self.path}: {_describe_write_error(e)}", self.path
+            ) from None
 
     def _read_back(self) -> None:
         """Check every line is one of our records and read them, streaming; drop a tail a kill cut short."""
@@ -282,8 +325,12 @@ class ResultsFile:
                     continue
                 result = _record(raw)
                 if result is None:
-                    raise _refused(self.path, f"line {number} is not a result record"
-                                   if raw.lstrip().startswith(b"{") else f"line {number} is not JSON")
+                    raise _refused(
+                        self.path,
+                        f"line {number} is not a result record"
+                        if raw.lstrip().startswith(b"{")
+                        else f"line {number} is not JSON",
+                    )
                 if result.id in self._ids:
                     self._superseded = True
                 self._ids.add(result.id)
@@ -303,7 +350,7 @@ class ResultsFile:
             start = os.fstat(self._fd).st_size if self.regular else 0
             view = memoryview(line)
             while view:
-                view = view[os.write(self._fd, view):]
+                view = view[os.write(self._fd, view) :]
             # fsync off the event loop, so other queries keep going while the disk catches up.
             await anyio.to_thread.run_sync(self._sync)
             if self._failed is not None:
@@ -317,10 +364,15 @@ class ResultsFile:
             self._failed = e
             reason = _describe_write_error(e)
             raise _output_error(
-                "E034", "output-failed", f"{reason}: cannot write --out {self.path}"
-                + ("; the whole lines already in it are kept" if self.regular else ""), self.path,
+                "E034",
+                "output-failed",
+                f"{reason}: cannot write --out {self.path}"
+                + ("; the whole lines already in it are kept" if self.regular else ""),
+                self.path,
                 "free some space (or fix the cause) and rerun the same command: finished rows are kept "
-                "and only the rest run" if self.regular else None,
+                "and only the rest run"
+                if self.regular
+                else None,
             ) from None
         if result.id in self._ids:
             self._superseded = True
@@ -434,6 +486,7 @@ async def run_batch(
         failure: list[OutputError] = []
 
         with anyio.CancelScope() as scope:
+
             async def finished(result: QueryResult) -> None:
                 if output is not None:
                     try:

@@ -89,7 +89,17 @@ def cache_key(
     The sample index is part of it, so n samples of one prompt are n entries.
     """
     clean = {k: v for k, v in (params or {}).items() if not is_secret_name(k)}
-    payload = [KEY_VERSION, model, api_base, list(messages), temperature, max_tokens, response_format, clean, sample]
+    payload = [
+        KEY_VERSION,
+        model,
+        api_base,
+        list(messages),
+        temperature,
+        max_tokens,
+        response_format,
+        clean,
+        sample,
+    ]
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -114,10 +124,14 @@ _SHARED_LOCK = threading.Lock()
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    connection = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
     try:
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        _check_schema(connection, path)  # before anything is changed: a file that is not ours is left as it is
+        _check_schema(
+            connection, path
+        )  # before anything is changed: a file that is not ours is left as it is
         if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             connection.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
         connection.execute("PRAGMA synchronous = NORMAL")  # with WAL: a crash loses at most the last commits
@@ -131,7 +145,9 @@ def _connect(path: Path) -> sqlite3.Connection:
 def _damaged(error: sqlite3.Error) -> bool:
     """True for a SQLite file whose pages are broken ("database disk image is malformed")."""
     code = getattr(error, "sqlite_errorcode", None)
-    return (code is not None and code & 0xFF == getattr(sqlite3, "SQLITE_CORRUPT", 11)) or "malformed" in str(error)
+    return (code is not None and code & 0xFF == getattr(sqlite3, "SQLITE_CORRUPT", 11)) or "malformed" in str(
+        error
+    )
 
 
 def _inode(path: Path) -> int | None:
@@ -172,7 +188,8 @@ def _check_schema(connection: sqlite3.Connection, path: Path) -> None:
         return  # no table yet: created as ours
     columns = {row[1]: row for row in info}  # cid, name, type, notnull, default, pk
     usable = (
-        all(name in columns for name in _COLUMNS) and columns["key"][5] == 1
+        all(name in columns for name in _COLUMNS)
+        and columns["key"][5] == 1
         # a column we do not know must be fillable without us (nullable or with a default)
         and all(not row[3] or row[4] is not None for name, row in columns.items() if name not in _COLUMNS)
     )
@@ -184,13 +201,21 @@ def _check_schema(connection: sqlite3.Connection, path: Path) -> None:
         connection.execute(_SCHEMA)
         return
     shape = ", ".join(columns) or "none"
-    raise ArchonError([Diagnostic(
-        "E031", "bad-cache", Severity.ERROR,
-        f"the cache {path} has a 'replies' table of another shape (columns: {shape}; {count} rows), "
-        "so no reply could be cached in it; it was left as it is", None, None,
-        f"move {path} away (it may belong to another program or version), give another cache directory "
-        "(--cache-dir), or run without the cache (--no-cache)",
-    )])
+    raise ArchonError(
+        [
+            Diagnostic(
+                "E031",
+                "bad-cache",
+                Severity.ERROR,
+                f"the cache {path} has a 'replies' table of another shape (columns: {shape}; {count} rows), "
+                "so no reply could be cached in it; it was left as it is",
+                None,
+                None,
+                f"move {path} away (it may belong to another program or version), give another cache directory "
+                "(--cache-dir), or run without the cache (--no-cache)",
+            )
+        ]
+    )
 
 
 def _reply_of(row: tuple) -> CachedReply | None:
@@ -206,7 +231,9 @@ def _reply_of(row: tuple) -> CachedReply | None:
 def _busy(error: sqlite3.Error) -> bool:
     """True for "another connection holds the lock": worth retrying, unlike a full disk or a broken file."""
     code = getattr(error, "sqlite_errorcode", None)
-    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error) or "busy" in str(error)
+    return (
+        code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error) or "busy" in str(error)
+    )
 
 
 def _warn(message: str) -> None:
@@ -247,10 +274,19 @@ class Cache:
                 _warn(f"the cache {self.path} was damaged ({e}); {where} and started a fresh cache")
                 rows = self._reader().execute("SELECT key FROM replies").fetchall()
         except (OSError, sqlite3.Error) as e:
-            raise ArchonError([Diagnostic(
-                "E031", "bad-cache", Severity.ERROR, f"cannot open the cache {self.path}: {e}", None, str(self.path),
-                "delete the file, or run without the cache",
-            )]) from None
+            raise ArchonError(
+                [
+                    Diagnostic(
+                        "E031",
+                        "bad-cache",
+                        Severity.ERROR,
+                        f"cannot open the cache {self.path}: {e}",
+                        None,
+                        str(self.path),
+                        "delete the file, or run without the cache",
+                    )
+                ]
+            ) from None
         with _SHARED_LOCK:
             shared = _SHARED.get(str(self.path.resolve()))
             if shared is None:
@@ -276,14 +312,21 @@ class Cache:
                 self.misses += 1
                 return None
             try:
-                row = self._reader().execute(
-                    "SELECT text, model, input_tokens, output_tokens, cost_usd FROM replies WHERE key = ?", (key,)
-                ).fetchone()
+                row = (
+                    self._reader()
+                    .execute(
+                        "SELECT text, model, input_tokens, output_tokens, cost_usd FROM replies WHERE key = ?",
+                        (key,),
+                    )
+                    .fetchone()
+                )
             except sqlite3.Error:
                 self.errors += 1
                 return None
             if row is None:
-                reply = self._pending.get(key)  # committed and dropped from pending meanwhile? then it is there
+                reply = self._pending.get(
+                    key
+                )  # committed and dropped from pending meanwhile? then it is there
                 if reply is None:
                     self.misses += 1
                     return None
@@ -357,7 +400,11 @@ class Cache:
             else:
                 items = [self._queue.get()]
             self._drain(items)
-            if items and len(items) < BATCH and not any(isinstance(i, threading.Event) or i is _STOP for i in items):
+            if (
+                items
+                and len(items) < BATCH
+                and not any(isinstance(i, threading.Event) or i is _STOP for i in items)
+            ):
                 time.sleep(BATCH_WAIT)  # let a batch gather
                 self._drain(items)
             stop = any(item is _STOP for item in items)
@@ -391,7 +438,10 @@ class Cache:
     def _commit(self, connection: sqlite3.Connection, replies: list[tuple[str, CachedReply]]) -> list:
         """One multi-row INSERT for the whole batch; returns the replies to retry (the lock was held)."""
         now = time.time()
-        rows = [(key, r.model, r.text, int(r.input_tokens), int(r.output_tokens), r.cost_usd, now) for key, r in replies]
+        rows = [
+            (key, r.model, r.text, int(r.input_tokens), int(r.output_tokens), r.cost_usd, now)
+            for key, r in replies
+        ]
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(rows))
         try:
             connection.execute(_INSERT + values, [v for row in rows for v in row])
@@ -411,8 +461,10 @@ class Cache:
         self.errors += len(replies)
         self.lost += len(replies)
         self._settle(replies)
-        _warn(f"{len(replies)} repl{'y' if len(replies) == 1 else 'ies'} could not be saved in the cache "
-              f"{self.path} ({reason}); those calls will be made again next time")
+        _warn(
+            f"{len(replies)} repl{'y' if len(replies) == 1 else 'ies'} could not be saved in the cache "
+            f"{self.path} ({reason}); those calls will be made again next time"
+        )
 
     def _settle(self, replies: list[tuple[str, CachedReply]]) -> None:
         for key, reply in replies:
@@ -435,9 +487,15 @@ class Cache:
             except OSError:
                 pass
         return {
-            "path": str(self.path), "entries": entries, "bytes": size,
-            "hits": self.hits, "misses": self.misses, "writes": self.writes, "errors": self.errors,
-            "corrupt": self.corrupt, "lost": self.lost,
+            "path": str(self.path),
+            "entries": entries,
+            "bytes": size,
+            "hits": self.hits,
+            "misses": self.misses,
+            "writes": self.writes,
+            "errors": self.errors,
+            "corrupt": self.corrupt,
+            "lost": self.lost,
         }
 
     def clear(self) -> int:

@@ -21,7 +21,11 @@ class Completer(Protocol):
     """What the executor needs from runtime.provider.Provider."""
 
     async def complete(
-        self, spec: CallSpec, *, defaults: Defaults | None = None, metadata: dict | None = None,
+        self,
+        spec: CallSpec,
+        *,
+        defaults: Defaults | None = None,
+        metadata: dict | None = None,
         refresh: bool = False,
     ) -> Any: ...
 
@@ -84,7 +88,9 @@ class Executor:
 
         refuse_over_limits(arch)  # even unchecked (--no-check): a billion samples is never scheduled
         self.arch = arch
-        REDACTOR.protect(arch)  # the keys it names (api_key = env("...")) are redacted from everything written
+        REDACTOR.protect(
+            arch
+        )  # the keys it names (api_key = env("...")) are redacted from everything written
         self.provider = provider
         self.components = components
         self.concurrency = arch.defaults.concurrency if concurrency is None else concurrency
@@ -177,7 +183,9 @@ class Executor:
             except Exception:  # e.g. an SDK that is not installed: the call itself reports it, in its record
                 pass
 
-    async def _run_layer(self, index: int, layer: Layer, state: State, query: Query, result: QueryResult) -> State:
+    async def _run_layer(
+        self, index: int, layer: Layer, state: State, query: Query, result: QueryResult
+    ) -> State:
         component = self.components[layer.kind]
         start = time.perf_counter()
         if layer.kind == "unit_test_evaluator" and _needs_execution(layer):
@@ -212,7 +220,9 @@ class Executor:
         result.add_layer(LayerStats.of(index, layer.kind, records, took, len(new_state.candidates)))
         return new_state
 
-    async def _call_steps(self, index: int, layer: Layer, spec: CallSpec, query: Query, outcome: _Outcome) -> None:
+    async def _call_steps(
+        self, index: int, layer: Layer, spec: CallSpec, query: Query, outcome: _Outcome
+    ) -> None:
         """A call and the calls that follow from its reply (CallSpec.then), one after another."""
         await self._call(index, layer, spec, query, outcome)
         while spec.then is not None and outcome.bug is None and outcome.value is not None:
@@ -229,7 +239,12 @@ class Executor:
     async def _call(self, index: int, layer: Layer, spec: CallSpec, query: Query, outcome: _Outcome) -> None:
         """One call, re-asked while its reply does not parse; fills `outcome`, never raises (but cancels)."""
         record = CallRecord(
-            query_id=query.id, layer=index, kind=layer.kind, tag=spec.tag, model=spec.model.id, sample=spec.sample,
+            query_id=query.id,
+            layer=index,
+            kind=layer.kind,
+            tag=spec.tag,
+            model=spec.model.id,
+            sample=spec.sample,
         )
         outcome.record = record
         # The sim provider reads kind, sample and attempt (a re-ask must be a new draw); the
@@ -305,7 +320,9 @@ class Executor:
             if self._limiter is None:
                 self._limiter = anyio.CapacityLimiter(self.concurrency)
             async with self._limiter:
-                return await self.provider.complete(spec, defaults=defaults, metadata=metadata, refresh=refresh)
+                return await self.provider.complete(
+                    spec, defaults=defaults, metadata=metadata, refresh=refresh
+                )
         return await self.provider.complete(spec, defaults=defaults, metadata=metadata, refresh=refresh)
 
 

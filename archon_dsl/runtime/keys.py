@@ -78,7 +78,9 @@ def _unescape(body: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), body)
 
 
-def load_env_file(path: str | Path | None = ".env", environ: MutableMapping[str, str] | None = None) -> list[str]:
+def load_env_file(
+    path: str | Path | None = ".env", environ: MutableMapping[str, str] | None = None
+) -> list[str]:
     """Set the variables of a .env file that the environment does not set already; their names.
 
     A missing file is no error (most runs have none); the real environment always wins.
@@ -114,7 +116,12 @@ PROVIDER_KEYS: dict[str, tuple[str, ...]] = {
     "cohere": ("COHERE_API_KEY", "CO_API_KEY"),
     "cohere_chat": ("COHERE_API_KEY", "CO_API_KEY"),
     "deepseek": ("DEEPSEEK_API_KEY",),
-    "fireworks_ai": ("FIREWORKS_API_KEY", "FIREWORKS_AI_API_KEY", "FIREWORKSAI_API_KEY", "FIREWORKS_AI_TOKEN"),
+    "fireworks_ai": (
+        "FIREWORKS_API_KEY",
+        "FIREWORKS_AI_API_KEY",
+        "FIREWORKSAI_API_KEY",
+        "FIREWORKS_AI_TOKEN",
+    ),
     "openrouter": ("OPENROUTER_API_KEY", "OR_API_KEY"),
     "xai": ("XAI_API_KEY",),
     "perplexity": ("PERPLEXITYAI_API_KEY", "PERPLEXITY_API_KEY"),
@@ -193,7 +200,9 @@ class Credential:
         return self.variable is not None and self.value is None
 
 
-def credential(model: ModelSpec, api_base: str | None = None, environ: Mapping[str, str] | None = None) -> Credential:
+def credential(
+    model: ModelSpec, api_base: str | None = None, environ: Mapping[str, str] | None = None
+) -> Credential:
     """The key a call to `model` at `api_base` (resolved: the model's, else its provider block's) carries.
 
     The one policy for which key goes where. An `api_key` the file gives (a literal or
@@ -307,8 +316,12 @@ def require_space_credentials(template: Template, environ: Mapping[str, str] | N
 
     models = template.space_models()
     if models:  # require_credentials adds their fallbacks
-        require_credentials(Architecture(name="space", layers=[Layer(kind="generator", models=models)],
-                                         providers=template.providers), environ)
+        require_credentials(
+            Architecture(
+                name="space", layers=[Layer(kind="generator", models=models)], providers=template.providers
+            ),
+            environ,
+        )
 
 
 def inherits_key_at_custom_host(model: ModelSpec, api_base: str | None) -> str | None:
@@ -431,4 +444,3 @@ def redact(text: str | None, environ: Mapping[str, str] | None = None) -> str | 
 def redact_data(value: Any) -> Any:
     """JSON-like data with every known secret replaced (see Redactor)."""
     return REDACTOR.data(value)
-

@@ -53,15 +53,25 @@ class Limit:
         """This limit with every value `other` sets taking precedence."""
         if other is None:
             return self
-        return Limit(**{f.name: getattr(other, f.name) if getattr(other, f.name) is not None else getattr(self, f.name)
-                        for f in fields(Limit)})
+        return Limit(
+            **{
+                f.name: getattr(other, f.name)
+                if getattr(other, f.name) is not None
+                else getattr(self, f.name)
+                for f in fields(Limit)
+            }
+        )
 
     @property
     def empty(self) -> bool:
         return self.rpm is None and self.tpm is None and self.concurrency is None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in (("rpm", self.rpm), ("tpm", self.tpm), ("concurrency", self.concurrency)) if v is not None}
+        return {
+            k: v
+            for k, v in (("rpm", self.rpm), ("tpm", self.tpm), ("concurrency", self.concurrency))
+            if v is not None
+        }
 
     @classmethod
     def parse(cls, data: Mapping[str, Any], where: str, path: str | None) -> Limit:
@@ -81,7 +91,12 @@ def _positive(value: Any, where: str, path: str | None, *, integer: bool) -> flo
             value = float(value)
         except ValueError:
             raise _config_error(f"{where} = {value!r} is not a number", path) from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise _config_error(f"{where} = {value!r} must be a positive number", path)
     if integer:
         if value != int(value):
@@ -132,7 +147,9 @@ class _Gate:
 
     __slots__ = ("provider", "requests", "tokens", "semaphores")
 
-    def __init__(self, provider: str, requests: list[TokenBucket], tokens: list[TokenBucket], semaphores: list):
+    def __init__(
+        self, provider: str, requests: list[TokenBucket], tokens: list[TokenBucket], semaphores: list
+    ):
         self.provider = provider
         self.requests = requests
         self.tokens = tokens
@@ -285,7 +302,8 @@ class Limits:
             for name, declared in architecture.providers.items():
                 limit = Limit.parse(
                     {k: getattr(declared, k) for k in _LIMIT_KEYS if getattr(declared, k) is not None},
-                    f'provider "{name}"', getattr(architecture, "path", None),
+                    f'provider "{name}"',
+                    getattr(architecture, "path", None),
                 )
                 key = provider_key(name)
                 providers[key] = providers.get(key, Limit()).under(limit)
@@ -392,7 +410,9 @@ def _from_environ(environ: Mapping[str, str]) -> tuple[int | None, dict[str, Lim
         match = _ENV_LIMIT.match(name)
         if match:
             kind, provider = match.group(1).lower(), match.group(2).lower()
-            values.setdefault(provider, {})[kind] = _positive(value, name, None, integer=kind == "concurrency")
+            values.setdefault(provider, {})[kind] = _positive(
+                value, name, None, integer=kind == "concurrency"
+            )
     return global_limit, {provider: Limit(**v) for provider, v in values.items()}
 
 
@@ -426,8 +446,9 @@ def _from_file(path: Path) -> tuple[int | None, dict[str, Limit], dict[str, Limi
     unknown = sorted(set(data) - {"concurrency", "providers", "models"})
     if unknown:
         raise _config_error(
-            f"unknown key '{prefix}{unknown[0]}' in {path}", str(path),
-            f"use {prefix}concurrency, [{prefix}providers.NAME] or [{prefix}models.\"provider/model\"]",
+            f"unknown key '{prefix}{unknown[0]}' in {path}",
+            str(path),
+            f'use {prefix}concurrency, [{prefix}providers.NAME] or [{prefix}models."provider/model"]',
         )
     global_limit = _positive(data.get("concurrency"), f"{prefix}concurrency", str(path), integer=True)
     providers, models = {}, {}
@@ -437,8 +458,11 @@ def _from_file(path: Path) -> tuple[int | None, dict[str, Limit], dict[str, Limi
             raise _config_error(f"'{prefix}{section}' in {path} must be a table", str(path))
         for name, values in table.items():
             if not isinstance(values, dict):
-                raise _config_error(f"'{prefix}{section}.{name}' in {path} must be a table", str(path),
-                                    "e.g. [limits.providers.openai] with rpm = 500")
+                raise _config_error(
+                    f"'{prefix}{section}.{name}' in {path} must be a table",
+                    str(path),
+                    "e.g. [limits.providers.openai] with rpm = 500",
+                )
             limit = Limit.parse(values, f"{prefix}{section}.{name}", str(path))
             out[provider_key(name) if section == "providers" else name] = limit
     return global_limit, providers, models

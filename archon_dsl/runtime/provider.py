@@ -127,12 +127,17 @@ class Provider:
         self._transports: dict[str, Any] = {}
 
     @classmethod
-    def for_architecture(cls, architecture, *, cache: Cache | None = None, limits: Limits | None = None, **options) -> Provider:
+    def for_architecture(
+        cls, architecture, *, cache: Cache | None = None, limits: Limits | None = None, **options
+    ) -> Provider:
         """A Provider with the architecture's provider blocks, limits and model specs."""
         models = {m.id: m for layer in architecture.layers for m in layer.models}
         return cls(
             limits=limits if limits is not None else Limits.configure(architecture),
-            cache=cache, providers=architecture.providers, models=models.values(), **options,
+            cache=cache,
+            providers=architecture.providers,
+            models=models.values(),
+            **options,
         )
 
     # -- one call ---------------------------------------------------------------------
@@ -155,16 +160,26 @@ class Provider:
         key = None
         if self.cache is not None:
             key = cache_key(
-                model.id, spec.messages, api_base=self._api_base(model), temperature=temperature,
-                max_tokens=max_tokens, response_format=spec.response_format, params=_resolved(model.params),
+                model.id,
+                spec.messages,
+                api_base=self._api_base(model),
+                temperature=temperature,
+                max_tokens=max_tokens,
+                response_format=spec.response_format,
+                params=_resolved(model.params),
                 sample=spec.sample,
             )
             if not refresh:
                 hit = self.cache.get(key)
                 if hit is not None:
                     return CallResult(
-                        hit.text, hit.model, hit.input_tokens, hit.output_tokens, 0.0,
-                        time.perf_counter() - start, cached=True,
+                        hit.text,
+                        hit.model,
+                        hit.input_tokens,
+                        hit.output_tokens,
+                        0.0,
+                        time.perf_counter() - start,
+                        cached=True,
                     )
         result = CallResult(None, model.id)
         errors: list[str] = []
@@ -172,7 +187,9 @@ class Provider:
         candidate = model
         fallbacks = iter(model.fallbacks)
         while True:
-            attempt = await self._attempts(candidate, spec, defaults, temperature, max_tokens, metadata, result)
+            attempt = await self._attempts(
+                candidate, spec, defaults, temperature, max_tokens, metadata, result
+            )
             if attempt.simulated_s is not None:
                 simulated = (simulated or 0.0) + attempt.simulated_s
             if attempt.error is None:
@@ -190,8 +207,12 @@ class Provider:
         # trace and the records then show what the real models would take.
         result.latency_s = simulated if simulated is not None else time.perf_counter() - start
         if result.error is None and key is not None:
-            self.cache.put(key, CachedReply(result.text, result.model, result.input_tokens, result.output_tokens,
-                                            result.cost_usd))
+            self.cache.put(
+                key,
+                CachedReply(
+                    result.text, result.model, result.input_tokens, result.output_tokens, result.cost_usd
+                ),
+            )
         return result
 
     def transport(self, name: str):
@@ -210,14 +231,25 @@ class Provider:
         return found
 
     async def _attempts(
-        self, model: ModelSpec, spec: CallSpec, defaults: Defaults, temperature, max_tokens, metadata, result: CallResult,
+        self,
+        model: ModelSpec,
+        spec: CallSpec,
+        defaults: Defaults,
+        temperature,
+        max_tokens,
+        metadata,
+        result: CallResult,
     ) -> _Attempt:
         """Up to 1 + retries attempts on one model; backoff with full jitter, or Retry-After."""
         api_base = self._api_base(model)
         transport = self.transport(transport_for(model, api_base))
         provider_options = self.providers.get(model.provider)
-        timeout = _first(model.timeout, provider_options.timeout if provider_options else None,
-                         _set(defaults.timeout, _DEFAULTS.timeout), self.timeout)
+        timeout = _first(
+            model.timeout,
+            provider_options.timeout if provider_options else None,
+            _set(defaults.timeout, _DEFAULTS.timeout),
+            self.timeout,
+        )
         retries = _set(defaults.retries, _DEFAULTS.retries)
         retries = self.retries if retries is None else max(0, retries)
         estimate = _estimate_tokens(spec.messages, max_tokens)
@@ -265,8 +297,17 @@ class Provider:
 
     # -- the request ------------------------------------------------------------------
 
-    def _request(self, model: ModelSpec, spec: CallSpec, transport, api_base: str | None, temperature, max_tokens,
-                 timeout, metadata) -> Request:
+    def _request(
+        self,
+        model: ModelSpec,
+        spec: CallSpec,
+        transport,
+        api_base: str | None,
+        temperature,
+        max_tokens,
+        timeout,
+        metadata,
+    ) -> Request:
         """One attempt's request: where it goes, with which key (keys.credential_for) and what it asks."""
         params = _resolved(model.params)
         params.pop("api_key", None)  # sent as the credential, never as a body field
@@ -278,9 +319,16 @@ class Provider:
         if response_format is not None and not transport.takes_response_format(model):
             response_format = None
         return Request(
-            model=model, messages=list(spec.messages), temperature=temperature, max_tokens=max_tokens,
-            timeout=timeout, api_base=api_base, api_key=key,
-            custom_endpoint=custom, params=params, response_format=response_format,
+            model=model,
+            messages=list(spec.messages),
+            temperature=temperature,
+            max_tokens=max_tokens,
+            timeout=timeout,
+            api_base=api_base,
+            api_key=key,
+            custom_endpoint=custom,
+            params=params,
+            response_format=response_format,
             # Only the sim reads metadata (sample, kind, attempt); for every other provider
             # litellm's handling of it costs about 1.5 ms of CPU a call (bench_throughput.py).
             metadata=dict(metadata) if metadata is not None and transport.name == "sim" else None,
@@ -347,8 +395,17 @@ def _retryable(error: BaseException) -> bool:
     if isinstance(error, (TimeoutError, ConnectionError)):
         return True
     names = {cls.__name__ for cls in type(error).__mro__}
-    if names & {"Timeout", "APITimeoutError", "APIConnectionError", "TimeoutException", "ConnectError",
-                "ServiceUnavailableError", "InternalServerError", "RateLimitError", "MalformedReply"}:
+    if names & {
+        "Timeout",
+        "APITimeoutError",
+        "APIConnectionError",
+        "TimeoutException",
+        "ConnectError",
+        "ServiceUnavailableError",
+        "InternalServerError",
+        "RateLimitError",
+        "MalformedReply",
+    }:
         return True
     status = _status(error)
     return status is not None and (status in RETRY_STATUSES or status >= 500)

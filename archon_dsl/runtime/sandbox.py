@@ -22,7 +22,12 @@ __all__ = ["IsolationUnavailable", "SandboxError", "arun_tests", "extract_code",
 
 
 def run_tests(
-    code: str, tests: Sequence[str], *, timeout: float = 5.0, memory_mb: int = 512, unsafe_exec: bool = False,
+    code: str,
+    tests: Sequence[str],
+    *,
+    timeout: float = 5.0,
+    memory_mb: int = 512,
+    unsafe_exec: bool = False,
 ) -> list[bool]:
     """Pass/fail of each test (Python assert statements or snippets) against `code`, in order.
 
@@ -35,11 +40,18 @@ def run_tests(
 
 
 async def arun_tests(
-    code: str, tests: Sequence[str], *, timeout: float = 5.0, memory_mb: int = 512, unsafe_exec: bool = False,
+    code: str,
+    tests: Sequence[str],
+    *,
+    timeout: float = 5.0,
+    memory_mb: int = 512,
+    unsafe_exec: bool = False,
 ) -> list[bool]:
     """`run_tests` in a worker thread, for async callers (the executor, the search's scorer)."""
     import anyio
 
     return await anyio.to_thread.run_sync(
-        functools.partial(run_tests, code, tests, timeout=timeout, memory_mb=memory_mb, unsafe_exec=unsafe_exec)
+        functools.partial(
+            run_tests, code, tests, timeout=timeout, memory_mb=memory_mb, unsafe_exec=unsafe_exec
+        )
     )

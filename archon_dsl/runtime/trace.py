@@ -49,8 +49,11 @@ class CallRecord:
     def to_dict(self) -> dict[str, Any]:
         """The trace line's fields, every known secret redacted."""
         data = asdict(self)
-        texts = ("tag", "error", "parse_error") if self.messages is None else (
-            "tag", "error", "parse_error", "messages", "response")
+        texts = (
+            ("tag", "error", "parse_error")
+            if self.messages is None
+            else ("tag", "error", "parse_error", "messages", "response")
+        )
         if self.messages is None:
             data.pop("messages")
             data.pop("response")
@@ -74,15 +77,20 @@ class LayerStats:
     candidates: int = 0  # candidates leaving the layer
 
     @classmethod
-    def of(cls, index: int, kind: str, records: list[CallRecord], latency_s: float, candidates: int) -> LayerStats:
+    def of(
+        cls, index: int, kind: str, records: list[CallRecord], latency_s: float, candidates: int
+    ) -> LayerStats:
         return cls(
-            index=index, kind=kind, calls=len(records),
+            index=index,
+            kind=kind,
+            calls=len(records),
             cached_calls=sum(r.cached for r in records),
             failed_calls=sum(r.error is not None for r in records),
             input_tokens=add_tokens(r.input_tokens for r in records),
             output_tokens=add_tokens(r.output_tokens for r in records),
             cost_usd=add_costs(r.cost_usd for r in records),
-            latency_s=latency_s, candidates=candidates,
+            latency_s=latency_s,
+            candidates=candidates,
         )
 
 
@@ -127,13 +135,26 @@ class QueryResult:
         Every writer (--out, --json, the trace) writes this, so every known secret in a
         question, answer, error or reference is redacted here (keys.Redactor).
         """
-        text = redact_data({"question": self.question, "answer": self.answer, "error": self.error,
-                            "reference": self.reference, "degradations": self.degradations})
+        text = redact_data(
+            {
+                "question": self.question,
+                "answer": self.answer,
+                "error": self.error,
+                "reference": self.reference,
+                "degradations": self.degradations,
+            }
+        )
         data = {
-            "id": self.id, "question": text["question"], "answer": text["answer"], "error": text["error"],
-            "calls": self.calls, "cached_calls": self.cached_calls,
-            "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
-            "cost_usd": self.cost_usd, "latency_s": round(self.latency_s, 4),
+            "id": self.id,
+            "question": text["question"],
+            "answer": text["answer"],
+            "error": text["error"],
+            "calls": self.calls,
+            "cached_calls": self.cached_calls,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
+            "latency_s": round(self.latency_s, 4),
             "layers": [asdict(layer) for layer in self.layers],
             "degradations": text["degradations"],
         }
@@ -145,11 +166,17 @@ class QueryResult:
     def from_dict(cls, data: dict[str, Any]) -> QueryResult:
         """A result read back from an output file (per-call records are not kept there)."""
         return cls(
-            id=str(data["id"]), question=data.get("question", ""), answer=data.get("answer"),
-            error=data.get("error"), reference=data.get("reference"),
-            calls=data.get("calls", 0), cached_calls=data.get("cached_calls", 0),
-            input_tokens=data.get("input_tokens", 0), output_tokens=data.get("output_tokens", 0),
-            cost_usd=data.get("cost_usd"), latency_s=data.get("latency_s", 0.0),
+            id=str(data["id"]),
+            question=data.get("question", ""),
+            answer=data.get("answer"),
+            error=data.get("error"),
+            reference=data.get("reference"),
+            calls=data.get("calls", 0),
+            cached_calls=data.get("cached_calls", 0),
+            input_tokens=data.get("input_tokens", 0),
+            output_tokens=data.get("output_tokens", 0),
+            cost_usd=data.get("cost_usd"),
+            latency_s=data.get("latency_s", 0.0),
             layers=[LayerStats(**layer) for layer in data.get("layers", [])],
             degradations=data.get("degradations", []),
         )
@@ -172,7 +199,9 @@ class TraceWriter:
         """Write the calls of one finished (or failed) query, then the query's own line."""
         if self._file is None:
             return
-        lines = [json.dumps({"event": "call", **record.to_dict()}, ensure_ascii=False) for record in result.records]
+        lines = [
+            json.dumps({"event": "call", **record.to_dict()}, ensure_ascii=False) for record in result.records
+        ]
         summary = result.to_dict()  # redacted
         summary.pop("layers")
         if not self.include_messages:  # text stays out of a small trace; the output file has the answers
@@ -274,14 +303,28 @@ class RunSummary:
             ("tok in", lambda layer: f"{layer.input_tokens:,}", f"{self.input_tokens:,}"),
             ("tok out", lambda layer: f"{layer.output_tokens:,}", f"{self.output_tokens:,}"),
             ("cost", lambda layer: format_cost(layer.cost_usd), format_cost(self.cost_usd)),
-            ("time", lambda layer: f"{layer.latency_s / runs:.2f}s",
-             f"{sum(layer.latency_s for layer in self.layers) / runs:.2f}s"),
+            (
+                "time",
+                lambda layer: f"{layer.latency_s / runs:.2f}s",
+                f"{sum(layer.latency_s for layer in self.layers) / runs:.2f}s",
+            ),
         ]
-        shown = [c for c in columns if (c[0] != "cached" or self.cached_calls) and (c[0] != "failed" or failed_calls)]
+        shown = [
+            c
+            for c in columns
+            if (c[0] != "cached" or self.cached_calls) and (c[0] != "failed" or failed_calls)
+        ]
         queries = f"{self.queries} quer{'y' if self.queries == 1 else 'ies'}"
         caption = f"{queries}, {self.failed} failed, {self.wall_s:.2f}s wall"
-        table = Table(title=title, title_justify="left", caption=caption, caption_justify="left",
-                      box=box.SIMPLE_HEAD, show_edge=False, collapse_padding=True)
+        table = Table(
+            title=title,
+            title_justify="left",
+            caption=caption,
+            caption_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            collapse_padding=True,
+        )
         for header, _, _ in shown:
             table.add_column(header, justify="left" if header == "kind" else "right", no_wrap=True)
         for layer in self.layers:

@@ -14,7 +14,9 @@ def test_one_call_per_model_showing_every_candidate():
     specs = CRITIC.calls(layer("critic"), state("41", "42"), 1)
     assert len(specs) == 1
     prompt = user_prompt(specs[0])
-    assert '<candidate id="1">\n41\n</candidate>' in prompt and '<candidate id="2">\n42\n</candidate>' in prompt
+    assert (
+        '<candidate id="1">\n41\n</candidate>' in prompt and '<candidate id="2">\n42\n</candidate>' in prompt
+    )
     assert "2 critiques in all" in prompt
     assert specs[0].response_format == RESPONSE_FORMAT
     assert RESPONSE_FORMAT["json_schema"]["name"] == "archon_critiques"
@@ -25,11 +27,18 @@ def test_no_candidates_no_calls():
 
 
 def test_json_critiques_keyed_by_candidate_number_in_any_order():
-    reply = json.dumps({"critiques": [
-        {"candidate": 2, "strengths": "right", "weaknesses": "terse"},
-        {"candidate": 1, "strengths": "clear", "weaknesses": "wrong sum"},
-    ]})
-    assert parse_critiques(reply, 2) == ["Strengths: clear\nWeaknesses: wrong sum", "Strengths: right\nWeaknesses: terse"]
+    reply = json.dumps(
+        {
+            "critiques": [
+                {"candidate": 2, "strengths": "right", "weaknesses": "terse"},
+                {"candidate": 1, "strengths": "clear", "weaknesses": "wrong sum"},
+            ]
+        }
+    )
+    assert parse_critiques(reply, 2) == [
+        "Strengths: clear\nWeaknesses: wrong sum",
+        "Strengths: right\nWeaknesses: terse",
+    ]
 
 
 def test_json_in_a_fence_after_prose():
@@ -38,20 +47,37 @@ def test_json_in_a_fence_after_prose():
 
 
 def test_headed_sections_and_numbered_lists():
-    headed = "**Candidate 1:** Strengths: tidy. Weaknesses: 6*7 is not 41.\n\n**Candidate 2:** Correct and brief."
+    headed = (
+        "**Candidate 1:** Strengths: tidy. Weaknesses: 6*7 is not 41.\n\n**Candidate 2:** Correct and brief."
+    )
     assert parse_critiques(headed, 2) == ["Strengths: tidy. Weaknesses: 6*7 is not 41.", "Correct and brief."]
     numbered = "1. Good working, wrong total.\n   Check the last step.\n2. Fine."
     assert parse_critiques(numbered, 2) == ["Good working, wrong total.\nCheck the last step.", "Fine."]
 
 
-@pytest.mark.parametrize("reply, message", [
-    (json.dumps({"critiques": [{"candidate": 1, "strengths": "a", "weaknesses": "b"}]}), r"no critique for candidate\(s\) \[2\]"),
-    (json.dumps({"critiques": [{"candidate": 1, "strengths": "a", "weaknesses": "b"},
-                               {"candidate": 1, "strengths": "c", "weaknesses": "d"}]}), "several critiques"),
-    (json.dumps({"critiques": ["only one"]}), "1 critiques for 2 candidates"),
-    ("Candidate 1: fine\nCandidate 3: bad", "unknown candidate"),
-    ("They all look fine to me.", "no critiques found"),
-])
+@pytest.mark.parametrize(
+    "reply, message",
+    [
+        (
+            json.dumps({"critiques": [{"candidate": 1, "strengths": "a", "weaknesses": "b"}]}),
+            r"no critique for candidate\(s\) \[2\]",
+        ),
+        (
+            json.dumps(
+                {
+                    "critiques": [
+                        {"candidate": 1, "strengths": "a", "weaknesses": "b"},
+                        {"candidate": 1, "strengths": "c", "weaknesses": "d"},
+                    ]
+                }
+            ),
+            "several critiques",
+        ),
+        (json.dumps({"critiques": ["only one"]}), "1 critiques for 2 candidates"),
+        ("Candidate 1: fine\nCandidate 3: bad", "unknown candidate"),
+        ("They all look fine to me.", "no critiques found"),
+    ],
+)
 def test_count_mismatches_are_output_errors(reply, message):
     with pytest.raises(OutputError, match=message):
         parse_critiques(reply, 2)

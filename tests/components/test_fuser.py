@@ -8,7 +8,9 @@ FUSER = COMPONENTS["fuser"]
 
 
 def test_models_times_samples_calls_reading_candidates_and_critiques():
-    specs = FUSER.calls(layer("fuser", "a", "b", samples=2), state("41", "42", critiques=("off by one", None)), 3)
+    specs = FUSER.calls(
+        layer("fuser", "a", "b", samples=2), state("41", "42", critiques=("off by one", None)), 3
+    )
     assert [(s.model.name, s.sample) for s in specs] == [("a", 0), ("a", 1), ("b", 0), ("b", 1)]
     prompt = user_prompt(specs[0])
     assert "<query>\nWhat is 6 * 7?\n</query>" in prompt
@@ -25,7 +27,8 @@ def test_fused_responses_replace_candidates_and_clear_critiques():
     st = state("41", "42", critiques=("bad", "good"))
     new, degradations = FUSER.combine(layer("fuser", "a", samples=2), st, 2, ["Answer: 42", "Answer: 42!"])
     assert [(c.text, c.critique, c.source) for c in new.candidates] == [
-        ("Answer: 42", None, "L2:openai/a#0"), ("Answer: 42!", None, "L2:openai/a#1")
+        ("Answer: 42", None, "L2:openai/a#0"),
+        ("Answer: 42!", None, "L2:openai/a#1"),
     ]
     assert degradations == []
 

@@ -11,7 +11,12 @@ GEN = COMPONENTS["generator"]
 def test_models_times_samples_calls_with_sample_index():
     specs = GEN.calls(layer("generator", "a", "b", samples=3), State(query="Q?"), 0)
     assert [(s.model.name, s.sample) for s in specs] == [
-        ("a", 0), ("a", 1), ("a", 2), ("b", 0), ("b", 1), ("b", 2)
+        ("a", 0),
+        ("a", 1),
+        ("a", 2),
+        ("b", 0),
+        ("b", 1),
+        ("b", 2),
     ]
     assert [s.tag for s in specs] == [f"generator[{k}]" for k in range(6)]
     assert user_prompt(specs[0]) == "Q?"
@@ -26,14 +31,20 @@ def test_sampling_options_layer_then_model_then_none():
     plain = model("plain")
     [from_model] = GEN.calls(Layer(kind="generator", models=[hot]), State(query="q"), 0)
     assert (from_model.temperature, from_model.max_tokens) == (0.9, 100)
-    [from_layer] = GEN.calls(Layer(kind="generator", models=[hot], temperature=0.2, max_tokens=7), State(query="q"), 0)
+    [from_layer] = GEN.calls(
+        Layer(kind="generator", models=[hot], temperature=0.2, max_tokens=7), State(query="q"), 0
+    )
     assert (from_layer.temperature, from_layer.max_tokens) == (0.2, 7)
     [unset] = GEN.calls(Layer(kind="generator", models=[plain]), State(query="q"), 0)
     assert (unset.temperature, unset.max_tokens) == (None, None)
 
 
 def test_prompt_and_system_overrides_fill_placeholders():
-    [spec] = GEN.calls(layer("generator", prompt="Solve: {query} ({{braces}} stay)", system="Be terse."), State(query="2+2"), 0)
+    [spec] = GEN.calls(
+        layer("generator", prompt="Solve: {query} ({{braces}} stay)", system="Be terse."),
+        State(query="2+2"),
+        0,
+    )
     assert user_prompt(spec) == "Solve: 2+2 ({braces} stay)"
     assert system_prompt(spec) == "Be terse."
 
@@ -74,4 +85,11 @@ def test_a_model_listed_twice_continues_its_sample_numbering():
     a, b = ModelSpec(name="a", id="sim/a"), ModelSpec(name="b", id="sim/b")
     layer = Layer(kind="generator", models=[a, a, b], samples=2)
     calls = COMPONENTS["generator"].calls(layer, State("q"), 0)
-    assert [(c.model.name, c.sample) for c in calls] == [("a", 0), ("a", 1), ("a", 2), ("a", 3), ("b", 0), ("b", 1)]
+    assert [(c.model.name, c.sample) for c in calls] == [
+        ("a", 0),
+        ("a", 1),
+        ("a", 2),
+        ("a", 3),
+        ("b", 0),
+        ("b", 1),
+    ]

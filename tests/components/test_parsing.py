@@ -15,7 +15,7 @@ def test_json_whole_fenced_or_inside_prose():
 
 
 def test_json_wanted_type_only():
-    assert extract_json("[1, 2] then {\"k\": 3}", dict) == {"k": 3}
+    assert extract_json('[1, 2] then {"k": 3}', dict) == {"k": 3}
 
 
 def test_numbered_items_with_continuations():

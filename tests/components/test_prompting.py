@@ -28,7 +28,10 @@ def test_every_kind_takes_a_prompt_and_system_override():
         lay = layer(kind, prompt="Q={query}", system="SYS")
         specs = component.calls(lay, st_, 1)
         assert specs, kind
-        assert specs[0].messages == ({"role": "system", "content": "SYS"}, {"role": "user", "content": "Q=What is 6 * 7?"}), kind
+        assert specs[0].messages == (
+            {"role": "system", "content": "SYS"},
+            {"role": "user", "content": "Q=What is 6 * 7?"},
+        ), kind
 
 
 def test_kind_specific_placeholders():
@@ -42,7 +45,12 @@ def test_kind_specific_placeholders():
         "unit_test_evaluator": ("{n_tests}|{tests}", '2|<test id="1">assert f(1)</test>'),
     }
     for kind, (template, expected) in cases.items():
-        lay = layer(kind, prompt=template, top_k=1 if kind == "ranker" else None, count=4 if kind == "unit_test_generator" else None)
+        lay = layer(
+            kind,
+            prompt=template,
+            top_k=1 if kind == "ranker" else None,
+            count=4 if kind == "unit_test_generator" else None,
+        )
         [first, *_] = COMPONENTS[kind].calls(lay, st_, 1)
         assert expected in user_prompt(first), (kind, user_prompt(first))
 

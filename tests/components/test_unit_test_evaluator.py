@@ -9,27 +9,33 @@ UTE = COMPONENTS["unit_test_evaluator"]
 TESTS = ("assert f(1) == 2", "assert f(2) == 3", "assert f(0) == 1")
 
 
-@pytest.mark.parametrize("reply", [
-    '{"results": [{"test": 1, "passed": true}, {"test": 2, "passed": false}, {"test": 3, "passed": true}]}',
-    '{"results": [{"test": 3, "passed": true}, {"test": 1, "passed": true}, {"test": 2, "passed": false}]}',
-    "[true, false, true]",
-    '{"results": ["pass", "fail", "pass"]}',
-    "Test 1: PASS\nTest 2: FAIL - returns 4\nTest 3: PASS",
-    "- **Test 1**: passes\n- **Test 2**: fails\n- **Test 3**: passes",
-    "1. ✅\n2. ❌\n3. ✅",
-    '{"test_1": true, "test_2": false, "test_3": true}',
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '{"results": [{"test": 1, "passed": true}, {"test": 2, "passed": false}, {"test": 3, "passed": true}]}',
+        '{"results": [{"test": 3, "passed": true}, {"test": 1, "passed": true}, {"test": 2, "passed": false}]}',
+        "[true, false, true]",
+        '{"results": ["pass", "fail", "pass"]}',
+        "Test 1: PASS\nTest 2: FAIL - returns 4\nTest 3: PASS",
+        "- **Test 1**: passes\n- **Test 2**: fails\n- **Test 3**: passes",
+        "1. ✅\n2. ❌\n3. ✅",
+        '{"test_1": true, "test_2": false, "test_3": true}',
+    ],
+)
 def test_tolerant_test_results(reply):
     assert parse_test_results(reply, 3) == (True, False, True)
 
 
-@pytest.mark.parametrize("reply", [
-    "[true, false]",
-    "Test 1: PASS\nTest 2: PASS",
-    "Test 1: PASS\nTest 1: FAIL\nTest 2: PASS",
-    "Test 1: PASS\nTest 2: unclear\nTest 3: PASS",
-    "Looks fine overall.",
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "[true, false]",
+        "Test 1: PASS\nTest 2: PASS",
+        "Test 1: PASS\nTest 1: FAIL\nTest 2: PASS",
+        "Test 1: PASS\nTest 2: unclear\nTest 3: PASS",
+        "Looks fine overall.",
+    ],
+)
 def test_bad_results_are_output_errors(reply):
     with pytest.raises(OutputError):
         parse_test_results(reply, 3)
@@ -87,4 +93,6 @@ def test_several_judges_majority_per_test():
 
 def test_result_count_mismatch_is_a_caller_bug():
     with pytest.raises(ValueError, match="one per candidate"):
-        UTE.combine(layer("unit_test_evaluator", mode="execute"), state("a", "b", tests=TESTS), 2, [(True,) * 3])
+        UTE.combine(
+            layer("unit_test_evaluator", mode="execute"), state("a", "b", tests=TESTS), 2, [(True,) * 3]
+        )

@@ -16,13 +16,16 @@ def test_one_call_asking_for_count_tests_default_five():
     assert spec.response_format["json_schema"]["name"] == "archon_unit_tests"
 
 
-@pytest.mark.parametrize("reply", [
-    '{"tests": ["assert f(1) == 2", "assert f(0) == 1"]}',
-    "Tests:\n```python\nassert f(1) == 2\nassert f(0) == 1\n```",
-    "1. assert f(1) == 2\n2. assert f(0) == 1",
-    "Test 1: `assert f(1) == 2`\nTest 2: `assert f(0) == 1`",
-    '["assert f(1) == 2", "assert f(0) == 1", "assert f(1) == 2"]',
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '{"tests": ["assert f(1) == 2", "assert f(0) == 1"]}',
+        "Tests:\n```python\nassert f(1) == 2\nassert f(0) == 1\n```",
+        "1. assert f(1) == 2\n2. assert f(0) == 1",
+        "Test 1: `assert f(1) == 2`\nTest 2: `assert f(0) == 1`",
+        '["assert f(1) == 2", "assert f(0) == 1", "assert f(1) == 2"]',
+    ],
+)
 def test_tolerant_test_lists(reply):
     assert parse_tests(reply, 5) == ["assert f(1) == 2", "assert f(0) == 1"]
 

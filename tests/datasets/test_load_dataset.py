@@ -25,7 +25,10 @@ def test_shipped_files_are_what_the_generator_writes(tmp_path):
 def test_arithmetic_answers_are_integers_with_distinct_plausible_mistakes():
     for row in load_dataset("arithmetic"):
         assert isinstance(row["answer"], int) and row["answer"] >= 0
-        assert row["answer"] not in row["distractors"] and len(set(row["distractors"])) == len(row["distractors"]) >= 2
+        assert (
+            row["answer"] not in row["distractors"]
+            and len(set(row["distractors"])) == len(row["distractors"]) >= 2
+        )
 
 
 def test_multiple_choice_answer_is_one_of_four_lettered_options():
@@ -51,19 +54,28 @@ def test_broken_variants_fail_exactly_the_tests_recorded():
 
 def test_user_jsonl_path(tmp_path):
     path = tmp_path / "mine.jsonl"
-    path.write_text('{"id": 1, "question": "2+2?", "answer": 4}\n\n{"id": "b", "question": "Q", "answer": "x"}\n')
+    path.write_text(
+        '{"id": 1, "question": "2+2?", "answer": 4}\n\n{"id": "b", "question": "Q", "answer": "x"}\n'
+    )
     assert [r["id"] for r in load_dataset(str(path))] == [1, "b"]
 
 
-@pytest.mark.parametrize("text, line, message", [
-    ('{"id": 1, "question": "q", "answer": 1}\n{"id": 2, "question": "q"\n', 2, "not valid JSON"),
-    ('{"id": 1, "question": "q"}\n', 1, "missing 'answer'"),
-    ('[1, 2]\n', 1, "expected a JSON object"),
-    ('{"id": 1, "question": "", "answer": 1}\n', 1, "'question' must be a non-empty string"),
-    ('{"id": 1, "question": "q", "answer": 1}\n{"id": 1, "question": "r", "answer": 2}\n', 2, "already used on line 1"),
-    ('{"id": 1, "question": "q", "answer": "a", "tests": "assert x"}\n', 1, "'tests' must be a list"),
-    ('{"id": true, "question": "q", "answer": "a"}\n', 1, "'id' must be"),
-])
+@pytest.mark.parametrize(
+    "text, line, message",
+    [
+        ('{"id": 1, "question": "q", "answer": 1}\n{"id": 2, "question": "q"\n', 2, "not valid JSON"),
+        ('{"id": 1, "question": "q"}\n', 1, "missing 'answer'"),
+        ("[1, 2]\n", 1, "expected a JSON object"),
+        ('{"id": 1, "question": "", "answer": 1}\n', 1, "'question' must be a non-empty string"),
+        (
+            '{"id": 1, "question": "q", "answer": 1}\n{"id": 1, "question": "r", "answer": 2}\n',
+            2,
+            "already used on line 1",
+        ),
+        ('{"id": 1, "question": "q", "answer": "a", "tests": "assert x"}\n', 1, "'tests' must be a list"),
+        ('{"id": true, "question": "q", "answer": "a"}\n', 1, "'id' must be"),
+    ],
+)
 def test_bad_rows_name_their_line(tmp_path, text, line, message):
     path = tmp_path / "bad.jsonl"
     path.write_text(text)

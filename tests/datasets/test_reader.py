@@ -52,7 +52,9 @@ def test_a_line_over_the_cap_is_refused_by_number(tmp_path, monkeypatch):
         f.write('{"question": "' + "x" * (2 * 1024 * 1024) + '"}\n')
     with pytest.raises(DatasetError) as caught:
         read_rows(path)
-    assert str(caught.value) == f"{path}: line 2 is longer than 1 MiB"  # no span: no code frame of a huge line
+    assert (
+        str(caught.value) == f"{path}: line 2 is longer than 1 MiB"
+    )  # no span: no code frame of a huge line
 
 
 def test_a_file_with_no_newline_is_not_read_whole(tmp_path, monkeypatch):
@@ -73,11 +75,14 @@ def test_bad_utf8_names_file_line_and_byte(tmp_path):
     assert (diagnostic.span.line, diagnostic.span.column, diagnostic.path) == (12, 18, str(path))
 
 
-@pytest.mark.parametrize("line, message", [
-    ('{"question": ' + "1" * 5000 + "}", "not usable JSON: Exceeds the limit (4300 digits)"),
-    ('{"question": ' + "[" * 100_000 + "]" * 100_000 + "}", "not usable JSON: nested too deeply"),
-    ('{"question": "a", "id": 1} trailing', "not valid JSON: Extra data (column 28)"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('{"question": ' + "1" * 5000 + "}", "not usable JSON: Exceeds the limit (4300 digits)"),
+        ('{"question": ' + "[" * 100_000 + "]" * 100_000 + "}", "not usable JSON: nested too deeply"),
+        ('{"question": "a", "id": 1} trailing', "not valid JSON: Extra data (column 28)"),
+    ],
+)
 def test_json_that_python_cannot_take_is_a_located_error(tmp_path, line, message):
     path = tmp_path / "data.jsonl"
     path.write_text(line + "\n", encoding="utf-8")

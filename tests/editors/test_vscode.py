@@ -53,7 +53,12 @@ def tokens(line: str) -> list[tuple[str, str]]:
             inside, at = [], match.end()
             while True:
                 end = re.compile(rule["end"]).search(line, at)
-                subs = [(m, sub) for sub in rule.get("patterns", []) for m in [re.compile(sub["match"]).search(line, at)] if m]
+                subs = [
+                    (m, sub)
+                    for sub in rule.get("patterns", [])
+                    for m in [re.compile(sub["match"]).search(line, at)]
+                    if m
+                ]
                 first = min(subs, key=lambda ms: ms[0].start(), default=None)
                 if first and (end is None or first[0].start() < end.start()):
                     inside.append((first[0].group(), first[1]["name"]))
@@ -61,7 +66,7 @@ def tokens(line: str) -> list[tuple[str, str]]:
                     continue
                 stop = end.end() if end else len(line)
                 break
-            out.append((line[match.start():stop], rule["name"]))
+            out.append((line[match.start() : stop], rule["name"]))
             out += inside
             pos = stop
             continue
@@ -118,28 +123,35 @@ def test_component_kinds_after_layer(kind):
     assert scope_of(f"layer {kind} {{ model = gpt4o }}", kind) == "support.type.component.arch"
 
 
-@pytest.mark.parametrize("line, text, scope", [
-    ("layer fusor { model = gpt4o }", "fusor", "invalid.illegal.unknown-kind.arch"),
-    ("layer fuser { model = gpt4o }", "model", "variable.other.property.arch"),
-    ("layer fuser { model = gpt4o }", "gpt4o", "variable.other.arch"),
-    ("param n_gen: int = 3 in 1..4", "n_gen", "variable.parameter.arch"),
-    ("param n_gen: int = 3 in 1..4", "int", "support.type.primitive.arch"),
-    ("param n_gen: integer = 3 in 1..4", "integer", "invalid.illegal.unknown-type.arch"),
-    ("param n_gen: int = 3 in 1..4", "..", "keyword.operator.range.arch"),
-    ("param n_gen: int = 3 in 1..4", "4", "constant.numeric.integer.arch"),
-    ("param n_gen: int = 3 in 1..4", "in", "keyword.control.arch"),
-    ("defaults { temperature = 0.7 }", "0.7", "constant.numeric.float.arch"),
-    ("defaults { temperature = 0.7 }", "defaults", "storage.type.declaration.arch"),
-    ('model qwen = "openai/Qwen" { api_base = env("VLLM_BASE") }', "qwen", "entity.name.type.arch"),
-    ('model qwen = "openai/Qwen" { api_base = env("VLLM_BASE") }', "env", "support.function.builtin.arch"),
-    ("budget calls <= 50  # from the plan", "calls", "support.constant.metric.arch"),
-    ("budget calls <= 50  # from the plan", "<=", "keyword.operator.comparison.arch"),
-    ("budget calls <= 50  # from the plan", "# from the plan", "comment.line.number-sign.arch"),
-    ("constraint n_gen * samples <= 24", "*", "keyword.operator.arithmetic.arch"),
-    ("if verify and not quick { }", "not", "keyword.operator.logical.arch"),
-    ("if rank == true { }", "true", "constant.language.boolean.arch"),
-    ("if rank == true { }", "==", "keyword.operator.comparison.arch"),
-])
+@pytest.mark.parametrize(
+    "line, text, scope",
+    [
+        ("layer fusor { model = gpt4o }", "fusor", "invalid.illegal.unknown-kind.arch"),
+        ("layer fuser { model = gpt4o }", "model", "variable.other.property.arch"),
+        ("layer fuser { model = gpt4o }", "gpt4o", "variable.other.arch"),
+        ("param n_gen: int = 3 in 1..4", "n_gen", "variable.parameter.arch"),
+        ("param n_gen: int = 3 in 1..4", "int", "support.type.primitive.arch"),
+        ("param n_gen: integer = 3 in 1..4", "integer", "invalid.illegal.unknown-type.arch"),
+        ("param n_gen: int = 3 in 1..4", "..", "keyword.operator.range.arch"),
+        ("param n_gen: int = 3 in 1..4", "4", "constant.numeric.integer.arch"),
+        ("param n_gen: int = 3 in 1..4", "in", "keyword.control.arch"),
+        ("defaults { temperature = 0.7 }", "0.7", "constant.numeric.float.arch"),
+        ("defaults { temperature = 0.7 }", "defaults", "storage.type.declaration.arch"),
+        ('model qwen = "openai/Qwen" { api_base = env("VLLM_BASE") }', "qwen", "entity.name.type.arch"),
+        (
+            'model qwen = "openai/Qwen" { api_base = env("VLLM_BASE") }',
+            "env",
+            "support.function.builtin.arch",
+        ),
+        ("budget calls <= 50  # from the plan", "calls", "support.constant.metric.arch"),
+        ("budget calls <= 50  # from the plan", "<=", "keyword.operator.comparison.arch"),
+        ("budget calls <= 50  # from the plan", "# from the plan", "comment.line.number-sign.arch"),
+        ("constraint n_gen * samples <= 24", "*", "keyword.operator.arithmetic.arch"),
+        ("if verify and not quick { }", "not", "keyword.operator.logical.arch"),
+        ("if rank == true { }", "true", "constant.language.boolean.arch"),
+        ("if rank == true { }", "==", "keyword.operator.comparison.arch"),
+    ],
+)
 def test_scopes(line, text, scope):
     assert scope_of(line, text) == scope
 
@@ -157,5 +169,7 @@ def test_pre_commit_hooks_run_the_linter_and_the_formatter_on_arch_files():
     hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert hooks["archonc-validate"]["entry"] == "archonc validate"
     assert hooks["archonc-fmt"]["entry"] == "archonc fmt --check"
-    assert all(re.search(hook["files"], "examples/moa.arch") and not re.search(hook["files"], "moa.json")
-               for hook in hooks.values())
+    assert all(
+        re.search(hook["files"], "examples/moa.arch") and not re.search(hook["files"], "moa.json")
+        for hook in hooks.values()
+    )

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 # As in the original's components/Generator.py GENERATE_MAP, plus its vLLM branch.
-MODEL_TYPES = {"Together_API", "OpenAI_API", "Anthropic_API", "Groq_API", "Google_API", "tgi", "Bedrock_API", "vLLM"}
+MODEL_TYPES = {
+    "Together_API",
+    "OpenAI_API",
+    "Anthropic_API",
+    "Groq_API",
+    "Google_API",
+    "tgi",
+    "Bedrock_API",
+    "vLLM",
+}
 # Keys each component's constructor indexes (config["key"]: a KeyError if absent).
 REQUIRED = {
     "generator": ("model", "model_type", "temperature", "max_tokens"),
@@ -12,8 +21,14 @@ REQUIRED = {
     "ranker": ("model", "model_type", "temperature", "max_tokens", "top_k"),
     "verifier": ("model", "model_type", "temperature", "max_tokens", "samples"),
     "unit_test_generator": ("model", "model_type", "temperature", "max_tokens", "samples"),
-    "unit_test_evaluator": ("model", "model_type", "temperature", "max_tokens", "samples",
-                            "remove_unit_tests_from_prompt"),
+    "unit_test_evaluator": (
+        "model",
+        "model_type",
+        "temperature",
+        "max_tokens",
+        "samples",
+        "remove_unit_tests_from_prompt",
+    ),
 }
 
 
@@ -39,7 +54,9 @@ def problems(config: dict) -> list[str]:
                 if key not in component:
                     found.append(f"layers[{i}][{j}]: missing {key}")
             if component.get("model_type") not in MODEL_TYPES:
-                found.append(f"layers[{i}][{j}]: model_type {component.get('model_type')!r} unknown to the runner")
+                found.append(
+                    f"layers[{i}][{j}]: model_type {component.get('model_type')!r} unknown to the runner"
+                )
             for key in ("temperature",):
                 if not isinstance(component.get(key), (int, float)):
                     found.append(f"layers[{i}][{j}]: {key} is not a number")
@@ -73,9 +90,15 @@ def reading(config: dict, *, leave_out: tuple[str, ...] = ()) -> list[dict]:
     for c in _components(config):
         kind = c["type"]
         pairrm = kind == "ranker" and c["model"] == PAIRRM
-        read: dict = {"type": kind, "model": c["model"], "temperature": c.get("temperature"),
-                      "max_tokens": c.get("max_tokens")}
-        if not pairrm:  # PairRM is picked by name: the Ranker never reads its model_type, nor builds a Generator
+        read: dict = {
+            "type": kind,
+            "model": c["model"],
+            "temperature": c.get("temperature"),
+            "max_tokens": c.get("max_tokens"),
+        }
+        if (
+            not pairrm
+        ):  # PairRM is picked by name: the Ranker never reads its model_type, nor builds a Generator
             read["model_type"] = c["model_type"]
             read["no_system"] = bool(c.get("no_system", False))
         if kind in ("generator", "fuser"):
@@ -94,13 +117,20 @@ def reading(config: dict, *, leave_out: tuple[str, ...] = ()) -> list[dict]:
             read["unit_test_cap"] = c.get("unit_test_cap")
         elif kind == "unit_test_evaluator":
             first_k = c.get("first_k")
-            read.update(top_k=c.get("top_k"), first_k=first_k if first_k is not None else (1 if c.get("first_pass") else None),
-                        remove_unit_tests_from_prompt=c.get("remove_unit_tests_from_prompt"))
+            read.update(
+                top_k=c.get("top_k"),
+                first_k=first_k if first_k is not None else (1 if c.get("first_pass") else None),
+                remove_unit_tests_from_prompt=c.get("remove_unit_tests_from_prompt"),
+            )
         for key in leave_out:
             read.pop(key, None)
         previous = out[-1] if out else None
-        if (kind in ("generator", "fuser") and previous is not None
-                and {k: v for k, v in previous.items() if k != "samples"} == {k: v for k, v in read.items() if k != "samples"}):
+        if (
+            kind in ("generator", "fuser")
+            and previous is not None
+            and {k: v for k, v in previous.items() if k != "samples"}
+            == {k: v for k, v in read.items() if k != "samples"}
+        ):
             previous["samples"] += read["samples"]
         else:
             out.append(read)

@@ -44,20 +44,33 @@ def test_moa_layers_models_and_provider_prefixes():
     assert arch.name == "moa-two-layers"
     assert [layer.kind for layer in arch.layers] == ["generator", "fuser", "fuser"]
     assert [m.id for m in arch.layers[0].models] == [
-        "together_ai/Qwen/Qwen2-72B-Instruct", "openai/gpt-4o", "anthropic/claude-3-5-sonnet-20240620",
+        "together_ai/Qwen/Qwen2-72B-Instruct",
+        "openai/gpt-4o",
+        "anthropic/claude-3-5-sonnet-20240620",
     ]
     assert arch.layers[2].max_tokens == 4096 and arch.layers[1].max_tokens is None
     assert (arch.defaults.temperature, arch.defaults.max_tokens) == (0.7, 2048)
     # top_k on every generator is one finding for the layer, pointing at the first.
-    assert _notes(result) == [("J010", "info", 5, "$.layers[0][0..2].top_k: `top_k` has no effect on a "
-                               "generator in the original runner; dropped")]
+    assert _notes(result) == [
+        (
+            "J010",
+            "info",
+            5,
+            "$.layers[0][0..2].top_k: `top_k` has no effect on a generator in the original runner; dropped",
+        )
+    ]
 
 
 def test_providers_of_every_hosted_model_type():
     arch = _imported("rank_critic_fuse.json").architecture
     ids = [m.id for layer in arch.layers for m in layer.models]
-    assert ids == ["groq/llama-3.1-70b-versatile", "gemini/gemini-1.5-pro",
-                   "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0", "openai/gpt-4o", "openai/gpt-4o"]
+    assert ids == [
+        "groq/llama-3.1-70b-versatile",
+        "gemini/gemini-1.5-pro",
+        "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0",
+        "openai/gpt-4o",
+        "openai/gpt-4o",
+    ]
     generator, ranker, critic, fuser = arch.layers
     assert (generator.samples, generator.temperature) == (5, 0.9)
     assert ranker.top_k == 5 and critic.max_tokens == fuser.max_tokens == 8192
@@ -66,7 +79,11 @@ def test_providers_of_every_hosted_model_type():
 def test_a_config_breaking_a_rule_is_written_in_published_order_and_the_linter_names_the_rule():
     result = _imported("unit_tests_first.json")
     assert [layer.kind for layer in result.architecture.layers] == [
-        "unit_test_generator", "generator", "critic", "fuser"]
+        "unit_test_generator",
+        "generator",
+        "critic",
+        "fuser",
+    ]
     assert result.architecture.layers[0].count == 5
     codes = {d.code for d in check_text(result.text, "imported.arch").diagnostics if d.is_error}
     assert {"A002", "A003", "A006"} <= codes
@@ -74,7 +91,12 @@ def test_a_config_breaking_a_rule_is_written_in_published_order_and_the_linter_n
 
 def test_a_layer_mixing_kinds_becomes_consecutive_layers_with_an_A001_error():
     result = _imported("mixed_kinds.json")
-    assert [layer.kind for layer in result.architecture.layers] == ["generator", "fuser", "generator", "fuser"]
+    assert [layer.kind for layer in result.architecture.layers] == [
+        "generator",
+        "fuser",
+        "generator",
+        "fuser",
+    ]
     [a001] = result.errors
     assert a001.code == "A001" and a001.span.line == 4 and a001.path.endswith("mixed_kinds.json")
     assert "generator x1 | fuser x1 | generator x1" in a001.message
@@ -107,24 +129,50 @@ def test_per_model_settings_go_on_the_models_and_unequal_samples_are_warned():
     generator = result.architecture.layers[0]
     by_id = {m.id: m for m in generator.models}
     assert by_id["openai/gpt-4o"].temperature == 1.0
-    assert (by_id["anthropic/claude-3-5-sonnet-20240620"].temperature,
-            by_id["anthropic/claude-3-5-sonnet-20240620"].max_tokens) == (0.5, 4096)
+    assert (
+        by_id["anthropic/claude-3-5-sonnet-20240620"].temperature,
+        by_id["anthropic/claude-3-5-sonnet-20240620"].max_tokens,
+    ) == (0.5, 4096)
     assert by_id["together_ai/Qwen/Qwen2-72B-Instruct"].temperature is None  # the default, 0.7
     assert generator.samples == 1 and len(generator.models) == 6
     assert [d.code for d in result.diagnostics] == ["J011"]
     # Export gives each model back its own samples.
     components = export_architecture(result.architecture).config["layers"][0]
     assert [(c["model"], c["samples"], c["temperature"], c["max_tokens"]) for c in components] == [
-        ("gpt-4o", 3, 1.0, 2048), ("claude-3-5-sonnet-20240620", 1, 0.5, 4096),
-        ("Qwen/Qwen2-72B-Instruct", 2, 0.7, 2048)]
+        ("gpt-4o", 3, 1.0, 2048),
+        ("claude-3-5-sonnet-20240620", 1, 0.5, 4096),
+        ("Qwen/Qwen2-72B-Instruct", 2, 0.7, 2048),
+    ]
 
 
 def test_a_run_of_one_model_becomes_samples():
-    text = json.dumps({"name": "x", "layers": [
-        [{"type": "generator", "model": "m", "model_type": "Together_API", "temperature": 0.7,
-          "max_tokens": 2048, "samples": 1}] * 4,
-        [{"type": "fuser", "model": "m", "model_type": "Together_API", "temperature": 0.7, "max_tokens": 2048}],
-    ]})
+    text = json.dumps(
+        {
+            "name": "x",
+            "layers": [
+                [
+                    {
+                        "type": "generator",
+                        "model": "m",
+                        "model_type": "Together_API",
+                        "temperature": 0.7,
+                        "max_tokens": 2048,
+                        "samples": 1,
+                    }
+                ]
+                * 4,
+                [
+                    {
+                        "type": "fuser",
+                        "model": "m",
+                        "model_type": "Together_API",
+                        "temperature": 0.7,
+                        "max_tokens": 2048,
+                    }
+                ],
+            ],
+        }
+    )
     result = import_text(text)
     assert result.architecture.layers[0].samples == 4 and len(result.architecture.layers[0].models) == 1
     assert result.diagnostics == []
@@ -133,7 +181,9 @@ def test_a_run_of_one_model_becomes_samples():
 def test_keys_the_original_ignores_are_dropped_with_their_json_path():
     result = _imported("ignored_keys.json")
     # Harmless leftovers are notes; what looks like a mistake (unknown, misspelt, doubled) is a warning.
-    assert [(code, severity, line, message.split(":")[0]) for code, severity, line, message in _notes(result)] == [
+    assert [
+        (code, severity, line, message.split(":")[0]) for code, severity, line, message in _notes(result)
+    ] == [
         ("J010", "warning", 3, "$.description"),
         ("J010", "info", 6, "$.layers[0][0].checkpoint"),
         ("J010", "info", 6, "$.layers[0][0].max_context_length"),
@@ -144,7 +194,9 @@ def test_keys_the_original_ignores_are_dropped_with_their_json_path():
     ]
     typo = next(d for d in result.diagnostics if "temprature" in d.message)
     assert typo.hint == "did you mean `temperature`?"
-    assert "misspelling of `length_control`" in next(d.message for d in result.diagnostics if "contorl" in d.message)
+    assert "misspelling of `length_control`" in next(
+        d.message for d in result.diagnostics if "contorl" in d.message
+    )
     assert "given twice" in result.diagnostics[-1].message
     assert result.architecture.layers[2].max_tokens == 1024  # the last value, as Python's json keeps
     assert result.architecture.layers[1].kind == "verifier"
@@ -157,7 +209,11 @@ def test_pairrm_keeps_its_id_and_exports_as_the_original_wrote_it():
     [note] = [d for d in result.diagnostics if d.code == "J014"]
     assert note.name == "reward-model-ranker" and "cannot run" in note.message and note.hint
     exported = export_architecture(result.architecture).config["layers"][1][0]
-    assert (exported["model"], exported["model_type"], exported["ranker_batch_size"]) == ("llm-blender/PairRM", "", 16)
+    assert (exported["model"], exported["model_type"], exported["ranker_batch_size"]) == (
+        "llm-blender/PairRM",
+        "",
+        16,
+    )
 
 
 def test_pairrm_with_a_model_type_is_still_the_reward_model_the_original_runs():
@@ -199,7 +255,9 @@ def test_json_to_arch_to_json_keeps_every_setting_the_original_reads(path, tmp_p
     assert len(before) == len(after)
     for i, (a, b) in enumerate(zip(before, after)):
         for key in sorted(set(a) | set(b)):
-            assert a.get(key) == b.get(key), f"component {i} ({a['type']}): {key} {a.get(key)!r} -> {b.get(key)!r}"
+            assert a.get(key) == b.get(key), (
+                f"component {i} ({a['type']}): {key} {a.get(key)!r} -> {b.get(key)!r}"
+            )
 
 
 def test_unit_test_settings():
@@ -217,27 +275,45 @@ def test_unit_test_settings():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("invalid_json.json", [("J001", 4, "not valid JSON: Expecting property name enclosed in double quotes")]),
-    ("not_an_object.json", [("J002", 1, '$: expected an object with "name" and "layers", got a list')]),
-    ("empty_layers.json", [("J002", 1, "$.layers: no layers")]),
-    ("bad_layers.json", [
-        ("J002", 1, "$.layers[0]: empty layer"),
-        ("J002", 1, '$.layers[1]: expected a list of components, got the string "generator"'),
-        ("J002", 1, "$.layers[2].models: expected a list of components, got an object"),
-    ]),
-    ("unknown_type.json", [
-        ("J003", 5, '$.layers[0][0].type: unknown component type "generater"'),
-        ("J003", 8, '$.layers[1][0].type: unknown component type "my_custom_component"'),
-    ]),
-    ("unknown_model_type.json", [("J004", 5, '$.layers[0][0].model_type: unknown model_type "OpenAi_API"')]),
-    ("wrong_types.json", [
-        ("J002", 5, '$.layers[0][0].temperature: expected a number, got the string "0.7"'),
-        ("J002", 5, "$.layers[0][0].samples: expected a positive integer, got the number 0"),
-        ("J002", 8, "$.layers[1][0].model: expected a string, got the number 42"),
-        ("J002", 8, "$.layers[1][0].top_k: expected a positive integer, got a boolean"),
-    ]),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        (
+            "invalid_json.json",
+            [("J001", 4, "not valid JSON: Expecting property name enclosed in double quotes")],
+        ),
+        ("not_an_object.json", [("J002", 1, '$: expected an object with "name" and "layers", got a list')]),
+        ("empty_layers.json", [("J002", 1, "$.layers: no layers")]),
+        (
+            "bad_layers.json",
+            [
+                ("J002", 1, "$.layers[0]: empty layer"),
+                ("J002", 1, '$.layers[1]: expected a list of components, got the string "generator"'),
+                ("J002", 1, "$.layers[2].models: expected a list of components, got an object"),
+            ],
+        ),
+        (
+            "unknown_type.json",
+            [
+                ("J003", 5, '$.layers[0][0].type: unknown component type "generater"'),
+                ("J003", 8, '$.layers[1][0].type: unknown component type "my_custom_component"'),
+            ],
+        ),
+        (
+            "unknown_model_type.json",
+            [("J004", 5, '$.layers[0][0].model_type: unknown model_type "OpenAi_API"')],
+        ),
+        (
+            "wrong_types.json",
+            [
+                ("J002", 5, '$.layers[0][0].temperature: expected a number, got the string "0.7"'),
+                ("J002", 5, "$.layers[0][0].samples: expected a positive integer, got the number 0"),
+                ("J002", 8, "$.layers[1][0].model: expected a string, got the number 42"),
+                ("J002", 8, "$.layers[1][0].top_k: expected a positive integer, got a boolean"),
+            ],
+        ),
+    ],
+)
 def test_broken_configs_name_every_problem_and_where(name, expected):
     with pytest.raises(ArchonError) as info:
         import_file(FIXTURES / "broken" / name)
@@ -253,22 +329,67 @@ def test_hints_suggest_the_closest_spelling():
 
 
 def test_non_finite_numbers_are_rejected():
-    text = '{"name": "x", "layers": [[{"type": "generator", "model": "m", "model_type": "OpenAI_API", ' \
-           '"temperature": NaN, "max_tokens": 10}]]}'
+    text = (
+        '{"name": "x", "layers": [[{"type": "generator", "model": "m", "model_type": "OpenAI_API", '
+        '"temperature": NaN, "max_tokens": 10}]]}'
+    )
     with pytest.raises(ArchonError, match="temperature: expected a number"):
         import_text(text)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False) | st.sampled_from(
-        ["generator", "fuser", "ranker", "critic", "OpenAI_API", "vLLM", "tgi", "gpt-4o", "", "type", "layers"]),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from([
-        "name", "layers", "models", "branches", "type", "model", "model_type", "temperature", "max_tokens",
-        "samples", "top_k", "unit_test_cap", "first_pass", "length_control", "checkpoint", "custom"]) | st.text(
-        max_size=4), children, max_size=6),
-    max_leaves=25,
-))
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(-3, 3)
+        | st.floats(allow_nan=False)
+        | st.sampled_from(
+            [
+                "generator",
+                "fuser",
+                "ranker",
+                "critic",
+                "OpenAI_API",
+                "vLLM",
+                "tgi",
+                "gpt-4o",
+                "",
+                "type",
+                "layers",
+            ]
+        ),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "name",
+                        "layers",
+                        "models",
+                        "branches",
+                        "type",
+                        "model",
+                        "model_type",
+                        "temperature",
+                        "max_tokens",
+                        "samples",
+                        "top_k",
+                        "unit_test_cap",
+                        "first_pass",
+                        "length_control",
+                        "checkpoint",
+                        "custom",
+                    ]
+                )
+                | st.text(max_size=4),
+                children,
+                max_size=6,
+            )
+        ),
+        max_leaves=25,
+    )
+)
 def test_any_json_imports_or_fails_with_diagnostics(value):
     try:
         result = import_text(json.dumps(value))
@@ -307,16 +428,17 @@ def test_export_resolves_layer_then_model_then_default_settings(tmp_path):
     path.write_text(
         'archon "settings"\ndefaults { temperature = 0.4; max_tokens = 1000 }\n'
         'model hot = "openai/gpt-4o" { temperature = 1.1 }\nmodel plain = "anthropic/claude-3-haiku-20240307"\n'
-        'layer generator { models = [hot, plain]; samples = 2 }\n'
-        'layer ranker { model = plain }\n'
-        'layer unit_test_generator { model = plain }\n'
-        'layer unit_test_evaluator { model = plain; temperature = 0.0 }\n'
+        "layer generator { models = [hot, plain]; samples = 2 }\n"
+        "layer ranker { model = plain }\n"
+        "layer unit_test_generator { model = plain }\n"
+        "layer unit_test_evaluator { model = plain; temperature = 0.0 }\n"
     )
     config = export_architecture(load(path).instantiate()).config
     assert config["name"] == "settings"
     generator, ranker, tests, evaluator = config["layers"]
-    assert [(c["model"], c["model_type"], c["temperature"], c["max_tokens"], c["samples"]) for c in generator] == [
-        ("gpt-4o", "OpenAI_API", 1.1, 1000, 2), ("claude-3-haiku-20240307", "Anthropic_API", 0.4, 1000, 2)]
+    assert [
+        (c["model"], c["model_type"], c["temperature"], c["max_tokens"], c["samples"]) for c in generator
+    ] == [("gpt-4o", "OpenAI_API", 1.1, 1000, 2), ("claude-3-haiku-20240307", "Anthropic_API", 0.4, 1000, 2)]
     assert ranker[0]["top_k"] == 4  # no top_k keeps every candidate: all four
     assert tests[0]["unit_test_cap"] == 5
     assert evaluator[0]["temperature"] == 0.0 and evaluator[0]["remove_unit_tests_from_prompt"] is True
@@ -326,7 +448,7 @@ def test_export_resolves_layer_then_model_then_default_settings(tmp_path):
 def test_export_writes_the_original_options_and_warns_on_a_one_step_verifier():
     arch = load_text(
         'model a = "openai/gpt-4o"\nlayer generator { model = a; samples = 4; no_system = true }\n'
-        'layer verifier { model = a; steps = 1; first_k = 2 }\nlayer fuser { model = a; length_control = true }\n'
+        "layer verifier { model = a; steps = 1; first_k = 2 }\nlayer fuser { model = a; length_control = true }\n"
     ).instantiate()
     result = export_architecture(arch)
     generator, verifier, fuser = (layer[0] for layer in result.config["layers"])
@@ -339,7 +461,7 @@ def test_export_warns_on_what_json_cannot_hold(tmp_path):
     path = tmp_path / "extras.arch"
     path.write_text(
         'model a = "anthropic/claude-3-haiku-20240307" { api_base = "http://proxy:4000"; rpm = 50 }\n'
-        'budget calls <= 10\n'
+        "budget calls <= 10\n"
         'layer generator { model = a; system = "Be brief." }\n'
         'layer fuser { model = a; prompt = "Fuse: {candidates}" }\n'
     )
@@ -356,10 +478,13 @@ def test_export_warns_on_what_json_cannot_hold(tmp_path):
     assert sorted(d.severity.value for d in result.diagnostics if d not in warnings) == ["info", "info"]
 
 
-@pytest.mark.parametrize("model, message", [
-    ('"sim/echo"', "provider 'sim' has no model_type"),
-    ('"gpt-4o"', "has no provider prefix"),
-])
+@pytest.mark.parametrize(
+    "model, message",
+    [
+        ('"sim/echo"', "provider 'sim' has no model_type"),
+        ('"gpt-4o"', "has no provider prefix"),
+    ],
+)
 def test_export_refuses_models_the_original_cannot_call(model, message):
     arch = load_text(f"layer generator {{ model = {model} }}").instantiate()
     with pytest.raises(ArchonError, match=message) as info:
@@ -367,8 +492,7 @@ def test_export_refuses_models_the_original_cannot_call(model, message):
     assert info.value.diagnostics[0].code == "J020"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.arch")),
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.arch")), ids=lambda p: p.stem)
 def test_examples_export_to_configs_the_original_accepts(path):
     arch = load(path).instantiate()
     try:

@@ -19,8 +19,12 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "archon_json"
 
 def archonc(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True, cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1"}, timeout=120,
+        [sys.executable, "-m", "archon_dsl.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
     )
 
 
@@ -50,7 +54,9 @@ def test_import_to_stdout_keeps_the_report_on_stderr():
 
 
 def test_import_no_check_reports_only_the_import(tmp_path):
-    done = archonc("import", str(FIXTURES / "unit_tests_first.json"), "-o", str(tmp_path / "x.arch"), "--no-check")
+    done = archonc(
+        "import", str(FIXTURES / "unit_tests_first.json"), "-o", str(tmp_path / "x.arch"), "--no-check"
+    )
     assert done.returncode == 0 and "A002" not in done.stdout
 
 
@@ -63,11 +69,14 @@ def test_broken_configs_exit_1_with_a_message_and_no_traceback(name, tmp_path):
     assert "Traceback" not in done.stderr and not out.exists()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["import", "no-such.json"], "no such file"),
-    (["import", "tests"], "is a directory"),
-    (["export", "no-such.arch"], "no such file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["import", "no-such.json"], "no such file"),
+        (["import", "tests"], "is a directory"),
+        (["export", "no-such.arch"], "no such file"),
+    ],
+)
 def test_usage_errors_exit_2(args, message):
     done = archonc(*args)
     assert done.returncode == 2 and message in done.stderr
@@ -79,7 +88,13 @@ def test_export_writes_json_that_imports_back(tmp_path):
     assert done.returncode == 0, done.stderr
     config = json.loads(out.read_text())
     assert [layer[0]["type"] for layer in config["layers"]] == [
-        "generator", "critic", "ranker", "fuser", "verifier", "fuser"]
+        "generator",
+        "critic",
+        "ranker",
+        "fuser",
+        "verifier",
+        "fuser",
+    ]
     again = archonc("import", str(out), "-o", str(tmp_path / "again.arch"))
     assert again.returncode == 0, again.stdout
 
@@ -90,7 +105,9 @@ def test_export_of_a_template_says_which_configuration_it_wrote():
     assert len(json.loads(done.stdout)["layers"]) == 1 + 2 * 3 + 1
     assert "J022" not in done.stderr
     default = archonc("export", str(ROOT / "tests" / "render_golden" / "template.arch"))
-    assert "J022 [default-configuration]" in default.stderr and "n_gen=2, depth=1, rank=true" in default.stderr
+    assert (
+        "J022 [default-configuration]" in default.stderr and "n_gen=2, depth=1, rank=true" in default.stderr
+    )
 
 
 def test_export_of_an_unexportable_model_exits_1(tmp_path):

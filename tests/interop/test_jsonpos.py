@@ -11,7 +11,10 @@ TEXT = '{\n  "name": "x",\n  "layers": [\n    [ {"type": "generator", "a b": [1,
 
 
 def test_values_are_those_json_loads_gives():
-    assert parse_json(TEXT).value == {"name": "x", "layers": [[{"type": "generator", "a b": [1, 2500.0, None]}], []]}
+    assert parse_json(TEXT).value == {
+        "name": "x",
+        "layers": [[{"type": "generator", "a b": [1, 2500.0, None]}], []],
+    }
 
 
 def test_a_member_is_located_at_its_key_and_an_element_at_its_start():
@@ -43,12 +46,15 @@ def test_broken_json_is_one_diagnostic_with_line_and_column():
     assert "trailing comma" in diag.hint
 
 
-@pytest.mark.parametrize("path, text", [
-    ((), "$"),
-    (("layers", 0, 2, "top_k"), "$.layers[0][2].top_k"),
-    (("layers", 1, "models", 0), "$.layers[1].models[0]"),
-    (("odd key",), '$["odd key"]'),
-])
+@pytest.mark.parametrize(
+    "path, text",
+    [
+        ((), "$"),
+        (("layers", 0, 2, "top_k"), "$.layers[0][2].top_k"),
+        (("layers", 1, "models", 0), "$.layers[1].models[0]"),
+        (("odd key",), '$["odd key"]'),
+    ],
+)
 def test_path_text(path, text):
     assert path_text(path) == text
 

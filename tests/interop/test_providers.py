@@ -8,14 +8,21 @@ from archon_dsl.architecture import EnvVar, ModelSpec
 from archon_dsl.interop import providers
 
 
-@pytest.mark.parametrize("model_type, model, model_id", [
-    ("Together_API", "meta-llama/Llama-3-70b-chat-hf", "together_ai/meta-llama/Llama-3-70b-chat-hf"),
-    ("OpenAI_API", "gpt-4o", "openai/gpt-4o"),
-    ("Anthropic_API", "claude-3-5-sonnet-20240620", "anthropic/claude-3-5-sonnet-20240620"),
-    ("Groq_API", "llama3-70b-8192", "groq/llama3-70b-8192"),
-    ("Google_API", "gemini-1.5-pro", "gemini/gemini-1.5-pro"),
-    ("Bedrock_API", "anthropic.claude-3-sonnet-20240229-v1:0", "bedrock/anthropic.claude-3-sonnet-20240229-v1:0"),
-])
+@pytest.mark.parametrize(
+    "model_type, model, model_id",
+    [
+        ("Together_API", "meta-llama/Llama-3-70b-chat-hf", "together_ai/meta-llama/Llama-3-70b-chat-hf"),
+        ("OpenAI_API", "gpt-4o", "openai/gpt-4o"),
+        ("Anthropic_API", "claude-3-5-sonnet-20240620", "anthropic/claude-3-5-sonnet-20240620"),
+        ("Groq_API", "llama3-70b-8192", "groq/llama3-70b-8192"),
+        ("Google_API", "gemini-1.5-pro", "gemini/gemini-1.5-pro"),
+        (
+            "Bedrock_API",
+            "anthropic.claude-3-sonnet-20240229-v1:0",
+            "bedrock/anthropic.claude-3-sonnet-20240229-v1:0",
+        ),
+    ],
+)
 def test_hosted_model_types_map_to_prefixes_and_back(model_type, model, model_id):
     imported = providers.import_model(model, model_type)
     assert imported.model.id == model_id and imported.model.api_base is None and imported.note is None

@@ -25,7 +25,6 @@ if critique { layer critic { model = m4 } }
 """
 
 
-
 @pytest.fixture(scope="session")
 def known_path(tmp_path_factory):
     path = tmp_path_factory.mktemp("templates") / "known.arch"

@@ -26,8 +26,14 @@ if rank { layer ranker { model = judge; top_k = 1 } } else { layer fuser { model
 def test_every_point_round_trips_through_the_ax_encoding():
     space = SearchSpace(load_text(TEMPLATE, "enc.arch"))
     encoding = AxEncoding(space.dimensions)
-    assert encoding.kind == {"n": "range", "width": "index", "judge": "categorical", "pair": "index",
-                             "t": "float", "rank": "index"}
+    assert encoding.kind == {
+        "n": "range",
+        "width": "index",
+        "judge": "categorical",
+        "pair": "index",
+        "t": "float",
+        "rank": "index",
+    }
     for point in space.points():
         params = encoding.to_ax(point)
         assert encoding.from_ax(params, space.default()) == point
@@ -63,8 +69,15 @@ def test_bo_is_quiet_and_never_evaluates_a_refused_point(capfd):
         return _objective(arch.assignment)
 
     # Integers only: a float or a categorical parameter makes each BoTorch step several times slower.
-    result = search(load_text(INTEGERS, "ints.arch"), [{"question": "q", "answer": "a"}], strategy="bo",
-                    trials=8, seed=1, split=0, evaluator=FunctionEvaluator(objective))
+    result = search(
+        load_text(INTEGERS, "ints.arch"),
+        [{"question": "q", "answer": "a"}],
+        strategy="bo",
+        trials=8,
+        seed=1,
+        split=0,
+        evaluator=FunctionEvaluator(objective),
+    )
     captured = capfd.readouterr()
     assert "[INFO" not in captured.err and "[INFO" not in captured.out
     assert len(seen) == 8 == result.evaluations
@@ -74,8 +87,14 @@ def test_bo_is_quiet_and_never_evaluates_a_refused_point(capfd):
 
 def test_bo_with_a_single_point_space_evaluates_it_once():
     template = load_text('archon "one"\nmodel a = "sim/a"\nlayer generator { model = a }\n', "one.arch")
-    result = search(template, [{"question": "q", "answer": "a"}], strategy="bo", trials=5, split=0,
-                    evaluator=FunctionEvaluator(lambda arch, rows: 0.5))
+    result = search(
+        template,
+        [{"question": "q", "answer": "a"}],
+        strategy="bo",
+        trials=5,
+        split=0,
+        evaluator=FunctionEvaluator(lambda arch, rows: 0.5),
+    )
     assert result.evaluations == 1 and result.stopped == "exhausted"
 
 
@@ -83,8 +102,15 @@ def test_bo_is_reproducible_with_its_seed():
     template = load_text(INTEGERS, "ints.arch")
 
     def run(seed):
-        result = search(template, [{"question": "q", "answer": "a"}], strategy="bo", trials=6, seed=seed, split=0,
-                        evaluator=FunctionEvaluator(lambda arch, rows: _objective(arch.assignment)))
+        result = search(
+            template,
+            [{"question": "q", "answer": "a"}],
+            strategy="bo",
+            trials=6,
+            seed=seed,
+            split=0,
+            evaluator=FunctionEvaluator(lambda arch, rows: _objective(arch.assignment)),
+        )
         return [t.params for t in result.trials]
 
     assert run(7) == run(7)

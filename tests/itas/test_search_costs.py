@@ -33,9 +33,21 @@ layer fuser { model = ladder[level] }
 """
 
 
-def _record(model: str, cached: bool, cost: float | None, tokens: tuple[int, int] = (1000, 100)) -> CallRecord:
-    return CallRecord(query_id="q", layer=1, kind="generator", tag="", model=model, sample=0, cached=cached,
-                      input_tokens=tokens[0], output_tokens=tokens[1], cost_usd=cost)
+def _record(
+    model: str, cached: bool, cost: float | None, tokens: tuple[int, int] = (1000, 100)
+) -> CallRecord:
+    return CallRecord(
+        query_id="q",
+        layer=1,
+        kind="generator",
+        tag="",
+        model=model,
+        sample=0,
+        cached=cached,
+        input_tokens=tokens[0],
+        output_tokens=tokens[1],
+        cost_usd=cost,
+    )
 
 
 def test_a_cache_hit_costs_what_the_call_costs():
@@ -61,7 +73,9 @@ def test_the_main_job_weighs_dollars_on_the_simulator():
 
 
 def test_free_models_are_compared_by_calls():
-    free = load_text('archon "free"\nmodel a = "sim/a" { cost_in = 0; cost_out = 0 }\nlayer generator { model = a }\n')
+    free = load_text(
+        'archon "free"\nmodel a = "sim/a" { cost_in = 0; cost_out = 0 }\nlayer generator { model = a }\n'
+    )
     assert cost_metric_for(free, sim=False) == "calls"  # dollars would put every point at $0
 
 
@@ -90,7 +104,9 @@ def test_a_warm_cache_reports_the_same_trial_costs(priced_runs):
     cold, warm, stats = priced_runs
     assert stats["misses"] == 0 and stats["hits"] > 0  # the second search made no call
     assert [t.params for t in warm.trials] == [t.params for t in cold.trials]
-    assert [(t.cost, t.cost_usd, t.calls) for t in warm.trials] == [(t.cost, t.cost_usd, t.calls) for t in cold.trials]
+    assert [(t.cost, t.cost_usd, t.calls) for t in warm.trials] == [
+        (t.cost, t.cost_usd, t.calls) for t in cold.trials
+    ]
 
 
 def test_pareto_png_draws_the_front_of_result_json(priced_runs):

@@ -9,15 +9,21 @@ from archon_dsl.itas import search
 
 
 def _search(known_path, rows, cache_dir, out):
-    return search(known_path, rows, "numeric", sim=True, cache=cache_dir, strategy="random", trials=1, out=out)
+    return search(
+        known_path, rows, "numeric", sim=True, cache=cache_dir, strategy="random", trials=1, out=out
+    )
 
 
-def test_a_non_empty_directory_that_holds_no_search_is_refused_untouched(known_path, rows, cache_dir, tmp_path):
+def test_a_non_empty_directory_that_holds_no_search_is_refused_untouched(
+    known_path, rows, cache_dir, tmp_path
+):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("important", encoding="utf-8")
     (out / "best.arch").write_text("my own architecture", encoding="utf-8")
-    with pytest.raises(ArchonError, match=f"--out {out} is not empty and holds no search; it was left untouched"):
+    with pytest.raises(
+        ArchonError, match=f"--out {out} is not empty and holds no search; it was left untouched"
+    ):
         _search(known_path, rows, cache_dir, out)
     assert sorted(p.name for p in out.iterdir()) == ["best.arch", "notes.txt"]
     assert (out / "best.arch").read_text(encoding="utf-8") == "my own architecture"

@@ -49,7 +49,9 @@ def test_result_state_and_plots(bo_run):
 
 
 def test_python_api_result_object(bo_run):
-    assert bo_run.best_arch is not None and bo_run.best_arch.assignment["level"] == bo_run.best.params["level"]
+    assert (
+        bo_run.best_arch is not None and bo_run.best_arch.assignment["level"] == bo_run.best.params["level"]
+    )
     assert bo_run.best_score == bo_run.best.held_out
     assert bo_run.front == []  # a single objective: no front in the result
     assert bo_run.to_dict()["evaluations"] == 10

@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 
 from archon_dsl.itas.pareto import dominates, pareto_indices
 
-points = st.lists(st.tuples(st.integers(0, 10).map(lambda k: k / 10), st.integers(1, 8).map(float)), max_size=40)
+points = st.lists(
+    st.tuples(st.integers(0, 10).map(lambda k: k / 10), st.integers(1, 8).map(float)), max_size=40
+)
 
 
 @given(points)

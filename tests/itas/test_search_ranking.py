@@ -70,7 +70,7 @@ def test_a_wrapped_pool_is_rewrapped(tmp_path):
     path.write_text(decls + "pool big = [" + ",\n            ".join(names) + "]\n", encoding="utf-8")
     write_pool_order(path, "big", list(range(11, -1, -1)))
     text = path.read_text()
-    pool_lines = text[text.index("pool big"):].splitlines()
+    pool_lines = text[text.index("pool big") :].splitlines()
     assert len(pool_lines) > 1 and all(len(line) <= 100 for line in pool_lines)
     assert all(line.startswith(" " * len("pool big = [")) for line in pool_lines[1:])
     assert [m.name for m in load(path).scope({})["big"]] == names[::-1]

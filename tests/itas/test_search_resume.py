@@ -45,7 +45,9 @@ def test_interrupted_search_resumes_without_redoing_trials(strategy, known_path,
     assert json.loads((out / "state.json").read_text())["status"] == "running"
 
     second = Counting(inner)
-    resumed = _search(known_path, rows, cache_dir, second, strategy=strategy, trials=7, seed=5, out=out, resume=True)
+    resumed = _search(
+        known_path, rows, cache_dir, second, strategy=strategy, trials=7, seed=5, out=out, resume=True
+    )
     assert second.count == 4  # only the trials still to do
     assert resumed.evaluations == 7
     assert [t.params for t in resumed.trials[:3]] == [d["params"] for d in done]

@@ -8,29 +8,35 @@ import pytest
 from archon_dsl.itas.scorers import ScorerError, get_scorer, last_number, pick_letter
 
 
-@pytest.mark.parametrize("reply, expected, score", [
-    ("The answer is \\boxed{1,234}.", "1234", 1.0),
-    ("So she pays $1,234.50 in total.", "1234.5", 1.0),
-    ("#### 72", 72, 1.0),
-    ("It is 12 cm long.", "12", 1.0),
-    ("\\boxed{\\frac{3}{4}}", "0.75", 1.0),
-    ("First 3 apples, then 5 more: 8 apples", "8", 1.0),
-    ("Answer: 41", "42", 0.0),
-    ("I cannot tell.", "42", 0.0),
-    ("The total is -7.", "-7", 1.0),
-])
+@pytest.mark.parametrize(
+    "reply, expected, score",
+    [
+        ("The answer is \\boxed{1,234}.", "1234", 1.0),
+        ("So she pays $1,234.50 in total.", "1234.5", 1.0),
+        ("#### 72", 72, 1.0),
+        ("It is 12 cm long.", "12", 1.0),
+        ("\\boxed{\\frac{3}{4}}", "0.75", 1.0),
+        ("First 3 apples, then 5 more: 8 apples", "8", 1.0),
+        ("Answer: 41", "42", 0.0),
+        ("I cannot tell.", "42", 0.0),
+        ("The total is -7.", "-7", 1.0),
+    ],
+)
 def test_numeric(reply, expected, score):
     assert get_scorer("numeric").score(reply, {"answer": expected}) == score
 
 
-@pytest.mark.parametrize("reply, expected, score", [
-    ("Paris", "paris", 1.0),
-    ("Answer: Paris.", "Paris", 1.0),
-    ("\\boxed{1,000}", "1000", 1.0),
-    ("The capital is Paris, of course", "Paris", 0.0),
-    ("  new   york ", "New York", 1.0),
-    ("$5", "5 dollars", 1.0),
-])
+@pytest.mark.parametrize(
+    "reply, expected, score",
+    [
+        ("Paris", "paris", 1.0),
+        ("Answer: Paris.", "Paris", 1.0),
+        ("\\boxed{1,000}", "1000", 1.0),
+        ("The capital is Paris, of course", "Paris", 0.0),
+        ("  new   york ", "New York", 1.0),
+        ("$5", "5 dollars", 1.0),
+    ],
+)
 def test_exact(reply, expected, score):
     assert get_scorer("exact").score(reply, {"answer": expected}) == score
 
@@ -40,15 +46,18 @@ def test_numeric_refuses_a_non_numeric_reference():
         get_scorer("numeric").score("12", {"id": "q", "answer": "Paris"})
 
 
-@pytest.mark.parametrize("reply, letter", [
-    ("The answer is (B).", "B"),
-    ("C", "C"),
-    ("Answer: D", "D"),
-    ("\\boxed{A}", "A"),
-    ("B) because sodium is Na", "B"),
-    ("I would say the answer is a guess", None),
-    ("It is Mars.", "D"),
-])
+@pytest.mark.parametrize(
+    "reply, letter",
+    [
+        ("The answer is (B).", "B"),
+        ("C", "C"),
+        ("Answer: D", "D"),
+        ("\\boxed{A}", "A"),
+        ("B) because sodium is Na", "B"),
+        ("I would say the answer is a guess", None),
+        ("It is Mars.", "D"),
+    ],
+)
 def test_multiple_choice_letter(reply, letter):
     assert pick_letter(reply, ["Mercury", "Venus", "Jupiter", "Mars"], "ABCD") == letter
 
@@ -95,7 +104,9 @@ def test_judge_on_the_simulator(rows):
     try:
         right = evaluator.score_answers([f"It is {r['answer']}." for r in rows], rows)
         wrong = evaluator.score_answers(
-            [f"It is {r['distractors'][1]}." for r in rows], [dict(r, baseline=f"It is {r['answer']}.") for r in rows])
+            [f"It is {r['distractors'][1]}." for r in rows],
+            [dict(r, baseline=f"It is {r['answer']}.") for r in rows],
+        )
         same = evaluator.score_answers([r["baseline"] for r in rows], rows)
     finally:
         evaluator.close()
@@ -117,7 +128,8 @@ def test_judge_needs_a_baseline(rows):
 
 def test_custom_scorer_from_a_file_and_from_a_module(tmp_path, monkeypatch):
     (tmp_path / "my_scores.py").write_text(
-        "def length_match(answer, row):\n    return len(answer) == len(str(row['answer']))\n")
+        "def length_match(answer, row):\n    return len(answer) == len(str(row['answer']))\n"
+    )
     by_path = get_scorer(f"{tmp_path / 'my_scores.py'}:length_match")
     assert by_path.score("abc", {"answer": "xyz"}) == 1.0
     monkeypatch.syspath_prepend(str(tmp_path))

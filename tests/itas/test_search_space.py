@@ -67,7 +67,9 @@ def test_rule_errors_and_budgets_make_points_infeasible():
     template = load_text(
         'archon "r"\nmodel a = "sim/a"\nparam n: int = 1 in 1..6\nparam critic_last: bool = false\n'
         "budget calls <= 5\nlayer generator { model = a; samples = n }\nlayer ranker { model = a; top_k = 1 }\n"
-        "if critic_last { layer critic { model = a } }\n", "r.arch")
+        "if critic_last { layer critic { model = a } }\n",
+        "r.arch",
+    )
     space = SearchSpace(template)
     assert space.feasible({"n": 3, "critic_last": False})
     assert "A004" in space.feasibility({"n": 3, "critic_last": True}).reason
@@ -78,9 +80,13 @@ def test_rule_errors_and_budgets_make_points_infeasible():
 
 
 def test_instantiation_errors_are_infeasible_points():
-    space = SearchSpace(load_text(
-        'archon "s"\nmodel a = "sim/a"\npool p = [a, a]\nparam k: int = 1 in 1..3\n'
-        "layer generator { models = p[:k] }\nlayer ranker { model = a; top_k = 1 }\n", "s.arch"))
+    space = SearchSpace(
+        load_text(
+            'archon "s"\nmodel a = "sim/a"\npool p = [a, a]\nparam k: int = 1 in 1..3\n'
+            "layer generator { models = p[:k] }\nlayer ranker { model = a; top_k = 1 }\n",
+            "s.arch",
+        )
+    )
     assert "overruns" in space.feasibility({"k": 3}).reason
 
 
@@ -98,8 +104,13 @@ def test_nearest_acceptable_point(space):
     assert found["n"] * found["fusers"] <= 8
 
     def steps(p):
-        return sum(abs(d.index(p[d.name]) - d.index(start[d.name])) if not d.categorical
-                   else int(p[d.name] != start[d.name]) for d in space.dimensions if d.finite)
+        return sum(
+            abs(d.index(p[d.name]) - d.index(start[d.name]))
+            if not d.categorical
+            else int(p[d.name] != start[d.name])
+            for d in space.dimensions
+            if d.finite
+        )
 
     feasible = [p for p in space.points() if p["t"] == start["t"] and space.feasible(p)]
     assert steps(found) == min(steps(p) for p in feasible) == 2  # n 3 -> 2 or fusers 8 -> 4 alone fails
@@ -113,7 +124,9 @@ def test_random_points_stay_in_the_domain(space):
 
 
 def test_a_template_with_declaration_errors_is_refused():
-    template = load_text('archon "bad"\nmodel a = "sim/a"\nparam n: int = 9 in 1..3\nlayer generator { model = a }\n')
+    template = load_text(
+        'archon "bad"\nmodel a = "sim/a"\nparam n: int = 9 in 1..3\nlayer generator { model = a }\n'
+    )
     with pytest.raises(ArchonError, match="outside its domain"):
         SearchSpace(template)
 

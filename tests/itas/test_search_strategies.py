@@ -43,7 +43,9 @@ def test_grid_evaluates_every_feasible_point_once(known_path, grid_run):
 
 
 @pytest.mark.parametrize("strategy, trials", [("random", 44), ("greedy", 30)])
-def test_strategy_finds_the_known_optimum(strategy, trials, known_path, rows, cache_dir, grid_run, sim_search):
+def test_strategy_finds_the_known_optimum(
+    strategy, trials, known_path, rows, cache_dir, grid_run, sim_search
+):
     result = sim_search(known_path, rows, cache_dir, strategy=strategy, trials=trials, seed=3)
     optimum = grid_run.best
     assert result.best.score == optimum.score
@@ -54,15 +56,19 @@ def test_strategy_finds_the_known_optimum(strategy, trials, known_path, rows, ca
     assert _violations(known_path, result) == []
 
 
-def test_greedy_starts_from_the_defaults_and_changes_one_parameter_at_a_time(known_path, rows, cache_dir, sim_search):
+def test_greedy_starts_from_the_defaults_and_changes_one_parameter_at_a_time(
+    known_path, rows, cache_dir, sim_search
+):
     result = sim_search(known_path, rows, cache_dir, strategy="greedy", trials=30)
     template = load(known_path)
     assert result.trials[0].source == "base"
     assert result.trials[0].params == {k: v for k, v in template.default_assignment().items()}
     for trial in result.trials[1:]:
         # Each point differs from some earlier point in exactly one parameter.
-        assert any(sum(trial.params[k] != earlier.params[k] for k in trial.params) == 1
-                   for earlier in result.trials[:trial.index])
+        assert any(
+            sum(trial.params[k] != earlier.params[k] for k in trial.params) == 1
+            for earlier in result.trials[: trial.index]
+        )
     assert result.stopped == "exhausted"  # converged: a full pass improved nothing
 
 

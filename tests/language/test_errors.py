@@ -8,9 +8,15 @@ from archon_dsl.language.parser import ParseError, parse
 
 CASES = [
     # (source, line, column, message, hint fragment)
-    ('layer generator { model = "gpt }', 1, 27, "unterminated string", 'close the string'),
+    ('layer generator { model = "gpt }', 1, 27, "unterminated string", "close the string"),
     ("layer generator { model: m }", 1, 24, "expected '=' but found ':'", "name = value"),
-    ("layer generator { model = m ", 1, 29, "missing '}': the block opened at line 1, column 17 is never closed", "add '}'"),
+    (
+        "layer generator { model = m ",
+        1,
+        29,
+        "missing '}': the block opened at line 1, column 17 is never closed",
+        "add '}'",
+    ),
     ("layer generator { model = m\nlayer fuser { model = m }", 2, 1, "missing '}'", "add '}'"),
     ("param n = 3 in 1..4", 1, 9, "expected ':' after the parameter name", "param name: int"),
     ("layer { model = m }", 1, 7, "expected a component kind before '{'", "generator, critic"),

@@ -18,22 +18,34 @@ SNIPPETS = [
     'archon "x"\ninclude "shared.arch"\ndefaults { temperature = 0.5; max_tokens = 100 }',
     'model m = "openai/gpt-4o"\nmodel n = "openai/gpt-4o-mini" { temperature = 0.2; cost_in = 1e-1 }',
     'provider "openai" { rpm = 500; tpm = 1e6 }',
-    'pool p = [a, b, c,]\npool q = p[:2] + p[1:] + p[a:b]\npool r = p[0][1]',
+    "pool p = [a, b, c,]\npool q = p[:2] + p[1:] + p[a:b]\npool r = p[0][1]",
     'param n: int = 2 in 1..4\nparam c: choice = "a" in {"a", "b",}\nparam f: float in -1.5..2\nparam b: bool',
-    'constraint (n + 1) * 2 <= 10 and not not (a or b)\nconstraint a < b <= c != d',
+    "constraint (n + 1) * 2 <= 10 and not not (a or b)\nconstraint a < b <= c != d",
     "constraint -(-3) == - x // 2 % 3 - -1\nconstraint min(a, b,) >= max() or len([])",
-    'budget cost <= 0.5\nbudget calls < 30',
+    "budget cost <= 0.5\nbudget calls < 30",
     'layer generator { model = m; samples = 3 }\nlayer fuser { models = [m, "openai/x"]; prompt = "a\\tb\\u0041\\"q" }',
     "repeat i in 0..n - 1 { layer critic { model = m } }\nrepeat 2 { }\nrepeat n * 2 {\n}",
     "if a { layer ranker { model = m; top_k = 5 } } else if b { } else { layer critic { model = m } }",
     "if (x) { }",
     ';;\n# comment "not a string"\nlayer verifier { model = m } # after\r\nlayer x {}\r\n',
-    'layer generator { models = pool[:k]; samples = [1, 2, 3][i] }',
+    "layer generator { models = pool[:k]; samples = [1, 2, 3][i] }",
     "constraint ((((1))))\nconstraint (a)[0]\nconstraint (a + b)[1:2] * (c)",
     # Rejected by Lark; the fast parser must give up on each.
-    "layer", "layer x {", "model = 3", 'layer x { if = 1 }', "constraint 1.5.3", "constraint a .. b",
-    "repeat a or b { }", "layer x { a = 1 } }", '"unterminated', "constraint 1 +", "if a { ; }",
-    'archon "bad \\q escape"', "constraint 1e999", "constraint \u00a0 1", "layer x { y = [1 2] }",
+    "layer",
+    "layer x {",
+    "model = 3",
+    "layer x { if = 1 }",
+    "constraint 1.5.3",
+    "constraint a .. b",
+    "repeat a or b { }",
+    "layer x { a = 1 } }",
+    '"unterminated',
+    "constraint 1 +",
+    "if a { ; }",
+    'archon "bad \\q escape"',
+    "constraint 1e999",
+    "constraint \u00a0 1",
+    "layer x { y = [1 2] }",
 ]
 
 
@@ -41,7 +53,10 @@ def _dump(node):
     """Everything a node holds, spans included (they take no part in AST equality)."""
     if is_dataclass(node) and not isinstance(node, type):
         return (type(node).__name__,) + tuple(
-            (f.name, _dump(getattr(node, f.name))) for f in fields(node) if f.name not in ("comments", "included", "path"))
+            (f.name, _dump(getattr(node, f.name)))
+            for f in fields(node)
+            if f.name not in ("comments", "included", "path")
+        )
     if isinstance(node, (list, tuple)):
         return [_dump(item) for item in node]
     return node
@@ -81,10 +96,57 @@ def test_parse_uses_lark_for_errors_so_their_messages_stay():
 
 
 SEEDS = [p.read_text(encoding="utf-8") for p in FILES]
-TOKENS = ["layer", "generator", "model", "models", "pool", "param", "int", "repeat", "if", "else", "in", "constraint",
-          "budget", "{", "}", "[", "]", "(", ")", "=", ":", ";", ",", "..", "+", "-", "*", "//", "%", "<=", "==",
-          "<", "and", "or", "not", "true", "false", "0", "1", "25", "0.5", "1e3", '"openai/gpt-4o"', '"x\\n"', "n",
-          "min(", "#c\n", "\n", " "]
+TOKENS = [
+    "layer",
+    "generator",
+    "model",
+    "models",
+    "pool",
+    "param",
+    "int",
+    "repeat",
+    "if",
+    "else",
+    "in",
+    "constraint",
+    "budget",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "=",
+    ":",
+    ";",
+    ",",
+    "..",
+    "+",
+    "-",
+    "*",
+    "//",
+    "%",
+    "<=",
+    "==",
+    "<",
+    "and",
+    "or",
+    "not",
+    "true",
+    "false",
+    "0",
+    "1",
+    "25",
+    "0.5",
+    "1e3",
+    '"openai/gpt-4o"',
+    '"x\\n"',
+    "n",
+    "min(",
+    "#c\n",
+    "\n",
+    " ",
+]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -95,11 +157,11 @@ def test_mutated_files_parse_the_same_or_are_left_to_lark(seed, data):
         position = data.draw(st.integers(0, len(text)))
         action = data.draw(st.sampled_from(["delete", "insert", "replace"]))
         if action == "delete":
-            text = text[:position] + text[position + data.draw(st.integers(1, 8)):]
+            text = text[:position] + text[position + data.draw(st.integers(1, 8)) :]
         elif action == "insert":
             text = text[:position] + " " + data.draw(st.sampled_from(TOKENS)) + " " + text[position:]
         else:
-            text = text[:position] + data.draw(st.sampled_from(TOKENS)) + text[position + 1:]
+            text = text[:position] + data.draw(st.sampled_from(TOKENS)) + text[position + 1 :]
     _agree(text)
 
 
@@ -121,6 +183,6 @@ def test_both_parsers_collect_the_same_comments(text):
     lines = text.split("\n")
     for comment in collected:  # each stands where it says, whole
         assert comment.text.startswith("#")
-        assert lines[comment.line - 1][comment.column - 1:].rstrip() == comment.text
+        assert lines[comment.line - 1][comment.column - 1 :].rstrip() == comment.text
     if "#" not in text:
         assert collected == []

@@ -48,13 +48,18 @@ def test_every_example_parses():
 def test_operator_precedence_and_associativity():
     [pool] = parse("pool p = 1 - 2 - 3 * 4 // 2").statements
     assert pool.value == ast.Binary(
-        "-", ast.Binary("-", ast.Int(1), ast.Int(2)), ast.Binary("//", ast.Binary("*", ast.Int(3), ast.Int(4)), ast.Int(2))
+        "-",
+        ast.Binary("-", ast.Int(1), ast.Int(2)),
+        ast.Binary("//", ast.Binary("*", ast.Int(3), ast.Int(4)), ast.Int(2)),
     )
     [constraint] = parse("constraint not a and b or c < 3").statements
-    assert constraint.expr == ast.BoolOp("or", [
-        ast.BoolOp("and", [ast.Unary("not", ast.Name("a")), ast.Name("b")]),
-        ast.Compare(ast.Name("c"), [("<", ast.Int(3))]),
-    ])
+    assert constraint.expr == ast.BoolOp(
+        "or",
+        [
+            ast.BoolOp("and", [ast.Unary("not", ast.Name("a")), ast.Name("b")]),
+            ast.Compare(ast.Name("c"), [("<", ast.Int(3))]),
+        ],
+    )
 
 
 def test_string_escapes():
@@ -76,7 +81,10 @@ def test_spans_are_one_based():
 
 def test_comments_are_collected():
     module = parse("# one\nlayer generator { model = m }  # two\n")
-    assert [(c.text, c.line, c.own_line) for c in module.comments] == [("# one", 1, True), ("# two", 2, False)]
+    assert [(c.text, c.line, c.own_line) for c in module.comments] == [
+        ("# one", 1, True),
+        ("# two", 2, False),
+    ]
 
 
 def test_syntax_error_is_a_parse_error():

@@ -60,17 +60,26 @@ leaves = st.one_of(
 
 def _extend(children):
     return st.one_of(
-        st.tuples(st.sampled_from(["+", "-", "*", "//", "%"]), children, children).map(lambda t: ast.Binary(*t)),
-        st.tuples(st.sampled_from(["and", "or"]), st.lists(children, min_size=2, max_size=3)).map(lambda t: ast.BoolOp(*t)),
+        st.tuples(st.sampled_from(["+", "-", "*", "//", "%"]), children, children).map(
+            lambda t: ast.Binary(*t)
+        ),
+        st.tuples(st.sampled_from(["and", "or"]), st.lists(children, min_size=2, max_size=3)).map(
+            lambda t: ast.BoolOp(*t)
+        ),
         children.map(lambda c: ast.Unary("not", c)),
         names.map(ast.Name).map(lambda n: ast.Unary("-", n)),
-        st.tuples(children, st.lists(st.tuples(st.sampled_from(["<", "<=", "==", "!="]), children), min_size=1, max_size=2))
-        .map(lambda t: ast.Compare(*t)),
+        st.tuples(
+            children,
+            st.lists(st.tuples(st.sampled_from(["<", "<=", "==", "!="]), children), min_size=1, max_size=2),
+        ).map(lambda t: ast.Compare(*t)),
         st.lists(children, max_size=3).map(ast.ListExpr),
         st.tuples(names.map(ast.Name), children).map(lambda t: ast.Index(*t)),
-        st.tuples(names.map(ast.Name), st.one_of(st.none(), children), st.one_of(st.none(), children))
-        .map(lambda t: ast.Slice(*t)),
-        st.tuples(st.sampled_from(["min", "max", "len"]), st.lists(children, max_size=3)).map(lambda t: ast.Call(*t)),
+        st.tuples(names.map(ast.Name), st.one_of(st.none(), children), st.one_of(st.none(), children)).map(
+            lambda t: ast.Slice(*t)
+        ),
+        st.tuples(st.sampled_from(["min", "max", "len"]), st.lists(children, max_size=3)).map(
+            lambda t: ast.Call(*t)
+        ),
     )
 
 

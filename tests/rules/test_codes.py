@@ -20,7 +20,9 @@ PACKAGE = ROOT / "archon_dsl"
 CODE = re.compile(r"""["']([A-Z]\d{3})["']""")
 # A code with its name beside it: Diagnostic("E005", "include-cycle", ...), code="J003", name="unknown-component-type",
 # or a parameter's defaults: code: str = "J002", name: str = "invalid-config".
-PAIR = re.compile(r"""["']([A-Z]\d{3})["']\s*,\s*(?:name(?:\s*:\s*str)?\s*=\s*)?["']([a-z]+(?:-[a-z]+)*)["']""")
+PAIR = re.compile(
+    r"""["']([A-Z]\d{3})["']\s*,\s*(?:name(?:\s*:\s*str)?\s*=\s*)?["']([a-z]+(?:-[a-z]+)*)["']"""
+)
 
 
 def _sources():
@@ -40,7 +42,12 @@ def test_codes_and_names_are_unique_and_well_formed():
 def test_every_rule_is_registered_as_itself():
     for rule in RULES:
         entry = BY_CODE[rule.code]
-        assert (entry.rule, entry.name, entry.severity, entry.summary) == (rule, rule.name, rule.severity, rule.summary)
+        assert (entry.rule, entry.name, entry.severity, entry.summary) == (
+            rule,
+            rule.name,
+            rule.severity,
+            rule.summary,
+        )
 
 
 def test_every_code_in_the_source_is_registered():
@@ -88,7 +95,9 @@ def test_any_registered_code_can_be_selected_or_ignored():
 
 
 def _archonc(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "archon_dsl.cli", *args], capture_output=True, text=True, cwd=cwd
+    )
 
 
 def test_explain_and_rules_cover_codes_that_are_not_rules():
@@ -101,7 +110,9 @@ def test_explain_and_rules_cover_codes_that_are_not_rules():
 
 def test_validate_takes_a_code_only_other_steps_emit(tmp_path):
     # --ignore E005 is a known code; a cycle still stops the load, so it is still reported.
-    (tmp_path / "a.arch").write_text('include "b.arch"\nlayer generator { model = m }\nmodel m = "openai/gpt-4o"\n')
+    (tmp_path / "a.arch").write_text(
+        'include "b.arch"\nlayer generator { model = m }\nmodel m = "openai/gpt-4o"\n'
+    )
     (tmp_path / "b.arch").write_text('include "a.arch"\n')
     done = _archonc("validate", "a.arch", "--ignore", "E005,J", "--format", "json", cwd=tmp_path)
     assert done.returncode == 1, done.stderr

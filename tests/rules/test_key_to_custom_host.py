@@ -16,8 +16,10 @@ def test_a_remote_custom_host_without_api_key_warns_and_says_what_to_write():
 
 
 def test_a_provider_block_api_base_counts_and_env_is_judged_by_its_default():
-    text = ('provider "anthropic" { api_base = env("GATEWAY", "https://gw.example.net") }\n'
-            'model m = "anthropic/claude-sonnet-4-5"' + LAYER)
+    text = (
+        'provider "anthropic" { api_base = env("GATEWAY", "https://gw.example.net") }\n'
+        'model m = "anthropic/claude-sonnet-4-5"' + LAYER
+    )
     [f] = findings(text, "S014")
     assert "ANTHROPIC_API_KEY" in f["message"] and 'provider "anthropic" block' in f["message"]
 
@@ -29,14 +31,16 @@ def test_inline_models_are_checked_per_architecture():
 
 
 def test_named_keys_local_servers_own_endpoints_and_keyless_providers_pass():
-    text = "\n".join([
-        'model a = "openai/gpt-4o" { api_base = "https://proxy.example/v1"; api_key = env("PROXY_KEY") }',
-        'model b = "openai/qwen" { api_base = env("VLLM_BASE", "http://localhost:8000/v1") }',
-        'model c = "openai/gpt-4o-mini" { api_base = "https://api.openai.com/v1" }',
-        'model d = "ollama/llama3" { api_base = "http://gpu-box.lan:11434" }',
-        'model e = "openai/x" { api_base = env("SOME_BASE") }',
-        'model f = "openai/y" { api_base = "https://proxy.example/v1"; api_key = "none" }',
-        'model g = "sim/alpha"',
-        "layer generator { models = [a, b, c, d, e, f, g] }",
-    ])
+    text = "\n".join(
+        [
+            'model a = "openai/gpt-4o" { api_base = "https://proxy.example/v1"; api_key = env("PROXY_KEY") }',
+            'model b = "openai/qwen" { api_base = env("VLLM_BASE", "http://localhost:8000/v1") }',
+            'model c = "openai/gpt-4o-mini" { api_base = "https://api.openai.com/v1" }',
+            'model d = "ollama/llama3" { api_base = "http://gpu-box.lan:11434" }',
+            'model e = "openai/x" { api_base = env("SOME_BASE") }',
+            'model f = "openai/y" { api_base = "https://proxy.example/v1"; api_key = "none" }',
+            'model g = "sim/alpha"',
+            "layer generator { models = [a, b, c, d, e, f, g] }",
+        ]
+    )
     assert findings(text, "S014") == []

@@ -9,12 +9,18 @@ def test_samples_left_at_the_end():
 
 
 def test_verifier_at_the_end_looks_through_to_the_fuser():
-    text = M + "layer generator { model = m; samples = 3 }\nlayer fuser { models = [m, m] }\nlayer verifier { model = m }"
+    text = (
+        M
+        + "layer generator { model = m; samples = 3 }\nlayer fuser { models = [m, m] }\nlayer verifier { model = m }"
+    )
     assert codes(text, "S001") == [("S001", 4)]
 
 
 def test_ranker_at_the_end_orders_the_answer():
-    assert codes(M + "layer generator { model = m; samples = 5 }\nlayer ranker { model = m; top_k = 3 }", "S001") == []
+    assert (
+        codes(M + "layer generator { model = m; samples = 5 }\nlayer ranker { model = m; top_k = 3 }", "S001")
+        == []
+    )
 
 
 def test_single_fuser_passes():

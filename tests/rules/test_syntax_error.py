@@ -2,7 +2,7 @@ from archon_testing import findings
 
 
 def test_reports_e001_with_location():
-    [f] = findings('layer generator { model: gpt4o }')
+    [f] = findings("layer generator { model: gpt4o }")
     assert (f["code"], f["line"], f["message"]) == ("E001", 1, "expected '=' but found ':'")
 
 

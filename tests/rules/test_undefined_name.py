@@ -10,7 +10,10 @@ def test_typo_in_a_branch_the_default_never_takes():
 
 
 def test_loop_variable_is_defined_inside_only():
-    text = M + "param d: int = 2 in 1..3\nlayer generator { model = m }\nrepeat i in 0..d { layer fuser { models = p[:i + 1] } }\nlayer fuser { models = p[:i] }"
+    text = (
+        M
+        + "param d: int = 2 in 1..3\nlayer generator { model = m }\nrepeat i in 0..d { layer fuser { models = p[:i + 1] } }\nlayer fuser { models = p[:i] }"
+    )
     assert [f["line"] for f in findings(text, "S005")] == [6]
 
 

@@ -8,7 +8,9 @@ def test_evaluator_without_generator():
 
 
 def test_generator_without_evaluator():
-    assert codes(M + "layer unit_test_generator { model = m }\nlayer fuser { model = m }", "A006") == [("A006", 3)]
+    assert codes(M + "layer unit_test_generator { model = m }\nlayer fuser { model = m }", "A006") == [
+        ("A006", 3)
+    ]
 
 
 def test_consecutive_pair_passes():

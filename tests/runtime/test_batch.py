@@ -56,21 +56,30 @@ def test_rows_take_question_query_or_prompt_and_keep_ids_and_answers(tmp_path):
     data.write_text(
         '{"id": "a", "question": "What is 1 + 1?", "answer": "2"}\n\n'
         '{"query": "Capital of France?"}\n'
-        '{"id": 7, "prompt": "Say hi"}\n', encoding="utf-8",
+        '{"id": 7, "prompt": "Say hi"}\n',
+        encoding="utf-8",
     )
     queries = to_queries(read_rows(data))
     assert [(q.id, q.question, q.index, q.reference) for q in queries] == [
-        ("a", "What is 1 + 1?", 0, "2"), ("1", "Capital of France?", 1, None), ("7", "Say hi", 2, None),
+        ("a", "What is 1 + 1?", 0, "2"),
+        ("1", "Capital of France?", 1, None),
+        ("7", "Say hi", 2, None),
     ]
     assert [q.id for q in to_queries(["first", "second"])] == ["0", "1"]
 
 
-@pytest.mark.parametrize("lines, message", [
-    ('{"question": "a"}\nnot json\n', "in.jsonl:2: line 2: not valid JSON"),
-    ('["a list"]\n', "in.jsonl:1: line 1: expected a JSON object"),
-    ('{"id": "x", "question": "a"}\n{"id": "x", "question": "b"}\n', "in.jsonl:2: line 2: id 'x' already used on line 1"),
-    ('{"text": "no question field"}\n', "in.jsonl:1: line 1: no question"),
-])
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        ('{"question": "a"}\nnot json\n', "in.jsonl:2: line 2: not valid JSON"),
+        ('["a list"]\n', "in.jsonl:1: line 1: expected a JSON object"),
+        (
+            '{"id": "x", "question": "a"}\n{"id": "x", "question": "b"}\n',
+            "in.jsonl:2: line 2: id 'x' already used on line 1",
+        ),
+        ('{"text": "no question field"}\n', "in.jsonl:1: line 1: no question"),
+    ],
+)
 def test_bad_rows_are_clear_errors(tmp_path, lines, message):
     data = tmp_path / "in.jsonl"
     data.write_text(lines, encoding="utf-8")
@@ -136,8 +145,11 @@ def test_a_cancelled_batch_leaves_whole_lines_and_resumes_without_repeating_a_ca
 
     stall["on"] = False
     starts = []
-    batch = anyio.run(lambda: run_batch(
-        executor(), queries, out=out, on_start=lambda total, done: starts.append((total, done))))
+    batch = anyio.run(
+        lambda: run_batch(
+            executor(), queries, out=out, on_start=lambda total, done: starts.append((total, done))
+        )
+    )
     assert starts == [(12, 11)] and batch.resumed == 11
     assert [r.id for r in batch.results] == [q.id for q in queries]
     assert all(r.answer == "fused" for r in batch.results)
@@ -167,17 +179,35 @@ def test_a_killed_cli_run_resumes_and_no_answered_call_is_made_twice(server, tmp
     arch = tmp_path / "resumable.arch"
     arch.write_text(arch_text(server), encoding="utf-8")
     data = tmp_path / "in.jsonl"
-    data.write_text("".join(json.dumps({"id": f"q{i}", "question": f"question {i}"}) + "\n" for i in range(8)),
-                    encoding="utf-8")
+    data.write_text(
+        "".join(json.dumps({"id": f"q{i}", "question": f"question {i}"}) + "\n" for i in range(8)),
+        encoding="utf-8",
+    )
     out = tmp_path / "out.jsonl"
-    command = [*_archonc(), "run", str(arch), "--data", str(data), "--out", str(out),
-               "--cache-dir", str(tmp_path / "cache"), "-j", "4", "--no-progress"]
+    command = [
+        *_archonc(),
+        "run",
+        str(arch),
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "-j",
+        "4",
+        "--no-progress",
+    ]
     env = {**os.environ, "OPENAI_API_KEY": "sk-test-not-a-real-key-123456"}
     process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:
-            if out.exists() and len(out.read_text(encoding="utf-8").splitlines()) == 7 and server.hits["fuse"] == 8:
+            if (
+                out.exists()
+                and len(out.read_text(encoding="utf-8").splitlines()) == 7
+                and server.hits["fuse"] == 8
+            ):
                 break
             time.sleep(0.05)
         assert process.poll() is None, process.communicate()[1].decode()
@@ -247,7 +277,9 @@ def _api_run(server, tmp_path, out, rows, **options):
     cache = Cache(tmp_path / "cache.sqlite")
     provider = Provider.for_architecture(arch, cache=cache, env_file=None)
     try:
-        return anyio.run(lambda: arun_dataset(arch, rows, out=out, provider=provider, concurrency=4, **options))
+        return anyio.run(
+            lambda: arun_dataset(arch, rows, out=out, provider=provider, concurrency=4, **options)
+        )
     finally:
         cache.close()
 
@@ -283,7 +315,8 @@ def test_failed_rows_run_again_and_the_file_keeps_one_line_per_id(server, tmp_pa
     assert server.total_hits == hits + 2
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["q0", "q2", "q4", "q1", "q3"] or sorted(r["id"] for r in rows) == [
-        f"q{i}" for i in range(5)]
+        f"q{i}" for i in range(5)
+    ]
     assert len(rows) == 5 and all(r["error"] is None for r in rows)
     assert not (tmp_path / "out.jsonl.lock").exists()
 
@@ -302,8 +335,12 @@ def test_the_last_record_of_an_id_wins_when_a_file_was_not_compacted(tmp_path):
 def test_the_summary_names_the_first_error_of_each_kind():
     results = [
         QueryResult(id="1", question="q", answer="x"),
-        QueryResult(id="12", question="q", error="layer 0 (generator): all 2 call(s) failed; first error: "
-                                                 "RateLimitError: litellm.RateLimitError: slow down"),
+        QueryResult(
+            id="12",
+            question="q",
+            error="layer 0 (generator): all 2 call(s) failed; first error: "
+            "RateLimitError: litellm.RateLimitError: slow down",
+        ),
         QueryResult(id="13", question="q", error="RateLimitError: again"),
         QueryResult(id="14", question="q", error="no candidate is left after the last layer"),
         QueryResult(id="15", question="q", error="Timeout: request timed out " + "x" * 400),
@@ -319,13 +356,19 @@ def test_the_summary_names_the_first_error_of_each_kind():
 # -- an --out that is not ours is never touched ---------------------------------------------
 
 
-@pytest.mark.parametrize("name, content", [
-    ("notes.txt", "my notes\nimportant: do not lose this\nno newline at the end"),
-    ("notes.txt", "important"),
-    ("data.bin", bytes(range(256)) * 40 + b"\n\x00\xff tail"),
-    ("other.jsonl", '{"id": 1, "question": "a row of a dataset, not a result"}\n'),
-    ("mixed.jsonl", json.dumps(QueryResult(id="a", question="q", answer="1").to_dict()) + "\nimportant\n"),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("notes.txt", "my notes\nimportant: do not lose this\nno newline at the end"),
+        ("notes.txt", "important"),
+        ("data.bin", bytes(range(256)) * 40 + b"\n\x00\xff tail"),
+        ("other.jsonl", '{"id": 1, "question": "a row of a dataset, not a result"}\n'),
+        (
+            "mixed.jsonl",
+            json.dumps(QueryResult(id="a", question="q", answer="1").to_dict()) + "\nimportant\n",
+        ),
+    ],
+)
 def test_an_out_that_is_not_our_output_is_refused_untouched(server, tmp_path, name, content):
     from archon_dsl.runtime.batch import OutputError
 
@@ -376,7 +419,9 @@ def test_a_second_run_on_the_same_out_is_refused_and_says_who_holds_it(server, t
         _api_run(server, tmp_path, out, _rows(8))
     runner.join(60)
     message = str(error.value)
-    assert f"--out {out} is in use by another run (pid {os.getpid()} on " in message and "started 20" in message
+    assert (
+        f"--out {out} is in use by another run (pid {os.getpid()} on " in message and "started 20" in message
+    )
     assert all(r.error is None for r in outcomes["first"])
     assert server.hits["gen"] == 16 and server.hits["fuse"] == 8  # every call made once
     assert len(out.read_text(encoding="utf-8").splitlines()) == 8
@@ -392,8 +437,20 @@ def test_two_cli_runs_on_one_out_make_every_call_once(server, tmp_path):
     data = tmp_path / "in.jsonl"
     data.write_text("".join(json.dumps(row) + "\n" for row in _rows(6)), encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    command = [*_archonc(), "run", str(arch), "--data", str(data), "--out", str(out),
-               "--cache-dir", str(tmp_path / "cache"), "-j", "2", "--no-progress"]
+    command = [
+        *_archonc(),
+        "run",
+        str(arch),
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "-j",
+        "2",
+        "--no-progress",
+    ]
     env = {**os.environ, "OPENAI_API_KEY": "sk-test-not-a-real-key-123456"}
     first = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -406,7 +463,9 @@ def test_two_cli_runs_on_one_out_make_every_call_once(server, tmp_path):
         if first.poll() is None:
             first.kill()
     assert second.returncode == 2, second.stderr
-    assert f"is in use by another run (pid {first.pid} on " in second.stderr and "Traceback" not in second.stderr
+    assert (
+        f"is in use by another run (pid {first.pid} on " in second.stderr and "Traceback" not in second.stderr
+    )
     assert server.hits["gen"] == 12 and server.hits["fuse"] == 6
     assert len(out.read_text(encoding="utf-8").splitlines()) == 6
 
@@ -448,7 +507,9 @@ def test_a_full_disk_stops_cleanly_and_the_rerun_loses_nothing(server, tmp_path,
     monkeypatch.setattr(batch_module.os, "write", real_write)
     results = _api_run(server, tmp_path, out, _rows(10))
     assert all(r.error is None for r in results) and len(out.read_text(encoding="utf-8").splitlines()) == 10
-    assert all(written[r.id]["latency_s"] == r.latency_s for r in results if r.id in written)  # kept, not rerun
+    assert all(
+        written[r.id]["latency_s"] == r.latency_s for r in results if r.id in written
+    )  # kept, not rerun
     # The rows written before the stop were not asked again; the fifth query (whose line did not fit)
     # was answered before the stop, so its calls come from the cache.
     assert server.total_hits - before <= 5 * 3
@@ -480,8 +541,18 @@ def test_out_dev_full_says_disk_full_and_exits_2(server, tmp_path):
     arch.write_text(arch_text(server), encoding="utf-8")
     data = tmp_path / "in.jsonl"
     data.write_text("".join(json.dumps(row) + "\n" for row in _rows(3)), encoding="utf-8")
-    command = [*_archonc(), "run", str(arch), "--data", str(data), "--out", "/dev/full",
-               "--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+    command = [
+        *_archonc(),
+        "run",
+        str(arch),
+        "--data",
+        str(data),
+        "--out",
+        "/dev/full",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--no-progress",
+    ]
     env = {**os.environ, "OPENAI_API_KEY": "sk-test-not-a-real-key-123456"}
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
@@ -502,12 +573,24 @@ def test_the_cli_summary_names_the_first_error_of_each_kind_and_a_rerun_retries(
     data = tmp_path / "in.jsonl"
     data.write_text("".join(json.dumps(row) + "\n" for row in _rows(4)), encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    command = [*_archonc(), "run", str(arch), "--data", str(data), "--out", str(out),
-               "--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+    command = [
+        *_archonc(),
+        "run",
+        str(arch),
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--no-progress",
+    ]
     env = {**os.environ, "OPENAI_API_KEY": "sk-test-not-a-real-key-123456", "COLUMNS": "300"}
     first = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert first.returncode == 1, first.stderr
-    assert "2 rows failed: BadRequestError x2 (first: row q1: layer 1 (fuser)" in " ".join(first.stderr.split())
+    assert "2 rows failed: BadRequestError x2 (first: row q1: layer 1 (fuser)" in " ".join(
+        first.stderr.split()
+    )
     broken["on"] = False
     second = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stderr
@@ -516,13 +599,26 @@ def test_the_cli_summary_names_the_first_error_of_each_kind_and_a_rerun_retries(
     assert sorted(r["id"] for r in rows) == ["q0", "q1", "q2", "q3"] and all(r["error"] is None for r in rows)
 
 
-@pytest.mark.parametrize("data, out, message", [
-    ("rows", "notes.txt", "--out notes.txt exists and is not this tool's resumable output (line 1 is not JSON)"),
-    ("/dev/zero", "out.jsonl", "dataset '/dev/zero' is a device or socket, not a regular file"),
-    ("fifo", "out.jsonl", "is a FIFO, not a regular file"),
-    ("bad-utf8", "out.jsonl", "data.jsonl:2:15: error: D001 [bad-dataset] line 2: not valid UTF-8 (byte 0xff at column 15)"),
-])
-def test_the_cli_refuses_bad_data_and_foreign_outs_with_exit_2_and_touches_nothing(tmp_path, data, out, message):
+@pytest.mark.parametrize(
+    "data, out, message",
+    [
+        (
+            "rows",
+            "notes.txt",
+            "--out notes.txt exists and is not this tool's resumable output (line 1 is not JSON)",
+        ),
+        ("/dev/zero", "out.jsonl", "dataset '/dev/zero' is a device or socket, not a regular file"),
+        ("fifo", "out.jsonl", "is a FIFO, not a regular file"),
+        (
+            "bad-utf8",
+            "out.jsonl",
+            "data.jsonl:2:15: error: D001 [bad-dataset] line 2: not valid UTF-8 (byte 0xff at column 15)",
+        ),
+    ],
+)
+def test_the_cli_refuses_bad_data_and_foreign_outs_with_exit_2_and_touches_nothing(
+    tmp_path, data, out, message
+):
     arch = tmp_path / "g.arch"
     arch.write_text('layer generator { model = "sim/writer" }\n', encoding="utf-8")
     rows = tmp_path / "data.jsonl"
@@ -532,8 +628,24 @@ def test_the_cli_refuses_bad_data_and_foreign_outs_with_exit_2_and_touches_nothi
     notes = tmp_path / "notes.txt"
     notes.write_bytes(b"my notes\nimportant")
     source = {"rows": str(rows), "bad-utf8": str(rows), "fifo": str(tmp_path / "fifo")}.get(data, data)
-    done = subprocess.run([*_archonc(), "run", str(arch), "--data", source, "--out", str(tmp_path / out), "--sim",
-                           "--no-cache", "--no-progress"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            *_archonc(),
+            "run",
+            str(arch),
+            "--data",
+            source,
+            "--out",
+            str(tmp_path / out),
+            "--sim",
+            "--no-cache",
+            "--no-progress",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2, done.stderr
     assert message in done.stderr.replace(str(tmp_path) + "/", "")
     assert "Traceback" not in done.stderr
@@ -553,8 +665,10 @@ def test_an_out_on_a_read_only_file_system_is_a_clear_error(tmp_path, monkeypatc
     monkeypatch.setattr(batch_module.os, "open", read_only)
     with pytest.raises(OutputError) as error:
         ResultsFile(tmp_path / "out.jsonl")
-    assert str(error.value) == (f"cannot write --out {tmp_path / 'out.jsonl'}: cannot create its lock file "
-                                f"{tmp_path / 'out.jsonl.lock'}: read-only file system")
+    assert str(error.value) == (
+        f"cannot write --out {tmp_path / 'out.jsonl'}: cannot create its lock file "
+        f"{tmp_path / 'out.jsonl.lock'}: read-only file system"
+    )
 
 
 def test_a_device_out_is_written_not_resumed_or_locked(server, tmp_path):

@@ -16,24 +16,37 @@ REPLY = CachedReply("4", "openai/gpt-4o", 12, 1, 0.00004)
 
 
 def key(model: str = "openai/gpt-4o", messages=MESSAGES, **changes) -> str:
-    fields = dict(api_base=None, temperature=0.7, max_tokens=100, response_format=None, params={"top_p": 1}, sample=0)
+    fields = dict(
+        api_base=None, temperature=0.7, max_tokens=100, response_format=None, params={"top_p": 1}, sample=0
+    )
     fields.update(changes)
     return cache_key(model, messages, **fields)
 
 
 def test_a_key_is_a_stable_sha256_of_what_shapes_the_reply():
     assert key() == key() and len(key()) == 64 and int(key(), 16) >= 0
-    assert key() == cache_key("openai/gpt-4o", tuple(MESSAGES), temperature=0.7, max_tokens=100, params={"top_p": 1})
+    assert key() == cache_key(
+        "openai/gpt-4o", tuple(MESSAGES), temperature=0.7, max_tokens=100, params={"top_p": 1}
+    )
     different = [
-        key(model="openai/gpt-4o-mini"), key(api_base="http://127.0.0.1:8000/v1"), key(temperature=0.2),
-        key(max_tokens=101), key(response_format={"type": "json_object"}), key(params={"top_p": 0.9}),
-        key(sample=1), key(messages=MESSAGES[1:]),
+        key(model="openai/gpt-4o-mini"),
+        key(api_base="http://127.0.0.1:8000/v1"),
+        key(temperature=0.2),
+        key(max_tokens=101),
+        key(response_format={"type": "json_object"}),
+        key(params={"top_p": 0.9}),
+        key(sample=1),
+        key(messages=MESSAGES[1:]),
     ]
     assert len({key(), *different}) == len(different) + 1
 
 
 def test_credentials_never_enter_a_key():
-    assert key(params={"top_p": 1, "api_key": "sk-one"}) == key(params={"top_p": 1, "api_key": "sk-two"}) == key()
+    assert (
+        key(params={"top_p": 1, "api_key": "sk-one"})
+        == key(params={"top_p": 1, "api_key": "sk-two"})
+        == key()
+    )
     assert key(params={"top_p": 1, "extra_headers_token": "x"}) == key()
 
 
@@ -95,7 +108,9 @@ def test_a_damaged_cache_is_moved_aside_with_a_warning_and_a_fresh_one_started(t
     path = tmp_path / ".archon" / "cache.sqlite"
     with Cache(path) as earlier:
         earlier.put(key(), REPLY)
-    with open(path, "r+b") as f:  # what a stray writer did to a live cache: page 1's b-tree header overwritten
+    with open(
+        path, "r+b"
+    ) as f:  # what a stray writer did to a live cache: page 1's b-tree header overwritten
         f.seek(100)
         f.write(b"POISONED BY SANDBOX")
     damaged = path.read_bytes()
@@ -106,7 +121,9 @@ def test_a_damaged_cache_is_moved_aside_with_a_warning_and_a_fresh_one_started(t
 
     cache = Cache(path)  # never fails the run
     warning = capsys.readouterr().err
-    (aside,) = [p for p in path.parent.glob("cache.sqlite.corrupt-*") if not p.name.endswith(("-wal", "-shm"))]
+    (aside,) = [
+        p for p in path.parent.glob("cache.sqlite.corrupt-*") if not p.name.endswith(("-wal", "-shm"))
+    ]
     assert aside.read_bytes() == damaged  # kept as it was, for whoever wants to look
     assert warning.count("\n") == 1 and "archon: warning:" in warning and str(path) in warning
     assert "malformed" in warning and aside.name in warning
@@ -142,7 +159,9 @@ def _write_many(path: str, writer: int, count: int) -> None:
     with Cache(path) as cache:
         for n in range(count):
             cache.put(key(sample=writer * 10_000 + n), CachedReply(f"w{writer}-{n}", "m", n, n, None))
-            cache.put(key(sample=-1 - n), CachedReply(f"shared by {writer}", "m", 1, 1, None))  # every writer, same keys
+            cache.put(
+                key(sample=-1 - n), CachedReply(f"shared by {writer}", "m", 1, 1, None)
+            )  # every writer, same keys
 
 
 def test_concurrent_processes_do_not_corrupt_the_cache(tmp_path):
@@ -290,8 +309,15 @@ def test_a_cli_run_against_a_locked_cache_answers_and_warns_what_was_not_saved(t
     arch = tmp_path / "g.arch"
     arch.write_text('layer generator { model = "sim/writer"; samples = 2 }\n', encoding="utf-8")
     found = shutil.which("archonc", path=str(Path(sys.executable).parent))
-    command = [*([found] if found else [sys.executable, "-m", "archon_dsl.cli"]), "run", str(arch), "What is 3 + 3?",
-               "--sim", "--cache-dir", str(tmp_path)]
+    command = [
+        *([found] if found else [sys.executable, "-m", "archon_dsl.cli"]),
+        "run",
+        str(arch),
+        "What is 3 + 3?",
+        "--sim",
+        "--cache-dir",
+        str(tmp_path),
+    ]
     Cache(tmp_path / "cache.sqlite").close()
     holder = _hold_write_lock(tmp_path / "cache.sqlite")  # another process's writer that never commits
     try:
@@ -301,5 +327,7 @@ def test_a_cli_run_against_a_locked_cache_answers_and_warns_what_was_not_saved(t
         holder.close()
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()  # the answer
-    assert (f"archon: warning: 2 replies could not be saved in the cache {tmp_path / 'cache.sqlite'} "
-            "(another process held the cache's write lock)") in done.stderr
+    assert (
+        f"archon: warning: 2 replies could not be saved in the cache {tmp_path / 'cache.sqlite'} "
+        "(another process held the cache's write lock)"
+    ) in done.stderr

@@ -25,7 +25,8 @@ def fresh(server):
 def architecture(server: OpenAIServer, body: str, defaults: str = "retries = 2; timeout = 5"):
     """An architecture whose models g1, g2, judge, fuse all live on the loopback server."""
     models = "\n".join(
-        f'model {name} = "openai/{name}" {{ api_base = "{server.base_url}" }}' for name in ("g1", "g2", "judge", "fuse")
+        f'model {name} = "openai/{name}" {{ api_base = "{server.base_url}" }}'
+        for name in ("g1", "g2", "judge", "fuse")
     )
     return load_text(f"defaults {{ {defaults} }}\n{models}\n{body}").instantiate()
 
@@ -40,9 +41,9 @@ def run(ex: Executor, question: str = "What is 2 + 2?"):
 
 
 def critiques(n: int) -> str:
-    return json.dumps({"critiques": [
-        {"candidate": k + 1, "strengths": "clear", "weaknesses": "none"} for k in range(n)
-    ]})
+    return json.dumps(
+        {"critiques": [{"candidate": k + 1, "strengths": "clear", "weaknesses": "none"} for k in range(n)]}
+    )
 
 
 GEN_FUSE = """
@@ -60,14 +61,18 @@ def test_success_runs_every_layer_and_answers_with_the_first_candidate(server):
     assert result.answer == "The answer is 4."
     assert (result.calls, server.hits["g1"], server.hits["g2"], server.hits["fuse"]) == (5, 2, 2, 1)
     assert [(layer.kind, layer.calls, layer.candidates) for layer in result.layers] == [
-        ("generator", 4, 4), ("fuser", 1, 1),
+        ("generator", 4, 4),
+        ("fuser", 1, 1),
     ]
     assert result.input_tokens > 0 and result.output_tokens > 0
     # openai/g1 has no known price: the cost is unknown, never $0.
     assert result.cost_usd is None
     assert {(r.layer, r.kind, r.model, r.sample) for r in result.records} == {
-        (0, "generator", "openai/g1", 0), (0, "generator", "openai/g1", 1),
-        (0, "generator", "openai/g2", 0), (0, "generator", "openai/g2", 1), (1, "fuser", "openai/fuse", 0),
+        (0, "generator", "openai/g1", 0),
+        (0, "generator", "openai/g1", 1),
+        (0, "generator", "openai/g2", 0),
+        (0, "generator", "openai/g2", 1),
+        (1, "fuser", "openai/fuse", 0),
     }
 
 
@@ -105,10 +110,14 @@ def test_the_global_concurrency_bound_holds_at_the_server(server):
 
 
 def test_defaults_apply_and_layer_options_win(server):
-    arch = architecture(server, """
+    arch = architecture(
+        server,
+        """
 layer generator { model = g1; temperature = 0.2 }
 layer fuser { model = fuse }
-""", defaults="temperature = 0.9; max_tokens = 77")
+""",
+        defaults="temperature = 0.9; max_tokens = 77",
+    )
     run(executor(arch))
     bodies = {r.model: r.body for r in server.requests}
     assert (bodies["g1"]["temperature"], bodies["g1"]["max_tokens"]) == (0.2, 77)
@@ -151,7 +160,9 @@ def test_a_query_whose_layer_fails_entirely_records_the_error_and_the_others_go_
 def test_a_timed_out_call_is_left_out_and_the_query_still_answers(server):
     server.set("g1", Reply.ok("from g1"))
     server.set("g2", Reply.hanging())
-    arch = architecture(server, "layer generator { models = [g2, g1] }", defaults="timeout = 0.3; retries = 0")
+    arch = architecture(
+        server, "layer generator { models = [g2, g1] }", defaults="timeout = 0.3; retries = 0"
+    )
     result = run(executor(arch))
     assert result.error is None and result.answer == "from g1"
     failed = [r for r in result.records if r.error]
@@ -206,11 +217,14 @@ def test_critiques_flow_to_the_fuser(server):
     server.set("g2", Reply.ok("candidate two"))
     server.set("judge", Reply.ok(critiques(2)))
     server.set("fuse", Reply.echo())
-    arch = architecture(server, """
+    arch = architecture(
+        server,
+        """
 layer generator { models = [g1, g2] }
 layer critic { model = judge }
 layer fuser { model = fuse }
-""")
+""",
+    )
     result = run(executor(arch))
     assert result.error is None and not result.degradations
     assert "clear" in result.answer and "candidate two" in result.answer
@@ -278,8 +292,14 @@ param n: int = 1 in 1..3
 layer generator { model = "openai/gpt-4o"; samples = n }
 layer fuser { model = "openai/gpt-4o" }
 """
-    result = run(text, "What is 17 * 23?", params={"n": 3}, sim=True, cache=tmp_path / "cache",
-                 trace=tmp_path / "trace.jsonl")
+    result = run(
+        text,
+        "What is 17 * 23?",
+        params={"n": 3},
+        sim=True,
+        cache=tmp_path / "cache",
+        trace=tmp_path / "trace.jsonl",
+    )
     assert result.error is None and result.answer
     assert result.calls == 4 and [layer.calls for layer in result.layers] == [3, 1]
     assert (tmp_path / "cache" / "cache.sqlite").exists()
@@ -299,7 +319,9 @@ layer unit_test_evaluator { model = "openai/gpt-4o"; top_k = 1; mode = "execute"
     [result] = anyio.run(lambda: arun_dataset(text, [row], sim=True, cache=False))
     assert result.error is None, result.error
     assert [(layer.kind, layer.calls) for layer in result.layers] == [
-        ("generator", 3), ("unit_test_generator", 1), ("unit_test_evaluator", 0),
+        ("generator", 3),
+        ("unit_test_generator", 1),
+        ("unit_test_evaluator", 0),
     ]
     assert result.layers[-1].candidates == 1 and "def " in result.answer
     assert all(r.kind != "unit_test_evaluator" for r in result.records)
@@ -319,7 +341,9 @@ layer generator {{ models = [a, b] }}
     ok, failed = sorted(result.records, key=lambda r: r.error is not None)
     assert failed.error is not None and failed.cost_usd == 0.0
     assert ok.cost_usd == pytest.approx(ok.input_tokens * 1e-6 + ok.output_tokens * 2e-6) and ok.cost_usd > 0
-    assert result.cost_usd == pytest.approx(ok.cost_usd) and result.layers[0].cost_usd == pytest.approx(ok.cost_usd)
+    assert result.cost_usd == pytest.approx(ok.cost_usd) and result.layers[0].cost_usd == pytest.approx(
+        ok.cost_usd
+    )
     # A query whose every call failed paid nothing: $0, not unknown.
     server.set("g1", Reply.error(401))
     assert run(executor(arch)).cost_usd == 0.0

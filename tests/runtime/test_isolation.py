@@ -84,8 +84,13 @@ def from_a_parent_with_a_key(code: str, tests: list[str], unisolated: bool) -> l
     key = "sk-h5-fake-" + secrets.token_hex(8)
     env = {**os.environ, "OPENAI_API_KEY": key}
     job = json.dumps({"code": textwrap.dedent(code), "tests": tests, "unisolated": unisolated})
-    done = subprocess.run([sys.executable, "-c", _FROM_A_PARENT_WITH_A_KEY, job], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", _FROM_A_PARENT_WITH_A_KEY, job],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -203,6 +208,7 @@ def test_the_unisolated_cache_attack_leaves_every_other_cache_alone(tmp_path):
 
 
 # -- the network -----------------------------------------------------------------------------------
+
 
 def test_joining_the_parents_network_namespace_and_sending_to_loopback_fails():
     listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -350,17 +356,31 @@ def test_the_harness_still_judges_honestly_after_the_patches():
 
 # -- honest code, failures, timeouts ---------------------------------------------------------------
 
+
 def test_honest_code_passes_failing_code_fails_and_timeouts_fail():
     code = "def square(x):\n    return x * x\n"
-    assert sandboxed(code, ["assert square(3) == 9", "assert square(3) == 10", "while True: pass",
-                            "import time; time.sleep(30)", "assert square(-2) == 4"], timeout=0.5) == [
-        True, False, False, False, True]
-    assert sandboxed("while True: pass", ["assert True"], timeout=0.5) == [True]  # the loop is cut, the test runs
+    assert sandboxed(
+        code,
+        [
+            "assert square(3) == 9",
+            "assert square(3) == 10",
+            "while True: pass",
+            "import time; time.sleep(30)",
+            "assert square(-2) == 4",
+        ],
+        timeout=0.5,
+    ) == [True, False, False, False, True]
+    assert sandboxed("while True: pass", ["assert True"], timeout=0.5) == [
+        True
+    ]  # the loop is cut, the test runs
     stubborn = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True: pass\n"
-    assert sandboxed(stubborn, ["assert True"], timeout=0.5) == [False]  # the import never ends: every test fails
+    assert sandboxed(stubborn, ["assert True"], timeout=0.5) == [
+        False
+    ]  # the import never ends: every test fails
 
 
 # -- no backend ------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def without_bwrap(monkeypatch):
@@ -422,8 +442,10 @@ print(json.dumps([run_job(backend, code, tests, timeout=5.0, memory_mb=256) for 
 """
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/bin/python3") or not shutil.which("setpriv"),
-                    reason="needs root (to become another user), setpriv and a system python3 that user can read")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not os.path.exists("/usr/bin/python3") or not shutil.which("setpriv"),
+    reason="needs root (to become another user), setpriv and a system python3 that user can read",
+)
 def test_started_by_an_unprivileged_user_the_sandbox_holds_too():
     """bwrap then makes a user namespace; workers share the supervisor's uid, so it must keep them out."""
     import archon_dsl.runtime.isolation as package
@@ -431,8 +453,11 @@ def test_started_by_an_unprivileged_user_the_sandbox_holds_too():
     where = tempfile.mkdtemp(prefix="archon-h5-")
     try:
         os.chmod(where, 0o755)
-        shutil.copytree(os.path.dirname(package.__file__), os.path.join(where, "isolation"),
-                        ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+        shutil.copytree(
+            os.path.dirname(package.__file__),
+            os.path.join(where, "isolation"),
+            ignore=shutil.ignore_patterns("__init__.py", "__pycache__"),
+        )
         open(os.path.join(where, "isolation", "__init__.py"), "w").close()
         for root, dirs, files in os.walk(where):
             for name in dirs + files:
@@ -444,15 +469,36 @@ def test_started_by_an_unprivileged_user_the_sandbox_holds_too():
         )
         jobs = [
             ["x = 1", ["assert x == 1", "assert x == 2"]],
-            ["MARK = 'h5bomb'\n" + textwrap.dedent(FORK_300),
-             ["assert FORKED < 300", "import errno; assert ERROR == errno.EAGAIN"]],
-            [steal, ["assert GOT == []"]],  # the supervisor's descriptors and memory (the nonce) are out of reach
+            [
+                "MARK = 'h5bomb'\n" + textwrap.dedent(FORK_300),
+                ["assert FORKED < 300", "import errno; assert ERROR == errno.EAGAIN"],
+            ],
+            [
+                steal,
+                ["assert GOT == []"],
+            ],  # the supervisor's descriptors and memory (the nonce) are out of reach
             [FORGERIES["write a pass to every descriptor and exit 0"], ["assert False"]],
         ]
         script = _AS_ANOTHER_USER.replace("BWRAP", shutil.which("bwrap"))
         done = subprocess.run(
-            ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", "/usr/bin/python3", "-c", script,
-             where, json.dumps(jobs)], capture_output=True, text=True, timeout=120, cwd=where, env={},
+            [
+                "setpriv",
+                "--reuid",
+                "65534",
+                "--regid",
+                "65534",
+                "--clear-groups",
+                "/usr/bin/python3",
+                "-c",
+                script,
+                where,
+                json.dumps(jobs),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=where,
+            env={},
         )
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout) == [[True, False], [True, True], [True], [False]]
@@ -460,17 +506,30 @@ def test_started_by_an_unprivileged_user_the_sandbox_holds_too():
         shutil.rmtree(where, ignore_errors=True)
 
 
-def test_search_with_the_code_scorer_refuses_before_the_first_trial_and_unsafe_exec_runs(without_bwrap, tmp_path):
+def test_search_with_the_code_scorer_refuses_before_the_first_trial_and_unsafe_exec_runs(
+    without_bwrap, tmp_path
+):
     from archon_dsl.api import search
     from archon_dsl.datasets import load_dataset
 
     template = tmp_path / "t.arch"
-    template.write_text('param n: int = 1 in 1..2\nlayer generator { model = "openai/gpt-4o-mini"; samples = n }\n')
+    template.write_text(
+        'param n: int = 1 in 1..2\nlayer generator { model = "openai/gpt-4o-mini"; samples = n }\n'
+    )
     rows = list(load_dataset("python_functions"))[:2]
     with pytest.raises(IsolationUnavailable):
         search(template, rows, "code", strategy="random", trials=1, sim=True, cache=False, split=0.0)
-    result = search(template, rows, "code", strategy="random", trials=1, sim=True, cache=False, split=0.0,
-                    unsafe_exec=True)
+    result = search(
+        template,
+        rows,
+        "code",
+        strategy="random",
+        trials=1,
+        sim=True,
+        cache=False,
+        split=0.0,
+        unsafe_exec=True,
+    )
     assert result.best is not None
 
 

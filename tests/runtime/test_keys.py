@@ -9,8 +9,16 @@ import pytest
 from archon_dsl.architecture import EnvVar, ModelSpec
 from archon_dsl.loader import load_text
 from archon_dsl.runtime.keys import (
-    REDACTED, MissingCredentials, Redactor, credential, credential_for, is_secret_name, load_env_file, parse_env,
-    redact, require_credentials,
+    REDACTED,
+    MissingCredentials,
+    Redactor,
+    credential,
+    credential_for,
+    is_secret_name,
+    load_env_file,
+    parse_env,
+    redact,
+    require_credentials,
 )
 from tests.support.openai_server import Reply
 
@@ -63,7 +71,9 @@ def test_secret_names():
 
 def test_redact_removes_secret_values_and_key_shapes():
     environ = {"MY_SERVICE_TOKEN": "tok-1234567890", "HOME": "/root"}
-    text = "auth tok-1234567890 failed; key sk-abcdefghijkl1234 rejected; Bearer abc.def.ghijklmnop; home /root"
+    text = (
+        "auth tok-1234567890 failed; key sk-abcdefghijkl1234 rejected; Bearer abc.def.ghijklmnop; home /root"
+    )
     assert redact(text, environ) == f"auth {REDACTED} failed; key {REDACTED} rejected; {REDACTED}; home /root"
 
 
@@ -73,7 +83,11 @@ def test_redact_leaves_short_values_alone():
 
 # -- which key a call carries, and the check before the first call ------------------------
 
-ENV = {"OPENAI_API_KEY": "sk-openai-secret-1", "TOGETHER_API_KEY": "tog-secret-22", "PROXY_KEY": "proxy-secret-3"}
+ENV = {
+    "OPENAI_API_KEY": "sk-openai-secret-1",
+    "TOGETHER_API_KEY": "tog-secret-22",
+    "PROXY_KEY": "proxy-secret-3",
+}
 
 
 def spec(model_id: str, api_base=None, **params) -> ModelSpec:
@@ -86,9 +100,14 @@ def test_a_providers_key_goes_only_to_its_own_endpoints():
     # A custom host gets no key unless the file names one.
     stranger = credential(spec("openai/gpt-4o"), "https://collector.example/v1", ENV)
     assert (stranger.variable, stranger.value, stranger.missing) == (None, None, False)
-    named = credential(spec("openai/gpt-4o", api_key=EnvVar(env="PROXY_KEY")), "https://collector.example/v1", ENV)
+    named = credential(
+        spec("openai/gpt-4o", api_key=EnvVar(env="PROXY_KEY")), "https://collector.example/v1", ENV
+    )
     assert (named.variable, named.value, named.inherited) == ("PROXY_KEY", "proxy-secret-3", False)
-    assert credential(spec("openai/x", api_key="literal-key"), "http://127.0.0.1:1/v1", ENV).value == "literal-key"
+    assert (
+        credential(spec("openai/x", api_key="literal-key"), "http://127.0.0.1:1/v1", ENV).value
+        == "literal-key"
+    )
 
 
 def test_credential_for_is_the_value_a_transport_sends(monkeypatch):
@@ -133,25 +152,35 @@ def test_require_credentials_names_each_variable_and_its_models():
 
 
 def test_sim_local_keyless_and_literal_key_models_need_no_key():
-    require_credentials(arch(
-        'model a = "sim/alpha"\nmodel b = "openai/qwen" { api_base = "http://localhost:8000/v1" }\n'
-        'model c = "ollama/llama3"\nmodel d = "openai/e" { api_base = "https://x.example"; api_key = "none" }\n'
-        'model e = "bedrock/anthropic.claude-v2"\n'
-        "layer generator { models = [a, b, c, d, e] }"
-    ), {})
+    require_credentials(
+        arch(
+            'model a = "sim/alpha"\nmodel b = "openai/qwen" { api_base = "http://localhost:8000/v1" }\n'
+            'model c = "ollama/llama3"\nmodel d = "openai/e" { api_base = "https://x.example"; api_key = "none" }\n'
+            'model e = "bedrock/anthropic.claude-v2"\n'
+            "layer generator { models = [a, b, c, d, e] }"
+        ),
+        {},
+    )
 
 
 # -- one redactor for everything written ------------------------------------------------
 
 
 def test_redactor_covers_credential_names_named_keys_literals_and_json_data():
-    environ = {"LLM_PASS": "hunter2-long", "DB_SECRET": "s3cr3t-value", "MY_CRED": "named-by-file", "HOME": "/root"}
+    environ = {
+        "LLM_PASS": "hunter2-long",
+        "DB_SECRET": "s3cr3t-value",
+        "MY_CRED": "named-by-file",
+        "HOME": "/root",
+    }
     redactor = Redactor(environ)
-    redactor.protect(arch(
-        'model m = "openai/x" { api_base = "https://h.example"; api_key = env("MY_CRED") }\n'
-        'model n = "openai/y" { api_base = "https://h.example"; api_key = "literal-secret-9" }\n'
-        "layer generator { models = [m, n] }"
-    ))
+    redactor.protect(
+        arch(
+            'model m = "openai/x" { api_base = "https://h.example"; api_key = env("MY_CRED") }\n'
+            'model n = "openai/y" { api_base = "https://h.example"; api_key = "literal-secret-9" }\n'
+            "layer generator { models = [m, n] }"
+        )
+    )
     text = "401: key named-by-file, hunter2-long, s3cr3t-value or literal-secret-9 rejected at /root"
     assert redactor.text(text) == "401: key ***, ***, *** or *** rejected at /root"
     data = {"answer": ["named-by-file", {"q": 'say "hunter2-long"'}], "n": 3, "none": None}
@@ -191,7 +220,10 @@ layer generator {{ models = [gpt4o, named] }}
     trace = tmp_path / "trace.jsonl"
     with pytest.raises(MissingCredentials) as caught:
         api.run(text, "What is 2 + 2?", cache=False, env_file=None, trace=trace)
-    assert caught.value.missing == {"OPENAI_API_KEY": ("gpt4o = openai/g1",), "LOOPBACK_KEY": ("named = openai/g2",)}
+    assert caught.value.missing == {
+        "OPENAI_API_KEY": ("gpt4o = openai/g1",),
+        "LOOPBACK_KEY": ("named = openai/g2",),
+    }
     with pytest.raises(MissingCredentials):
         api.run_dataset(text, ["q1", "q2"], cache=False, env_file=None, out=tmp_path / "out.jsonl")
     out = tmp_path / "out.jsonl"
@@ -206,8 +238,13 @@ layer generator {{ models = [gpt4o, named] }}
 def test_sim_runs_need_no_key(clean_env):
     from archon_dsl import api
 
-    result = api.run('model gpt4o = "openai/gpt-4o"\nlayer generator { model = gpt4o }', "What is 2 + 2?",
-                     sim=True, cache=False, env_file=None)
+    result = api.run(
+        'model gpt4o = "openai/gpt-4o"\nlayer generator { model = gpt4o }',
+        "What is 2 + 2?",
+        sim=True,
+        cache=False,
+        env_file=None,
+    )
     assert result.error is None
 
 
@@ -229,15 +266,19 @@ layer generator {{ model = g }}
 """
     out, trace, cache_dir = tmp_path / "out.jsonl", tmp_path / "trace.jsonl", tmp_path / "cache"
     rows = [{"id": "1", "question": f"Is {SECRET} a valid key?"}]
-    [result] = api.run_dataset(text, rows, cache=cache_dir, env_file=None, out=out, trace=trace,
-                               include_messages=True)
+    [result] = api.run_dataset(
+        text, rows, cache=cache_dir, env_file=None, out=out, trace=trace, include_messages=True
+    )
     assert result.error is None and server.total_hits == 1
     assert server.requests[0].headers.get("authorization") == f"Bearer {SECRET}"  # it went where it was named
     Cache(cache_dir / "cache.sqlite").close()  # every pending write committed
     written = {path.name: path.read_bytes() for path in [out, trace, *cache_dir.iterdir()]}
     written["--json"] = json.dumps(result.to_dict()).encode()
     assert all(SECRET.encode() not in data for data in written.values())
-    assert b"Your key is ***, keep it safe." in written["out.jsonl"] and b"Is *** a valid key?" in written["out.jsonl"]
+    assert (
+        b"Your key is ***, keep it safe." in written["out.jsonl"]
+        and b"Is *** a valid key?" in written["out.jsonl"]
+    )
     # A second run answers from the cache, still redacted.
     [again] = api.run_dataset(text, rows, cache=cache_dir, env_file=None)
     assert again.cached_calls == 1 and SECRET not in json.dumps(again.to_dict())
@@ -248,7 +289,9 @@ def test_a_401_quoting_the_key_is_redacted(server, clean_env, tmp_path):
 
     server.reset()
     clean_env.setenv("LLM_PASS", SECRET)
-    body = json.dumps({"error": {"message": f"Incorrect API key provided: {SECRET}", "type": "invalid_request_error"}})
+    body = json.dumps(
+        {"error": {"message": f"Incorrect API key provided: {SECRET}", "type": "invalid_request_error"}}
+    )
     server.set("g1", Reply(status=401, body=body))
     text = f"""
 model g = "openai/g1" {{ api_base = "{server.base_url}"; api_key = env("LLM_PASS") }}

@@ -180,8 +180,13 @@ def test_no_limit_means_a_shared_no_op_slot():
 
 def test_environment_limits(tmp_path):
     limits = Limits.configure(
-        environ={"ARCHON_RPM_OPENAI": "500", "ARCHON_TPM_TOGETHER_AI": "1e5", "ARCHON_CONCURRENCY_OPENAI": "8",
-                 "ARCHON_CONCURRENCY": "32", "PATH": "/bin"},
+        environ={
+            "ARCHON_RPM_OPENAI": "500",
+            "ARCHON_TPM_TOGETHER_AI": "1e5",
+            "ARCHON_CONCURRENCY_OPENAI": "8",
+            "ARCHON_CONCURRENCY": "32",
+            "PATH": "/bin",
+        },
         config=False,
     )
     assert limits.concurrency == 32
@@ -199,32 +204,42 @@ def test_precedence_env_then_file_then_architecture_then_model(tmp_path, monkeyp
     (tmp_path / ".archon" / "limits.toml").write_text("[providers.openai]\ntpm = 8000\n")
     monkeypatch.chdir(tmp_path)
     arch = load_text('provider "openai" { rpm = 100 }\nlayer generator { model = "openai/m" }').instantiate()
-    limits = Limits.configure(arch, environ={"ARCHON_RPM_OPENAI": "500", "ARCHON_CONCURRENCY_OPENAI": "4",
-                                             "ARCHON_CONCURRENCY": "64"})
+    limits = Limits.configure(
+        arch,
+        environ={"ARCHON_RPM_OPENAI": "500", "ARCHON_CONCURRENCY_OPENAI": "4", "ARCHON_CONCURRENCY": "64"},
+    )
     provider_limit, model_limit = limits.limit_for(ModelSpec(name="m", id="openai/m", rpm=10))
     assert limits.concurrency == 16  # the file's over the environment's
-    assert provider_limit == Limit(rpm=100, tpm=8000, concurrency=4)  # arch rpm, limits.toml tpm, env concurrency
+    assert provider_limit == Limit(
+        rpm=100, tpm=8000, concurrency=4
+    )  # arch rpm, limits.toml tpm, env concurrency
     assert model_limit == Limit(rpm=10, concurrency=3)  # the model's rpm over the file's
     assert Limits.configure(arch, environ={}, concurrency=7).concurrency == 7
 
 
-@pytest.mark.parametrize("environ, message", [
-    ({"ARCHON_RPM_OPENAI": "lots"}, "ARCHON_RPM_OPENAI = 'lots' is not a number"),
-    ({"ARCHON_CONCURRENCY_OPENAI": "2.5"}, "must be a whole number"),
-    ({"ARCHON_TPM_OPENAI": "-1"}, "must be a positive number"),
-])
+@pytest.mark.parametrize(
+    "environ, message",
+    [
+        ({"ARCHON_RPM_OPENAI": "lots"}, "ARCHON_RPM_OPENAI = 'lots' is not a number"),
+        ({"ARCHON_CONCURRENCY_OPENAI": "2.5"}, "must be a whole number"),
+        ({"ARCHON_TPM_OPENAI": "-1"}, "must be a positive number"),
+    ],
+)
 def test_bad_environment_values_are_clear_errors(environ, message):
     with pytest.raises(ArchonError) as raised:
         Limits.configure(environ=environ, config=False)
     assert message in str(raised.value) and raised.value.diagnostics[0].code == "E030"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[limits\n", "is not valid TOML"),
-    ("[limits]\nspeed = 3\n", "unknown key 'limits.speed'"),
-    ("[limits.providers.openai]\nrpn = 3\n", "unknown limit 'rpn' in limits.providers.openai"),
-    ("[limits.providers]\nopenai = 3\n", "'limits.providers.openai' in"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[limits\n", "is not valid TOML"),
+        ("[limits]\nspeed = 3\n", "unknown key 'limits.speed'"),
+        ("[limits.providers.openai]\nrpn = 3\n", "unknown limit 'rpn' in limits.providers.openai"),
+        ("[limits.providers]\nopenai = 3\n", "'limits.providers.openai' in"),
+    ],
+)
 def test_bad_config_files_are_clear_errors(tmp_path, text, message):
     path = tmp_path / "archon.toml"
     path.write_text(text)
@@ -235,7 +250,11 @@ def test_bad_config_files_are_clear_errors(tmp_path, text, message):
 
 def test_describe_lists_the_effective_limits():
     limits = Limits(concurrency=4, providers={"openai": Limit(rpm=5)}, models={"openai/m": Limit(tpm=7)})
-    assert limits.describe() == {"concurrency": 4, "providers": {"openai": {"rpm": 5}}, "models": {"openai/m": {"tpm": 7}}}
+    assert limits.describe() == {
+        "concurrency": 4,
+        "providers": {"openai": {"rpm": 5}},
+        "models": {"openai/m": {"tpm": 7}},
+    }
 
 
 # -- at the server ------------------------------------------------------------------------------
@@ -245,7 +264,9 @@ def test_the_concurrency_cap_is_observed_at_the_server():
     with OpenAIServer() as server:
         server.set("*", Reply.slow(0.05, "done"))
         provider = Provider(limits=Limits(providers={"openai": Limit(concurrency=3)}), env_file=None)
-        spec = CallSpec(ModelSpec(name="m", id="openai/m", api_base=server.base_url), ({"role": "user", "content": "hi"},))
+        spec = CallSpec(
+            ModelSpec(name="m", id="openai/m", api_base=server.base_url), ({"role": "user", "content": "hi"},)
+        )
 
         async def many():
             async with anyio.create_task_group() as group:

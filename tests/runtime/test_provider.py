@@ -59,7 +59,13 @@ def make(**options) -> Provider:
 def test_success_returns_text_usage_and_the_model(server):
     server.set("m", Reply.ok("four"))
     result = complete(make(), CallSpec(model(server), ASK))
-    assert (result.text, result.model, result.error, result.cached, result.attempts) == ("four", "openai/m", None, False, 1)
+    assert (result.text, result.model, result.error, result.cached, result.attempts) == (
+        "four",
+        "openai/m",
+        None,
+        False,
+        1,
+    )
     assert result.input_tokens > 0 and result.output_tokens == 1
     assert result.cost_usd is None  # openai/m is in no price table: unknown, never 0
     assert server.hits["m"] == 1
@@ -69,7 +75,11 @@ def test_sampling_options_resolve_call_then_model_then_defaults(server):
     defaults = Defaults(temperature=0.2, max_tokens=77)
     complete(make(), CallSpec(model(server, "a"), ASK), defaults=defaults)
     complete(make(), CallSpec(model(server, "b", temperature=0.5), ASK), defaults=defaults)
-    complete(make(), CallSpec(model(server, "c", temperature=0.5), ASK, temperature=0.9, max_tokens=5), defaults=defaults)
+    complete(
+        make(),
+        CallSpec(model(server, "c", temperature=0.5), ASK, temperature=0.9, max_tokens=5),
+        defaults=defaults,
+    )
     bodies = {r.model: r.body for r in server.requests}
     assert (bodies["a"]["temperature"], bodies["a"]["max_tokens"]) == (0.2, 77)
     assert (bodies["b"]["temperature"], bodies["b"]["max_tokens"]) == (0.5, 77)
@@ -78,8 +88,13 @@ def test_sampling_options_resolve_call_then_model_then_defaults(server):
 
 def test_model_params_pass_through_and_env_api_base_resolves(server, monkeypatch):
     monkeypatch.setenv("LOOPBACK_BASE", server.base_url)
-    spec = ModelSpec(name="p", id="openai/p", api_base=EnvVar(env="LOOPBACK_BASE"), transport=TRANSPORT,
-                     params={"top_p": 0.25, "seed": 7, "repetition_penalty": 1.1})
+    spec = ModelSpec(
+        name="p",
+        id="openai/p",
+        api_base=EnvVar(env="LOOPBACK_BASE"),
+        transport=TRANSPORT,
+        params={"top_p": 0.25, "seed": 7, "repetition_penalty": 1.1},
+    )
     result = complete(make(), CallSpec(spec, ASK))
     assert result.error is None
     body = server.requests[-1].body
@@ -95,7 +110,9 @@ def test_provider_block_supplies_api_base_and_timeout(server):
 
 def test_a_key_the_file_names_is_sent_but_never_returned(server, monkeypatch):
     monkeypatch.setenv("LLM_PASS", SECRET)
-    server.set("m", Reply(status=401, body='{"error": {"message": "Incorrect API key provided: ' + SECRET + '"}}'))
+    server.set(
+        "m", Reply(status=401, body='{"error": {"message": "Incorrect API key provided: ' + SECRET + '"}}')
+    )
     result = complete(make(), CallSpec(model(server, params={"api_key": EnvVar(env="LLM_PASS")}), ASK))
     assert server.requests[-1].headers["authorization"] == f"Bearer {SECRET}"
     assert "api_key" not in server.requests[-1].body
@@ -111,7 +128,10 @@ def test_an_inherited_key_never_goes_to_a_custom_api_base(server, monkeypatch):
         assert SECRET not in request.headers.get("authorization", "")
     # A provider block's api_base is just as custom.
     provider = make(providers={"openai": ProviderLimits(api_base=server.base_url)})
-    assert complete(provider, CallSpec(ModelSpec(name="m", id="openai/m", transport=TRANSPORT), ASK)).error is None
+    assert (
+        complete(provider, CallSpec(ModelSpec(name="m", id="openai/m", transport=TRANSPORT), ASK)).error
+        is None
+    )
     assert SECRET not in server.requests[-1].headers.get("authorization", "")
 
 
@@ -171,8 +191,10 @@ def test_server_errors_are_retried_with_jittered_backoff(server):
 def test_backoff_is_capped(server):
     server.set("m", Reply.error(500))
     sleeps = Sleeps()
-    result = complete(make(sleep=sleeps, retries=6, backoff_base=1, backoff_max=2, jitter=lambda: 1.0),
-                      CallSpec(model(server), ASK))
+    result = complete(
+        make(sleep=sleeps, retries=6, backoff_base=1, backoff_max=2, jitter=lambda: 1.0),
+        CallSpec(model(server), ASK),
+    )
     assert sleeps.waits == [1, 2, 2, 2, 2, 2] and result.attempts == 7 and "500" in result.error
 
 
@@ -265,7 +287,9 @@ def test_samples_and_failures_are_cached_apart(server, tmp_path):
     provider = make(cache=Cache(tmp_path / "cache.sqlite"), retries=0)
     server.script("m", [Reply.error(500)])
     failed = complete(provider, CallSpec(model(server), ASK))
-    assert failed.error and complete(provider, CallSpec(model(server), ASK)).error is None  # failures are not cached
+    assert (
+        failed.error and complete(provider, CallSpec(model(server), ASK)).error is None
+    )  # failures are not cached
     complete(provider, CallSpec(model(server), ASK, sample=1))
     complete(provider, CallSpec(model(server), ASK, sample=1))
     assert server.hits["m"] == 3  # the failure, sample 0, sample 1
@@ -276,7 +300,10 @@ def test_no_api_key_reaches_the_cache_file(server, tmp_path):
     cache = Cache(tmp_path / "cache.sqlite")
     secret_param = model(server, params={"api_key": SECRET})
     for spec, question in ((model(server), "What is 2 + 2?"), (secret_param, "And 3 + 3?")):
-        assert complete(make(cache=cache), CallSpec(spec, ({"role": "user", "content": question},))).error is None
+        assert (
+            complete(make(cache=cache), CallSpec(spec, ({"role": "user", "content": question},))).error
+            is None
+        )
     cache.close()
     assert server.requests[-1].headers["authorization"] == f"Bearer {SECRET}"
     for path in tmp_path.iterdir():

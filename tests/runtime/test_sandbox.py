@@ -9,9 +9,9 @@ CODE = "def add(a, b):\n    return a + b\n"
 
 
 def test_pass_and_fail_per_test_in_order():
-    assert run_tests(CODE, ["assert add(1, 2) == 3", "assert add(1, 2) == 4", "add(1)", "assert add('a', 'b') == 'ab'"]) == [
-        True, False, False, True
-    ]
+    assert run_tests(
+        CODE, ["assert add(1, 2) == 3", "assert add(1, 2) == 4", "add(1)", "assert add('a', 'b') == 'ab'"]
+    ) == [True, False, False, True]
 
 
 def test_no_tests_no_process():
@@ -30,9 +30,9 @@ def test_tests_do_not_see_each_others_changes_and_main_blocks_do_not_run():
 
 
 def test_a_slow_test_times_out_and_the_next_still_runs():
-    assert run_tests(CODE, ["while True: pass", "import time; time.sleep(30)", "assert add(2, 2) == 4"], timeout=0.3) == [
-        False, False, True
-    ]
+    assert run_tests(
+        CODE, ["while True: pass", "import time; time.sleep(30)", "assert add(2, 2) == 4"], timeout=0.3
+    ) == [False, False, True]
 
 
 def test_a_loop_that_ignores_the_alarm_is_killed_by_the_wall_clock():
@@ -41,7 +41,10 @@ def test_a_loop_that_ignores_the_alarm_is_killed_by_the_wall_clock():
 
 
 def test_memory_limit():
-    assert run_tests("", ["x = bytearray(1_000_000_000)", "x = bytearray(10_000_000)"], memory_mb=256) == [False, True]
+    assert run_tests("", ["x = bytearray(1_000_000_000)", "x = bytearray(10_000_000)"], memory_mb=256) == [
+        False,
+        True,
+    ]
 
 
 def test_no_network():

@@ -31,9 +31,17 @@ async def ask(spec, kind: str | None, *, send_format: bool = True, attempt: int 
     """One call straight to the sim transport (with or without the schema the component asks for)."""
     metadata = {"archon": {"sample": spec.sample, "attempt": attempt, **({"kind": kind} if kind else {})}}
     request = Request(
-        model=spec.model, messages=list(spec.messages), temperature=None, max_tokens=None, timeout=60.0,
-        api_base=None, api_key=None, custom_endpoint=False, params=dict(spec.model.params),
-        response_format=spec.response_format if send_format else None, metadata=metadata,
+        model=spec.model,
+        messages=list(spec.messages),
+        temperature=None,
+        max_tokens=None,
+        timeout=60.0,
+        api_base=None,
+        api_key=None,
+        custom_endpoint=False,
+        params=dict(spec.model.params),
+        response_format=spec.response_format if send_format else None,
+        metadata=metadata,
     )
     return (await TRANSPORT.send(request)).text
 
@@ -50,7 +58,9 @@ async def answer_of(spec, kind: str | None, **how):
 def call(model: ModelSpec, question: str, **options):
     """One call through the Provider, as the executor makes it."""
     provider = Provider(env_file=None, retries=0)
-    return anyio.run(lambda: provider.complete(CallSpec(model, ({"role": "user", "content": question},), **options)))
+    return anyio.run(
+        lambda: provider.complete(CallSpec(model, ({"role": "user", "content": question},), **options))
+    )
 
 
 async def run(layers: list[Layer], query: str, **how) -> State:
@@ -108,7 +118,9 @@ def test_sleep_makes_a_call_wait_its_latency():
 
     async def timed():
         begin = anyio.current_time()
-        result = await Provider(env_file=None).complete(CallSpec(model, ({"role": "user", "content": "2 + 2?"},)))
+        result = await Provider(env_file=None).complete(
+            CallSpec(model, ({"role": "user", "content": "2 + 2?"},))
+        )
         return result, anyio.current_time() - begin
 
     result, took = anyio.run(timed)
@@ -125,7 +137,9 @@ def test_default_prices_rise_with_skill():
     weak, strong = sim.default_prices(0.2), sim.default_prices(0.85)
     assert 0 < weak[0] < strong[0] and weak[1] == pytest.approx(4 * weak[0], rel=0.01)
     named = spec_info(ModelSpec(name="g", id="sim/gpt-4o"))
-    assert named.input_cost_per_token * 1e6 == pytest.approx(sim.default_prices(sim.default_skill("gpt-4o"))[0])
+    assert named.input_cost_per_token * 1e6 == pytest.approx(
+        sim.default_prices(sim.default_skill("gpt-4o"))[0]
+    )
 
 
 def test_deterministic_and_the_sample_index_and_seed_matter(monkeypatch):
@@ -143,7 +157,10 @@ def test_deterministic_and_the_sample_index_and_seed_matter(monkeypatch):
 
 
 def test_a_query_about_ranking_or_tests_is_still_a_generator_call():
-    for query in ("Rank these cities by size and critique each: Paris, Rome.", "Write 3 unit tests for my parser."):
+    for query in (
+        "Rank these cities by size and critique each: Paris, Rome.",
+        "Write 3 unit tests for my parser.",
+    ):
         assert sim.kind_of([{"role": "user", "content": query}]) == "generator"
 
 
@@ -153,7 +170,11 @@ def test_arithmetic_it_can_compute():
     assert not sim.complete("sim/x", messages, params={"skill": 0.0}).endswith("Answer: 84")
 
 
-ROWS = {"arithmetic": ARITHMETIC[3], "multiple_choice": load_dataset("multiple_choice")[4], "python": PYTHON[0]}
+ROWS = {
+    "arithmetic": ARITHMETIC[3],
+    "multiple_choice": load_dataset("multiple_choice")[4],
+    "python": PYTHON[0],
+}
 
 
 def _state_for(kind: str, dataset: str = "python") -> tuple[Layer, State]:
@@ -182,6 +203,7 @@ def test_every_kind_parses(kind, how, dataset):
         layer = layer.model_copy(update={"models": [spec_model("judge", skill=0.8, messy=1.0)]})
     specs = COMPONENTS[kind].calls(layer, state, 1)
     assert specs
+
     async def go():
         for spec in specs:
             follow = spec
@@ -189,8 +211,13 @@ def test_every_kind_parses(kind, how, dataset):
                 assert sim.kind_of(list(follow.messages), follow.response_format) == kind
                 assert sim.kind_of(list(follow.messages)) == kind
                 # parse raises OutputError if the simulator answered in the wrong shape
-                value = follow.parse(await ask(
-                    follow, None if how == "no-kind-hint" else kind, send_format=how != "no-response-format"))
+                value = follow.parse(
+                    await ask(
+                        follow,
+                        None if how == "no-kind-hint" else kind,
+                        send_format=how != "no-response-format",
+                    )
+                )
                 if follow.then is None:
                     break
                 follow = follow.then(value)
@@ -198,7 +225,9 @@ def test_every_kind_parses(kind, how, dataset):
     asyncio.run(go())
 
 
-@pytest.mark.parametrize("kind", ["critic", "ranker", "verifier", "unit_test_generator", "unit_test_evaluator", "fuser"])
+@pytest.mark.parametrize(
+    "kind", ["critic", "ranker", "verifier", "unit_test_generator", "unit_test_evaluator", "fuser"]
+)
 def test_broken_replies_are_output_errors_and_a_retry_can_succeed(kind):
     layer, state = _state_for(kind)
     layer = layer.model_copy(update={"models": [spec_model("flaky", broken=1.0)]})
@@ -228,12 +257,21 @@ def test_samples_with_a_ranker_or_critic_and_fuser_beat_one_generator():
     gen = spec_model("gen", skill=0.6)
     judge = spec_model("judge", skill=0.85)
     single = accuracy([Layer(kind="generator", models=[gen])], ARITHMETIC)
-    ranked = accuracy([Layer(kind="generator", models=[gen], samples=5),
-                       Layer(kind="ranker", models=[judge], top_k=1)], ARITHMETIC)
-    fused = accuracy([Layer(kind="generator", models=[gen], samples=5), Layer(kind="critic", models=[judge]),
-                      Layer(kind="fuser", models=[judge])], ARITHMETIC)
-    verified = accuracy([Layer(kind="generator", models=[gen], samples=5),
-                         Layer(kind="verifier", models=[judge])], ARITHMETIC)
+    ranked = accuracy(
+        [Layer(kind="generator", models=[gen], samples=5), Layer(kind="ranker", models=[judge], top_k=1)],
+        ARITHMETIC,
+    )
+    fused = accuracy(
+        [
+            Layer(kind="generator", models=[gen], samples=5),
+            Layer(kind="critic", models=[judge]),
+            Layer(kind="fuser", models=[judge]),
+        ],
+        ARITHMETIC,
+    )
+    verified = accuracy(
+        [Layer(kind="generator", models=[gen], samples=5), Layer(kind="verifier", models=[judge])], ARITHMETIC
+    )
     assert ranked >= single + 0.15 and fused >= single + 0.15 and verified >= single + 0.15
 
 
@@ -241,8 +279,13 @@ def test_a_weak_ranker_helps_less_than_a_strong_one():
     gen = spec_model("gen", skill=0.6)
 
     def with_ranker(skill):
-        return accuracy([Layer(kind="generator", models=[gen], samples=5),
-                         Layer(kind="ranker", models=[spec_model(f"r{skill}", skill=skill)], top_k=1)], ARITHMETIC)
+        return accuracy(
+            [
+                Layer(kind="generator", models=[gen], samples=5),
+                Layer(kind="ranker", models=[spec_model(f"r{skill}", skill=skill)], top_k=1),
+            ],
+            ARITHMETIC,
+        )
 
     assert with_ranker(0.9) > with_ranker(0.2) + 0.1
 
@@ -259,8 +302,10 @@ def test_python_answers_are_real_code():
 def test_execute_mode_with_simulated_candidates_and_tests():
     row = PYTHON[5]
     gen = spec_model("gen", skill=0.5)
-    layers = [Layer(kind="generator", models=[gen], samples=4),
-              Layer(kind="unit_test_generator", models=[spec_model("t", skill=1.0)])]
+    layers = [
+        Layer(kind="generator", models=[gen], samples=4),
+        Layer(kind="unit_test_generator", models=[spec_model("t", skill=1.0)]),
+    ]
     state = asyncio.run(run(layers, row["question"]))
     assert set(state.tests) <= set(row["tests"]) and state.tests
     from archon_dsl.components.unit_test_evaluator import execution_jobs
@@ -293,17 +338,25 @@ def test_max_tokens_cuts_the_reply():
 
 def test_default_skills_order_model_families():
     skill = sim.default_skill
-    assert skill("openai/gpt-4o") > skill("together_ai/meta-llama/Llama-3-70b-chat-hf") > skill("groq/llama-3.1-8b-instant")
+    assert (
+        skill("openai/gpt-4o")
+        > skill("together_ai/meta-llama/Llama-3-70b-chat-hf")
+        > skill("groq/llama-3.1-8b-instant")
+    )
     assert skill("groq/llama-3.1-8b-instant") > skill("together_ai/mistralai/Mistral-7B-Instruct-v0.3")
     assert skill("some/unheard-of-model") == sim.MEDIUM_SKILL
     assert skill("together_ai/mistralai/Mixtral-8x22B-Instruct-v0.1") == skill("openai/Qwen2-72B-Instruct")
 
 
 def test_simulate_routes_every_model_to_the_simulator():
-    gpt = ModelSpec(name="gpt", id="openai/gpt-4o", api_base="http://localhost:1", fallbacks=("anthropic/claude-3-opus",))
+    gpt = ModelSpec(
+        name="gpt", id="openai/gpt-4o", api_base="http://localhost:1", fallbacks=("anthropic/claude-3-opus",)
+    )
     own = ModelSpec(name="mine", id="openai/gpt-4o", params={"skill": 0.3})
-    arch = Architecture(layers=[Layer(kind="generator", models=[gpt, own]), Layer(kind="fuser", models=[gpt])],
-                        providers={"openai": {"rpm": 10}})
+    arch = Architecture(
+        layers=[Layer(kind="generator", models=[gpt, own]), Layer(kind="fuser", models=[gpt])],
+        providers={"openai": {"rpm": 10}},
+    )
     simulated = sim.simulate(arch)
     assert simulated.model_ids() == ["sim/gpt-4o"]
     first = simulated.layers[0].models[0]

@@ -13,7 +13,14 @@ from archon_dsl.runtime.cache import Cache
 from archon_dsl.runtime.executor import Executor, Query
 from archon_dsl.runtime.provider import Provider
 from archon_dsl.runtime.trace import (
-    CallRecord, LayerStats, QueryResult, RunSummary, TraceWriter, add_costs, format_cost, read_trace,
+    CallRecord,
+    LayerStats,
+    QueryResult,
+    RunSummary,
+    TraceWriter,
+    add_costs,
+    format_cost,
+    read_trace,
 )
 from tests.support.openai_server import Reply
 
@@ -22,8 +29,18 @@ PARAM_SECRET = "param-secret-value-987654321"
 
 
 def record(layer: int = 0, cost: float | None = 0.5, **changes) -> CallRecord:
-    base = dict(query_id="q", layer=layer, kind="generator", tag="generator[0]", model="openai/m", sample=0,
-                input_tokens=10, output_tokens=5, cost_usd=cost, latency_s=0.1)
+    base = dict(
+        query_id="q",
+        layer=layer,
+        kind="generator",
+        tag="generator[0]",
+        model="openai/m",
+        sample=0,
+        input_tokens=10,
+        output_tokens=5,
+        cost_usd=cost,
+        latency_s=0.1,
+    )
     base.update(changes)
     return CallRecord(**base)
 
@@ -55,7 +72,9 @@ def test_the_summary_adds_up_layers_and_queries_and_renders_a_table():
     results = []
     for i, cost in enumerate((0.5, 0.25)):
         result = QueryResult(id=str(i), question="?", answer="x", error=None if i == 0 else "failed")
-        result.add_layer(LayerStats.of(0, "generator", [record(cost=cost), record(cost=cost, cached=True)], 0.2, 2))
+        result.add_layer(
+            LayerStats.of(0, "generator", [record(cost=cost), record(cost=cost, cached=True)], 0.2, 2)
+        )
         result.add_layer(LayerStats.of(1, "fuser", [record(1, cost=cost, kind="fuser")], 0.1, 1))
         results.append(result)
     summary = RunSummary.of(results, wall_s=1.5)
@@ -69,17 +88,37 @@ def test_the_summary_adds_up_layers_and_queries_and_renders_a_table():
 
 
 def test_the_trace_has_a_line_per_call_and_per_query_and_messages_only_on_request(tmp_path):
-    result = QueryResult(id="q", question="?", answer="x", records=[
-        record(messages=[{"role": "user", "content": "hi"}], response="hello"), record(layer=1),
-    ])
+    result = QueryResult(
+        id="q",
+        question="?",
+        answer="x",
+        records=[
+            record(messages=[{"role": "user", "content": "hi"}], response="hello"),
+            record(layer=1),
+        ],
+    )
     with TraceWriter(tmp_path / "plain.jsonl") as plain:
         plain.write_query(result)
     events = read_trace(tmp_path / "plain.jsonl")
     assert [e["event"] for e in events] == ["call", "call", "query"]
-    assert events[0]["messages"] == [{"role": "user", "content": "hi"}]  # the executor leaves them None unless asked
+    assert events[0]["messages"] == [
+        {"role": "user", "content": "hi"}
+    ]  # the executor leaves them None unless asked
     assert "messages" not in events[1] and "records" not in events[2]
-    for field in ("query_id", "layer", "kind", "model", "sample", "cached", "attempts", "input_tokens",
-                  "output_tokens", "cost_usd", "latency_s", "error"):
+    for field in (
+        "query_id",
+        "layer",
+        "kind",
+        "model",
+        "sample",
+        "cached",
+        "attempts",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+        "latency_s",
+        "error",
+    ):
         assert field in events[1]
 
 
@@ -101,8 +140,12 @@ layer generator {{ models = [gen, bad] }}
 """).instantiate()
     cache = Cache(tmp_path / "cache.sqlite")
     trace = TraceWriter(tmp_path / "trace.jsonl", include_messages=include_messages)
-    ex = Executor(arch, Provider.for_architecture(arch, cache=cache, env_file=None), trace=trace,
-                  include_messages=include_messages)
+    ex = Executor(
+        arch,
+        Provider.for_architecture(arch, cache=cache, env_file=None),
+        trace=trace,
+        include_messages=include_messages,
+    )
     result = anyio.run(ex.run_query, Query(question, "q1"))
     trace.close()
     cache.close()

@@ -23,27 +23,36 @@ def spec(model_id: str, **options) -> ModelSpec:
     return ModelSpec(name="m", id=model_id, **options)
 
 
-@pytest.mark.parametrize("model, expected", [
-    (spec("sim/alpha"), "sim"),
-    (spec("sim/alpha", transport="litellm"), "sim"),  # the simulator is a provider of its own
-    (spec("openai/gpt-4o"), "openai"),
-    (spec("together_ai/meta-llama/Llama-3-70b-chat-hf"), "openai"),
-    (spec("groq/llama-3.1-8b-instant"), "openai"),
-    (spec("deepseek/deepseek-chat"), "openai"),
-    (spec("fireworks_ai/accounts/fireworks/models/llama-v3-70b"), "openai"),
-    (spec("openrouter/meta-llama/llama-3-70b"), "openai"),
-    (spec("mistral/mistral-large-latest"), "openai"),
-    (spec("ollama/llama3"), "openai"),
-    (spec("lm_studio/qwen"), "openai"),
-    (spec("hosted_vllm/llama", api_base="http://localhost:8000/v1"), "openai"),
-    (spec("some_new_host/model", api_base="http://localhost:8000/v1"), "openai"),  # any model with an api_base
-    (spec("anthropic/claude-3-5-sonnet-20240620"), "litellm"),
-    (spec("anthropic/claude-3-5-sonnet-20240620", api_base="https://proxy.example/v1"), "litellm"),  # its own API
-    (spec("gemini/gemini-1.5-pro"), "litellm"),
-    (spec("bedrock/anthropic.claude-v2"), "litellm"),
-    (spec("openai/gpt-4o", transport="litellm"), "litellm"),
-    (spec("anthropic/claude-3-haiku", api_base="http://localhost:1/v1", transport="openai"), "openai"),
-])
+@pytest.mark.parametrize(
+    "model, expected",
+    [
+        (spec("sim/alpha"), "sim"),
+        (spec("sim/alpha", transport="litellm"), "sim"),  # the simulator is a provider of its own
+        (spec("openai/gpt-4o"), "openai"),
+        (spec("together_ai/meta-llama/Llama-3-70b-chat-hf"), "openai"),
+        (spec("groq/llama-3.1-8b-instant"), "openai"),
+        (spec("deepseek/deepseek-chat"), "openai"),
+        (spec("fireworks_ai/accounts/fireworks/models/llama-v3-70b"), "openai"),
+        (spec("openrouter/meta-llama/llama-3-70b"), "openai"),
+        (spec("mistral/mistral-large-latest"), "openai"),
+        (spec("ollama/llama3"), "openai"),
+        (spec("lm_studio/qwen"), "openai"),
+        (spec("hosted_vllm/llama", api_base="http://localhost:8000/v1"), "openai"),
+        (
+            spec("some_new_host/model", api_base="http://localhost:8000/v1"),
+            "openai",
+        ),  # any model with an api_base
+        (spec("anthropic/claude-3-5-sonnet-20240620"), "litellm"),
+        (
+            spec("anthropic/claude-3-5-sonnet-20240620", api_base="https://proxy.example/v1"),
+            "litellm",
+        ),  # its own API
+        (spec("gemini/gemini-1.5-pro"), "litellm"),
+        (spec("bedrock/anthropic.claude-v2"), "litellm"),
+        (spec("openai/gpt-4o", transport="litellm"), "litellm"),
+        (spec("anthropic/claude-3-haiku", api_base="http://localhost:1/v1", transport="openai"), "openai"),
+    ],
+)
 def test_the_provider_decides_the_transport(model, expected, monkeypatch):
     monkeypatch.delenv("HOSTED_VLLM_API_BASE", raising=False)
     assert transport_for(model) == expected
@@ -65,7 +74,9 @@ def test_the_wire_name_drops_only_the_provider():
 def test_the_transport_option_is_known_checked_and_round_trips():
     source = 'model a = "openai/gpt-4o" { transport = "litellm" }\nlayer generator { model = a }\n'
     arch = load_text(source).instantiate()
-    assert arch.layers[0].models[0].transport == "litellm" and "transport" not in arch.layers[0].models[0].params
+    assert (
+        arch.layers[0].models[0].transport == "litellm" and "transport" not in arch.layers[0].models[0].params
+    )
     assert 'transport = "litellm"' in arch.to_arch()
     assert load_text(arch.to_arch()).instantiate().same_as(arch)
     bad = check_text('model a = "openai/gpt-4o" { transport = "grpc" }\nlayer generator { model = a }\n')
@@ -79,8 +90,12 @@ def test_one_client_per_endpoint_and_key_on_a_loop():
 
     async def clients():
         a = transport.client("http://127.0.0.1:1/v1", "k1")
-        return a, transport.client("http://127.0.0.1:1/v1", "k1"), transport.client("http://127.0.0.1:1/v1", "k2"), \
-            transport.client("http://127.0.0.1:2/v1", "k1")
+        return (
+            a,
+            transport.client("http://127.0.0.1:1/v1", "k1"),
+            transport.client("http://127.0.0.1:1/v1", "k2"),
+            transport.client("http://127.0.0.1:2/v1", "k1"),
+        )
 
     a, same, other_key, other_base = anyio.run(clients)
     assert a is same and a is not other_key and a is not other_base
@@ -94,8 +109,11 @@ def test_the_clients_of_finished_loops_are_let_go(server):
 
     model = spec("openai/m", api_base=server.base_url)
     for i in range(4):  # as ad.run does: a new event loop per query
-        result = anyio.run(lambda: provider_module.Provider(env_file=None).complete(
-            CallSpec(model, ({"role": "user", "content": f"question {i}"},))))
+        result = anyio.run(
+            lambda: provider_module.Provider(env_file=None).complete(
+                CallSpec(model, ({"role": "user", "content": f"question {i}"},))
+            )
+        )
         assert result.error is None
     # Only the last loop's clients remain (with their sockets); the earlier ones were dropped.
     assert len(openai_sdk._CLIENTS) == 1
@@ -103,11 +121,14 @@ def test_the_clients_of_finished_loops_are_let_go(server):
 
 def test_a_run_on_an_openai_compatible_model_never_imports_litellm(server, tmp_path):
     server.reset()
-    (tmp_path / "one.arch").write_text(textwrap.dedent(f"""
+    (tmp_path / "one.arch").write_text(
+        textwrap.dedent(f"""
         model gen = "openai/gen" {{ api_base = "{server.base_url}" }}
         layer generator {{ model = gen; samples = 2 }}
         layer fuser {{ model = gen }}
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     code = (
         "import sys\n"
         "from archon_dsl.cli import main\n"
@@ -118,13 +139,21 @@ def test_a_run_on_an_openai_compatible_model_never_imports_litellm(server, tmp_p
         "    sys.stderr.write('LITELLM=%s\\n' % ('litellm' in sys.modules))\n"
         "    sys.stderr.flush()\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
+    )
     assert server.hits["gen"] == 3, done.stderr
     # cli.main may end the process itself once the output is flushed: then the line is not written.
     assert "LITELLM=True" not in done.stderr
     imported = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code], cwd=tmp_path, capture_output=True, text=True,
+        [sys.executable, "-X", "importtime", "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
     )
     assert "| litellm\n" not in imported.stderr and "| openai\n" in imported.stderr

@@ -20,7 +20,9 @@ def fresh(server):
 def run(server, verifier_options: str = "", samples: int = 1):
     arch = load_text(
         "defaults { retries = 0; timeout = 5 }\n"
-        + "\n".join(f'model {m} = "openai/{m}" {{ api_base = "{server.base_url}" }}' for m in ("gen", "judge"))
+        + "\n".join(
+            f'model {m} = "openai/{m}" {{ api_base = "{server.base_url}" }}' for m in ("gen", "judge")
+        )
         + f"\nlayer generator {{ model = gen; samples = {samples} }}\nlayer verifier {{ model = judge{verifier_options} }}\n"
     ).instantiate()
     provider = Provider.for_architecture(arch, cache=None, env_file=None, backoff_base=0.01)
@@ -59,7 +61,9 @@ def test_a_failed_reasoning_call_makes_no_verdict_call_and_leaves_the_candidate_
     assert len(judge_requests(server)) == 3  # one candidate: a failed reasoning call; the other: two calls
     assert result.error is None and result.answer == "42"
     assert sorted(r.tag for r in result.records if r.error is not None) in (
-        ["verifier[0].reasoning"], ["verifier[1].reasoning"])
+        ["verifier[0].reasoning"],
+        ["verifier[1].reasoning"],
+    )
 
 
 def test_one_step_makes_one_structured_call_per_candidate(server):

@@ -23,8 +23,15 @@ from dataclasses import asdict, dataclass, field
 from email.utils import formatdate
 from typing import Any, Callable
 
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
-           500: "Internal Server Error", 503: "Service Unavailable"}
+REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 @dataclass(frozen=True)
@@ -218,7 +225,9 @@ class OpenAIServer:
                 length = int(headers.get("content-length", "0") or 0)
                 raw = await reader.readexactly(length) if length else b""
                 keep_alive = headers.get("connection", "").lower() != "close"
-                status, extra, payload = await self._handle(method, path.split("?", 1)[0], headers, raw, reader)
+                status, extra, payload = await self._handle(
+                    method, path.split("?", 1)[0], headers, raw, reader
+                )
                 if status == 0:  # hung until the client gave up
                     break
                 self._write(writer, status, extra, payload, keep_alive)
@@ -234,23 +243,40 @@ class OpenAIServer:
             writer.close()
 
     @staticmethod
-    def _write(writer: asyncio.StreamWriter, status: int, extra: dict[str, str], payload: bytes, keep_alive: bool) -> None:
-        head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}", "content-type: application/json",
-                f"content-length: {len(payload)}", f"connection: {'keep-alive' if keep_alive else 'close'}"]
+    def _write(
+        writer: asyncio.StreamWriter, status: int, extra: dict[str, str], payload: bytes, keep_alive: bool
+    ) -> None:
+        head = [
+            f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}",
+            "content-type: application/json",
+            f"content-length: {len(payload)}",
+            f"connection: {'keep-alive' if keep_alive else 'close'}",
+        ]
         head += [f"{k}: {v}" for k, v in extra.items()]
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)
 
-    async def _handle(self, method: str, path: str, headers: dict, raw: bytes, reader) -> tuple[int, dict, bytes]:
+    async def _handle(
+        self, method: str, path: str, headers: dict, raw: bytes, reader
+    ) -> tuple[int, dict, bytes]:
         if method == "GET" and path == "/_stats":
-            return 200, {}, json.dumps({"hits": dict(self.hits), "total": self.total_hits,
-                                        "max_in_flight": self.max_in_flight}).encode()
+            return (
+                200,
+                {},
+                json.dumps(
+                    {"hits": dict(self.hits), "total": self.total_hits, "max_in_flight": self.max_in_flight}
+                ).encode(),
+            )
         if method == "POST" and path == "/_script":
             return self._script_from_json(raw)
         if method == "POST" and path == "/_reset":
             self.reset()
             return 200, {}, b"{}"
         if method != "POST" or path not in ("/v1/chat/completions", "/chat/completions"):
-            return 404, {}, json.dumps({"error": {"message": f"no route {method} {path}", "type": "not_found"}}).encode()
+            return (
+                404,
+                {},
+                json.dumps({"error": {"message": f"no route {method} {path}", "type": "not_found"}}).encode(),
+            )
         try:
             body = json.loads(raw or b"{}")
         except json.JSONDecodeError:
@@ -281,7 +307,13 @@ class OpenAIServer:
         if reply.body is not None:
             return reply.status, extra, reply.body.encode()
         if reply.status != 200:
-            kind = "rate_limit_error" if reply.status == 429 else "server_error" if reply.status >= 500 else "invalid_request_error"
+            kind = (
+                "rate_limit_error"
+                if reply.status == 429
+                else "server_error"
+                if reply.status >= 500
+                else "invalid_request_error"
+            )
             message = {"error": {"message": f"scripted {reply.status}", "type": kind, "code": reply.status}}
             return reply.status, extra, json.dumps(message).encode()
         messages = body.get("messages") or []
@@ -296,9 +328,14 @@ class OpenAIServer:
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", ""),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
         }
         return 200, extra, json.dumps(out).encode()
 

@@ -61,7 +61,9 @@ def test_64_connections_at_once_are_served_concurrently():
     with OpenAIServer(latency=1.0) as server:  # long enough for all 64 threads to connect
         url = server.base_url + "/chat/completions"
         statuses = []
-        threads = [threading.Thread(target=lambda: statuses.append(post(url, chat("m"))[0])) for _ in range(64)]
+        threads = [
+            threading.Thread(target=lambda: statuses.append(post(url, chat("m"))[0])) for _ in range(64)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -91,8 +93,9 @@ def test_stop_ends_hanging_requests():
 
 @pytest.fixture
 def subprocess_server():
-    process = subprocess.Popen([sys.executable, "-m", "tests.support.openai_server"], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.openai_server"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     try:
         yield process.stdout.readline().strip()
     finally:
@@ -103,8 +106,13 @@ def subprocess_server():
 def test_the_subprocess_mode_is_scripted_over_http(subprocess_server):
     base = subprocess_server
     root = base.removesuffix("/v1")
-    assert post(root + "/_script", {"model": "m", "script": [reply_json(Reply.error(500))],
-                                    "default": reply_json(Reply.ok("fine"))})[0] == 200
+    assert (
+        post(
+            root + "/_script",
+            {"model": "m", "script": [reply_json(Reply.error(500))], "default": reply_json(Reply.ok("fine"))},
+        )[0]
+        == 200
+    )
     assert post(base + "/chat/completions", chat("m"))[0] == 500
     assert post(base + "/chat/completions", chat("m"))[2]["choices"][0]["message"]["content"] == "fine"
     with urllib.request.urlopen(root + "/_stats", timeout=10) as response:

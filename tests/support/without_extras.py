@@ -15,10 +15,26 @@ import json
 import sys
 
 # Every module an extra brings (archon_dsl/extras.py), and what they pull in themselves.
-BLOCKED = frozenset({
-    "anyio", "litellm", "openai", "rich", "ax", "botorch", "gpytorch", "torch", "matplotlib", "PIL",
-    "numpy", "scipy", "pandas", "httpx", "sniffio", "tiktoken",
-})
+BLOCKED = frozenset(
+    {
+        "anyio",
+        "litellm",
+        "openai",
+        "rich",
+        "ax",
+        "botorch",
+        "gpytorch",
+        "torch",
+        "matplotlib",
+        "PIL",
+        "numpy",
+        "scipy",
+        "pandas",
+        "httpx",
+        "sniffio",
+        "tiktoken",
+    }
+)
 
 
 class BlockExtras(importlib.abc.MetaPathFinder):

@@ -24,7 +24,9 @@ class Backend(Protocol):
     """How to start the harness's supervisor (harness.py) for one job."""
 
     name: str
-    own_namespace: bool  # the supervisor runs in a PID namespace of its own (kill(-1) reaches only the sandbox)
+    own_namespace: (
+        bool  # the supervisor runs in a PID namespace of its own (kill(-1) reaches only the sandbox)
+    )
     needs_workdir: bool  # the command runs in a host directory the caller creates and deletes
 
     def command(self, python: str, source: str) -> list[str]:
@@ -39,11 +41,17 @@ class IsolationUnavailable(ArchonError):
 
     def __init__(self, reason: str):
         self.reason = reason
-        super().__init__([Diagnostic(
-            "E040", "no-sandbox", Severity.ERROR,
-            f"mode = \"execute\" runs generated code, and no sandbox is available to run it in: {reason}",
-            hint=INSTALL_HINT,
-        )])
+        super().__init__(
+            [
+                Diagnostic(
+                    "E040",
+                    "no-sandbox",
+                    Severity.ERROR,
+                    f'mode = "execute" runs generated code, and no sandbox is available to run it in: {reason}',
+                    hint=INSTALL_HINT,
+                )
+            ]
+        )
 
 
 @functools.lru_cache(maxsize=1)

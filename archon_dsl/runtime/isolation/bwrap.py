@@ -93,8 +93,15 @@ class BwrapBackend:
         binds, hidden = interpreter_binds()
         args = [self.bwrap]
         if self.root:
-            args += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-                     "--cap-drop", "ALL"]
+            args += [
+                "--unshare-pid",
+                "--unshare-net",
+                "--unshare-ipc",
+                "--unshare-uts",
+                "--unshare-cgroup-try",
+                "--cap-drop",
+                "ALL",
+            ]
             for cap in ROOT_CAPS:
                 args += ["--cap-add", cap]
         else:
@@ -110,7 +117,18 @@ class BwrapBackend:
             args += ["--ro-bind", path, path]
         for path in hidden:
             args += ["--tmpfs", path]
-        args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+        args += [
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(TMPFS_BYTES),
+            "--tmpfs",
+            "/tmp",
+            "--chdir",
+            "/tmp",
+        ]
         # multiprocessing's locks and queues live in /dev/shm: writable by the workers, and small.
         args += ["--perms", "1777", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
         return args + ["--", python, "-I", "-S", "-c", source]

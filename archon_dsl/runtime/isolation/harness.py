@@ -104,8 +104,10 @@ def _supervisor():
     if uid is not None:
         os.chown(workdir, uid, uid)
     limits = [
-        (resource.RLIMIT_AS, job["memory"]), (resource.RLIMIT_CPU, job["cpu"]),
-        (resource.RLIMIT_FSIZE, job["fsize"]), (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_AS, job["memory"]),
+        (resource.RLIMIT_CPU, job["cpu"]),
+        (resource.RLIMIT_FSIZE, job["fsize"]),
+        (resource.RLIMIT_CORE, 0),
     ]
     if job["nproc"] is not None:
         limits.append((resource.RLIMIT_NPROC, job["nproc"]))
@@ -155,15 +157,26 @@ def _supervisor():
         try:
             proc = subprocess.Popen(
                 [job["python"], "-I", "-S", "-c", job["source"], "worker"],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=(write_end,), preexec_fn=lock_down, cwd=workdir, env={},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(write_end,),
+                preexec_fn=lock_down,
+                cwd=workdir,
+                env={},
                 start_new_session=not job["own_namespace"],
             )
         finally:
             os.close(write_end)
         try:
             token = secrets.token_hex(16)
-            payload = {"code": job["code"], "test": test, "timeout": timeout, "verdict_fd": write_end, "token": token}
+            payload = {
+                "code": job["code"],
+                "test": test,
+                "timeout": timeout,
+                "verdict_fd": write_end,
+                "token": token,
+            }
             try:
                 proc.stdin.write(json.dumps(payload).encode())
                 proc.stdin.close()

@@ -35,17 +35,29 @@ def run_job(backend, code: str, tests: Sequence[str], *, timeout: float, memory_
     nonce = secrets.token_hex(16)
     python = os.path.realpath(sys.executable)
     job = {
-        "nonce": nonce, "code": code, "tests": tests, "timeout": float(timeout), "python": python,
-        "source": harness_source(), "memory": int(memory_mb) * 2**20, "fsize": FILE_SIZE_LIMIT,
-        "cpu": int(math.ceil(2 * timeout)) + 1, "startup": STARTUP_ALLOWANCE,
-        "own_namespace": backend.own_namespace, **backend.job_options(),
+        "nonce": nonce,
+        "code": code,
+        "tests": tests,
+        "timeout": float(timeout),
+        "python": python,
+        "source": harness_source(),
+        "memory": int(memory_mb) * 2**20,
+        "fsize": FILE_SIZE_LIMIT,
+        "cpu": int(math.ceil(2 * timeout)) + 1,
+        "startup": STARTUP_ALLOWANCE,
+        "own_namespace": backend.own_namespace,
+        **backend.job_options(),
     }
     # The supervisor gives the import timeout + startup, then each test 2 x timeout + startup.
     wall = STARTUP_ALLOWANCE + (timeout + STARTUP_ALLOWANCE) + len(tests) * (2 * timeout + STARTUP_ALLOWANCE)
     workdir = tempfile.TemporaryDirectory(prefix="archon-sandbox-") if backend.needs_workdir else None
     try:
-        out, err, finished = _communicate(backend.command(python, job["source"]), json.dumps(job).encode(),
-                                          wall, workdir.name if workdir else None)
+        out, err, finished = _communicate(
+            backend.command(python, job["source"]),
+            json.dumps(job).encode(),
+            wall,
+            workdir.name if workdir else None,
+        )
     finally:
         if workdir is not None:
             workdir.cleanup()
@@ -55,7 +67,9 @@ def run_job(backend, code: str, tests: Sequence[str], *, timeout: float, memory_
         parts = line.split()
         if len(parts) == 2 and parts[0] == nonce and parts[1] == "done":
             done = True
-        elif len(parts) == 3 and parts[0] == nonce and parts[1].isdigit() and 1 <= int(parts[1]) <= len(tests):
+        elif (
+            len(parts) == 3 and parts[0] == nonce and parts[1].isdigit() and 1 <= int(parts[1]) <= len(tests)
+        ):
             verdicts.setdefault(int(parts[1]), parts[2] == "1")
     if not verdicts and finished and not done:
         detail = err.decode("utf-8", "replace").strip().splitlines()
@@ -67,8 +81,15 @@ def _communicate(argv: list[str], job: bytes, wall: float, cwd: str | None) -> t
     """(stdout, stderr, exited on its own) of `argv` fed `job`; killed with its process group after `wall` s."""
     try:
         # No environment: the host's (API keys included) never enters the sandbox, not even bwrap's memory.
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                cwd=cwd, env={}, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env={},
+            start_new_session=True,
+        )
     except OSError as e:
         raise SandboxError(f"cannot start {argv[0]}: {e}") from e
     finished = True

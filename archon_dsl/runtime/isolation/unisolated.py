@@ -7,6 +7,7 @@ it escapes the process group. It is here for machines without bubblewrap, on cod
 
 from __future__ import annotations
 
+
 class UnisolatedBackend:
     """Runs the supervisor as a plain subprocess in a temporary directory."""
 

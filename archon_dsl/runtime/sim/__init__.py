@@ -10,11 +10,28 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    **dict.fromkeys((
-        "PROVIDER", "SEED_ENV", "SimConfig", "Truth", "answer_in", "complete", "kind_of", "register_answers",
-        "prompt_tokens", "sim_id", "simulate", "simulated_model", "tokens", "truth_for",
-    ), "simulator"),
-    **dict.fromkeys(("MEDIUM_SKILL", "default_latency", "default_prices", "default_skill", "skill_of"), "skills"),
+    **dict.fromkeys(
+        (
+            "PROVIDER",
+            "SEED_ENV",
+            "SimConfig",
+            "Truth",
+            "answer_in",
+            "complete",
+            "kind_of",
+            "register_answers",
+            "prompt_tokens",
+            "sim_id",
+            "simulate",
+            "simulated_model",
+            "tokens",
+            "truth_for",
+        ),
+        "simulator",
+    ),
+    **dict.fromkeys(
+        ("MEDIUM_SKILL", "default_latency", "default_prices", "default_skill", "skill_of"), "skills"
+    ),
 }
 __all__ = sorted(_EXPORTS)
 

@@ -75,7 +75,9 @@ class SimConfig:
         )
         for name in ("skill", "messy", "broken"):
             if not 0.0 <= getattr(config, name) <= 1.0:
-                raise ValueError(f"sim model '{model}': {name} must be between 0 and 1, got {getattr(config, name)}")
+                raise ValueError(
+                    f"sim model '{model}': {name} must be between 0 and 1, got {getattr(config, name)}"
+                )
         if config.latency is not None and config.latency < 0:
             raise ValueError(f"sim model '{model}': latency must be >= 0 seconds, got {config.latency}")
         return config
@@ -102,7 +104,9 @@ def _integer(value: Any, name: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ValueError(f"sim {name} must be an integer (env {SEED_ENV} or model option seed), got {value!r}") from None
+        raise ValueError(
+            f"sim {name} must be an integer (env {SEED_ENV} or model option seed), got {value!r}"
+        ) from None
 
 
 # --------------------------------------------------------------------------- ground truth
@@ -156,12 +160,11 @@ def truth_from_row(row: Mapping[str, Any]) -> Truth:
     given_wrong = [str(w) for w in row.get("distractors") or ()]
     if "tests" in row or "entry_point" in row:
         reference = str(answer)
-        buggy = [str(b) for b in row.get("buggy") or ()] or [
-            _mutate_code(reference, k) for k in range(2)
-        ]
+        buggy = [str(b) for b in row.get("buggy") or ()] or [_mutate_code(reference, k) for k in range(2)]
         fails = tuple(tuple(f) for f in row.get("buggy_fails") or ())
-        return Truth("code", _canonical_code(reference), reference, tuple(buggy),
-                     tuple(row.get("tests") or ()), fails)
+        return Truth(
+            "code", _canonical_code(reference), reference, tuple(buggy), tuple(row.get("tests") or ()), fails
+        )
     number = _canonical_number(answer) if not isinstance(answer, bool) else None
     if number is not None:
         wrong = [w for w in (_canonical_number(w) for w in given_wrong) if w and w != number]
@@ -246,7 +249,11 @@ def _arithmetic(text: str) -> str | None:
 
 
 def _safe_eval(node: ast.AST) -> float:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, (int, float))
+        and not isinstance(node.value, bool)
+    ):
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
         value = _safe_eval(node.operand)
@@ -257,8 +264,14 @@ def _safe_eval(node: ast.AST) -> float:
             if abs(right) > 64 or abs(left) > 10**6:
                 raise ValueError("power too large")
             return left**right
-        operations = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-                      ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b}
+        operations = {
+            ast.Add: lambda a, b: a + b,
+            ast.Sub: lambda a, b: a - b,
+            ast.Mult: lambda a, b: a * b,
+            ast.Div: lambda a, b: a / b,
+            ast.FloorDiv: lambda a, b: a // b,
+            ast.Mod: lambda a, b: a % b,
+        }
         for op, apply in operations.items():
             if isinstance(node.op, op):
                 return apply(left, right)
@@ -271,14 +284,29 @@ def _mutate_code(code: str, variant: int) -> str:
         tree = ast.parse(code)
     except SyntaxError:
         return code + "\n# unfinished\n"
-    targets = [n for n in ast.walk(tree) if isinstance(n, (ast.Compare, ast.BinOp)) or
-               (isinstance(n, ast.Constant) and isinstance(n.value, int) and not isinstance(n.value, bool))]
+    targets = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.Compare, ast.BinOp))
+        or (isinstance(n, ast.Constant) and isinstance(n.value, int) and not isinstance(n.value, bool))
+    ]
     if not targets:
         return code.rstrip() + "\n    return None\n" if code.rstrip().endswith(":") else code + "\nNone\n"
     node = targets[variant % len(targets)]
-    swaps = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
-             ast.NotEq: ast.Eq, ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Add, ast.Div: ast.FloorDiv,
-             ast.FloorDiv: ast.Div, ast.Mod: ast.FloorDiv}
+    swaps = {
+        ast.Lt: ast.LtE,
+        ast.LtE: ast.Lt,
+        ast.Gt: ast.GtE,
+        ast.GtE: ast.Gt,
+        ast.Eq: ast.NotEq,
+        ast.NotEq: ast.Eq,
+        ast.Add: ast.Sub,
+        ast.Sub: ast.Add,
+        ast.Mult: ast.Add,
+        ast.Div: ast.FloorDiv,
+        ast.FloorDiv: ast.Div,
+        ast.Mod: ast.FloorDiv,
+    }
     if isinstance(node, ast.Compare):
         node.ops = [swaps.get(type(op), ast.NotEq)() for op in node.ops]
     elif isinstance(node, ast.BinOp):
@@ -296,8 +324,11 @@ _TAG_CRITIQUE = re.compile(r'<critique\s+id="?(\d+)"?>\n?(.*?)\n?</critique>', r
 _TAG_TEST = re.compile(r'<test\s+id="?(\d+)"?>(.*?)</test>', re.DOTALL)
 _BLOCKS = re.compile(r"<(query|candidate|critique|test|reasoning)\b[^>]*>.*?</\1>", re.DOTALL)
 _FORMAT_KINDS = {
-    "archon_critiques": "critic", "archon_ranking": "ranker", "archon_verdict": "verifier",
-    "archon_unit_tests": "unit_test_generator", "archon_test_results": "unit_test_evaluator",
+    "archon_critiques": "critic",
+    "archon_ranking": "ranker",
+    "archon_verdict": "verifier",
+    "archon_unit_tests": "unit_test_generator",
+    "archon_test_results": "unit_test_evaluator",
 }
 
 
@@ -320,8 +351,7 @@ def kind_of(messages: list[dict], response_format: Any = None, hint: str | None 
     user = "\n\n".join(_text(m.get("content")) for m in messages if m.get("role") != "system")
     # Judge by the instructions only: the query and candidates may say anything.
     instructions = " ".join(
-        [_text(m.get("content")) for m in messages if m.get("role") == "system"]
-        + [_BLOCKS.sub(" ", user)]
+        [_text(m.get("content")) for m in messages if m.get("role") == "system"] + [_BLOCKS.sub(" ", user)]
     ).lower()
     has_candidates = bool(_TAG_CANDIDATE.search(user))
     if _TAG_TEST.search(user):
@@ -335,8 +365,11 @@ def kind_of(messages: list[dict], response_format: Any = None, hint: str | None 
         return "critic"
     # A verifier in one call asks for a verdict; in two, it asks for reasoning about "this
     # candidate", then whether "the candidate response" is correct.
-    if re.search(r"\bverdict\b|\bverify\b|\bjudge a candidate\b|\breason about whether this candidate\b|"
-                 r"\bis (?:this|the) candidate(?: response)? correct\b", instructions):
+    if re.search(
+        r"\bverdict\b|\bverify\b|\bjudge a candidate\b|\breason about whether this candidate\b|"
+        r"\bis (?:this|the) candidate(?: response)? correct\b",
+        instructions,
+    ):
         return "verifier"
     return "fuser"
 
@@ -365,8 +398,16 @@ def read_request(messages: list[dict], kind: str, response_format: Any) -> Reque
     critiques = {int(k): text for k, text in _TAG_CRITIQUE.findall(user)}
     tests = tuple(text.strip() for _, text in _TAG_TEST.findall(user))
     wanted = re.search(r"\b(?:write|generate|give)\s+(\d+)\s+(?:unit\s+)?tests\b", user, re.IGNORECASE)
-    return Request(kind, query, truth, candidates, critiques, tests,
-                   int(wanted.group(1)) if wanted else 5, response_format is not None)
+    return Request(
+        kind,
+        query,
+        truth,
+        candidates,
+        critiques,
+        tests,
+        int(wanted.group(1)) if wanted else 5,
+        response_format is not None,
+    )
 
 
 # --------------------------------------------------------------------------- answers in replies
@@ -407,18 +448,41 @@ def _is_right(truth: Truth | None, text: str) -> bool | None:
 def _present(truth: Truth, shown: str, rng: _Draw, fused: bool = False) -> str:
     """A reply giving `shown` as its answer, worded by the draw."""
     if truth.kind == "code":
-        lead = rng.pick("lead", [
-            "Here is an implementation:", "A straightforward solution:", "This function does what is asked:",
-        ]) if not fused else "Combining the candidates, the most reliable implementation is:"
+        lead = (
+            rng.pick(
+                "lead",
+                [
+                    "Here is an implementation:",
+                    "A straightforward solution:",
+                    "This function does what is asked:",
+                ],
+            )
+            if not fused
+            else "Combining the candidates, the most reliable implementation is:"
+        )
         return f"{lead}\n\n```python\n{shown.rstrip()}\n```\n"
-    opening = rng.pick("opening", [
-        "Let me work through this step by step.", "Breaking the problem into parts:",
-        "Working it out carefully:", "First, identify what is being asked.",
-    ]) if not fused else "Comparing the candidate responses and checking their working:"
-    middle = rng.pick("middle", [
-        "Each step follows from the one before.", "Combining the quantities in order gives the result.",
-        "Checking the working once more confirms it.", "Putting the pieces together settles it.",
-    ])
+    opening = (
+        rng.pick(
+            "opening",
+            [
+                "Let me work through this step by step.",
+                "Breaking the problem into parts:",
+                "Working it out carefully:",
+                "First, identify what is being asked.",
+            ],
+        )
+        if not fused
+        else "Comparing the candidate responses and checking their working:"
+    )
+    middle = rng.pick(
+        "middle",
+        [
+            "Each step follows from the one before.",
+            "Combining the quantities in order gives the result.",
+            "Checking the working once more confirms it.",
+            "Putting the pieces together settles it.",
+        ],
+    )
     if truth.kind == "letter":
         return f"{opening}\n{middle}\nThe best option is ({shown}).\nAnswer: {shown}"
     return f"{opening}\n{middle}\nAnswer: {shown}"
@@ -465,8 +529,10 @@ class _Draw:
 def _generator(req: Request, cfg: SimConfig, rng: _Draw) -> str:
     truth = req.truth
     if truth is None:
-        return (f"{rng.pick('opening', ['Here is my response.', 'In short:', 'To answer this:'])}\n"
-                f"{req.query.strip()[:200]}\n(simulated draft {int(rng.random('draft') * 1000)})")
+        return (
+            f"{rng.pick('opening', ['Here is my response.', 'In short:', 'To answer this:'])}\n"
+            f"{req.query.strip()[:200]}\n(simulated draft {int(rng.random('draft') * 1000)})"
+        )
     if rng.chance("right", cfg.skill):
         return _present(truth, truth.shown, rng)
     return _present(truth, _wrong_answer(truth, rng)[0], rng)
@@ -487,24 +553,39 @@ def _critique(req: Request, good: bool, k: int) -> tuple[str, str]:
         found = answer_in(truth, req.candidates[k])
         shown = f" {found}" if found and truth.kind in ("number", "letter") else ""
     if truth is not None and truth.kind == "code":
-        return (("The code handles the stated cases correctly and reads cleanly.", "Minor: no docstring.")
-                if good else ("The code is short and readable.",
-                              "The code looks wrong on some inputs: an edge case is mishandled."))
+        return (
+            ("The code handles the stated cases correctly and reads cleanly.", "Minor: no docstring.")
+            if good
+            else (
+                "The code is short and readable.",
+                "The code looks wrong on some inputs: an edge case is mishandled.",
+            )
+        )
     if good:
-        return (f"The reasoning is coherent and the final answer{shown} checks out.",
-                "Minor: the explanation could be more concise.")
-    return ("The response is clearly structured and easy to follow.",
-            f"The final answer{shown} looks wrong: a step in the working appears to contain an error.")
+        return (
+            f"The reasoning is coherent and the final answer{shown} checks out.",
+            "Minor: the explanation could be more concise.",
+        )
+    return (
+        "The response is clearly structured and easy to follow.",
+        f"The final answer{shown} looks wrong: a step in the working appears to contain an error.",
+    )
 
 
 def _critic(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
     items = [_critique(req, _judged_right(req, cfg, rng, k), k) for k in range(len(req.candidates))]
     if prose == 0:
-        return json.dumps({"critiques": [
-            {"candidate": k + 1, "strengths": s, "weaknesses": w} for k, (s, w) in enumerate(items)
-        ]})
+        return json.dumps(
+            {
+                "critiques": [
+                    {"candidate": k + 1, "strengths": s, "weaknesses": w} for k, (s, w) in enumerate(items)
+                ]
+            }
+        )
     if prose == 1:
-        return "\n\n".join(f"Candidate {k + 1}:\nStrengths: {s}\nWeaknesses: {w}" for k, (s, w) in enumerate(items))
+        return "\n\n".join(
+            f"Candidate {k + 1}:\nStrengths: {s}\nWeaknesses: {w}" for k, (s, w) in enumerate(items)
+        )
     body = "\n".join(f"{k + 1}. Strengths: {s} Weaknesses: {w}" for k, (s, w) in enumerate(items))
     return f"Here are my critiques, in order:\n\n{body}"
 
@@ -535,7 +616,9 @@ def _scores(req: Request, cfg: SimConfig, rng: _Draw) -> list[float]:
     noise = [rng.random(("noise", k)) for k in range(n)]
     truth = req.truth
     if truth is not None and rng.chance("sees", cfg.skill):
-        return [3.0 * (answers[k] == truth.answer) + share[k] + 0.3 * signal[k] + 0.1 * noise[k] for k in range(n)]
+        return [
+            3.0 * (answers[k] == truth.answer) + share[k] + 0.3 * signal[k] + 0.1 * noise[k] for k in range(n)
+        ]
     lure = None
     if truth is not None and rng.chance("lured", 0.5):
         wrong = [a for a in answers if a != truth.answer]
@@ -585,8 +668,11 @@ def _canonical_for(truth: Truth, shown: str) -> str | None:
 
 def _verifier(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
     good = _judged_right(req, cfg, rng, 0) if req.candidates else rng.chance("unknown", 0.5)
-    reasoning = ("Each step checks out and the final result is consistent with the question."
-                 if good else "One of the steps does not hold up, so the final result is wrong.")
+    reasoning = (
+        "Each step checks out and the final result is consistent with the question."
+        if good
+        else "One of the steps does not hold up, so the final result is wrong."
+    )
     if prose == 0:
         return json.dumps({"reasoning": reasoning, "correct": good})
     if prose == 1:
@@ -599,7 +685,11 @@ def _mutate_test(test: str) -> str:
     try:
         tree = ast.parse(test)
         node = tree.body[0]
-        if isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare) and len(node.test.comparators) == 1:
+        if (
+            isinstance(node, ast.Assert)
+            and isinstance(node.test, ast.Compare)
+            and len(node.test.comparators) == 1
+        ):
             expected = ast.literal_eval(node.test.comparators[0])
             changed: Any
             if isinstance(expected, bool):
@@ -634,12 +724,16 @@ _PROPERTY_TESTS = (
 def _unit_tests(req: Request, cfg: SimConfig, rng: _Draw) -> list[str]:
     truth, count = req.truth, max(1, req.count)
     if truth is not None and truth.kind == "code" and truth.tests:
-        return [t if rng.chance(("test", i), cfg.judging) else _mutate_test(t)
-                for i, t in enumerate(truth.tests[:count])]
+        return [
+            t if rng.chance(("test", i), cfg.judging) else _mutate_test(t)
+            for i, t in enumerate(truth.tests[:count])
+        ]
     tests = []
     if truth is not None:
         shown = truth.shown if rng.chance("expected", cfg.judging) or not truth.wrong else truth.wrong[0]
-        tests.append(f"The final answer is {shown}." if truth.kind != "code" else "The code runs without errors.")
+        tests.append(
+            f"The final answer is {shown}." if truth.kind != "code" else "The code runs without errors."
+        )
     tests.extend(_PROPERTY_TESTS)
     return tests[:count]
 
@@ -691,8 +785,13 @@ def _broken_reply(req: Request) -> str:
     """An unusable reply of the kind real models sometimes give."""
     n = len(req.candidates)
     if req.kind == "critic" and n:
-        return json.dumps({"critiques": [{"candidate": k + 1, "strengths": "Clear.", "weaknesses": "None."}
-                                         for k in range(n - 1)]})
+        return json.dumps(
+            {
+                "critiques": [
+                    {"candidate": k + 1, "strengths": "Clear.", "weaknesses": "None."} for k in range(n - 1)
+                ]
+            }
+        )
     if req.kind == "ranker" and n:
         return json.dumps({"ranking": list(range(1, n))})
     if req.kind == "unit_test_evaluator" and req.tests:
@@ -721,7 +820,9 @@ def complete(
     cfg = config if config is not None else SimConfig.for_model(name, params)
     kind = kind_of(messages, response_format, kind)
     req = read_request(messages, kind, response_format)
-    rng = _Draw(cfg.seed, name, kind, [[m.get("role"), _text(m.get("content"))] for m in messages], sample, attempt)
+    rng = _Draw(
+        cfg.seed, name, kind, [[m.get("role"), _text(m.get("content"))] for m in messages], sample, attempt
+    )
     if cfg.broken and rng.chance("broken", cfg.broken):
         return _broken_reply(req)
     # 0: the JSON asked for; 1, 2: prose forms, for calls without response_format or messy models.
@@ -734,7 +835,12 @@ def complete(
         return _unit_test_writer(req, cfg, rng, prose)
     if not req.candidates:
         return _generator(req, cfg, rng)
-    responders = {"critic": _critic, "ranker": _ranker, "verifier": _verifier, "unit_test_evaluator": _unit_test_judge}
+    responders = {
+        "critic": _critic,
+        "ranker": _ranker,
+        "verifier": _verifier,
+        "unit_test_evaluator": _unit_test_judge,
+    }
     reply = responders[kind](req, cfg, rng, prose)
     if prose == 0 and req.structured and cfg.messy and rng.chance("fenced", 0.5):
         reply = f"Sure, here it is:\n```json\n{reply}\n```"
@@ -775,7 +881,9 @@ def simulated_model(model: ModelSpec) -> ModelSpec:
     params = {k: v for k, v in model.params.items() if k != "api_key"}
     params.setdefault("skill", default_skill(model.id))
     update: dict[str, Any] = {
-        "id": sim_id(model.id), "api_base": None, "params": params,
+        "id": sim_id(model.id),
+        "api_base": None,
+        "params": params,
         "fallbacks": tuple(sim_id(f) for f in model.fallbacks),
     }
     if model.cost_in is None and model.cost_out is None:
@@ -790,7 +898,8 @@ def simulated_model(model: ModelSpec) -> ModelSpec:
 
 def simulate(arch: Architecture) -> Architecture:
     """A copy of `arch` with every model answered by the simulator (provider limits dropped)."""
-    layers = [layer.model_copy(update={"models": [simulated_model(m) for m in layer.models]}) for layer in arch.layers]
+    layers = [
+        layer.model_copy(update={"models": [simulated_model(m) for m in layer.models]})
+        for layer in arch.layers
+    ]
     return arch.model_copy(update={"layers": layers, "providers": {}})
-
-

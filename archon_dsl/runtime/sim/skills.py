@@ -13,10 +13,20 @@ from typing import Any, Mapping
 # Well-known families first; then the parameter count in the name decides; unknown -> medium.
 FAMILY_SKILLS: tuple[tuple[str, float], ...] = (
     (r"gpt-4o-mini|gpt-4\.1-mini|gpt-4\.1-nano|haiku|flash|o1-mini|o3-mini|-mini\b", 0.65),
-    (r"gpt-4o|gpt-4-turbo|gpt-4\.1|gpt-4\b|gpt-5|\bo1\b|\bo3\b|claude-3-5-sonnet|claude-3\.5-sonnet|"
-     r"claude-3-opus|claude-3-7|claude-(?:sonnet|opus)-4|gemini-1\.5-pro|gemini-2|gemini-pro|405b", 0.85),
+    (
+        r"gpt-4o|gpt-4-turbo|gpt-4\.1|gpt-4\b|gpt-5|\bo1\b|\bo3\b|claude-3-5-sonnet|claude-3\.5-sonnet|"
+        r"claude-3-opus|claude-3-7|claude-(?:sonnet|opus)-4|gemini-1\.5-pro|gemini-2|gemini-pro|405b",
+        0.85,
+    ),
 )
-SIZE_SKILLS: tuple[tuple[float, float], ...] = ((300, 0.85), (60, 0.72), (30, 0.65), (13, 0.6), (8, 0.5), (0, 0.45))
+SIZE_SKILLS: tuple[tuple[float, float], ...] = (
+    (300, 0.85),
+    (60, 0.72),
+    (30, 0.65),
+    (13, 0.6),
+    (8, 0.5),
+    (0, 0.45),
+)
 MEDIUM_SKILL = 0.6
 _SIZE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?:x(\d+(?:\.\d+)?))?b\b")
 

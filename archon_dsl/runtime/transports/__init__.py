@@ -27,7 +27,9 @@ class Request:
     api_base: str | None  # None: the provider's own endpoint
     api_key: str | None  # what to send (keys.credential_for); None: no key of ours
     custom_endpoint: bool  # api_base is not the provider's own endpoint
-    params: dict[str, Any] = field(default_factory=dict)  # the model's other options, resolved (api_key left out)
+    params: dict[str, Any] = field(
+        default_factory=dict
+    )  # the model's other options, resolved (api_key left out)
     response_format: Any = None
     metadata: dict | None = None
 

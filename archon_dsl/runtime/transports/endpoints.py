@@ -21,7 +21,9 @@ OPENAI_COMPATIBLE: dict[str, Endpoint] = {
     "together_ai": Endpoint("https://api.together.xyz/v1", ("TOGETHER_AI_API_BASE",)),
     "groq": Endpoint("https://api.groq.com/openai/v1", ("GROQ_API_BASE",)),
     "deepseek": Endpoint("https://api.deepseek.com/v1", ("DEEPSEEK_API_BASE",)),
-    "fireworks_ai": Endpoint("https://api.fireworks.ai/inference/v1", ("FIREWORKS_AI_API_BASE", "FIREWORKS_API_BASE")),
+    "fireworks_ai": Endpoint(
+        "https://api.fireworks.ai/inference/v1", ("FIREWORKS_AI_API_BASE", "FIREWORKS_API_BASE")
+    ),
     "openrouter": Endpoint("https://openrouter.ai/api/v1", ("OPENROUTER_API_BASE",)),
     "mistral": Endpoint("https://api.mistral.ai/v1", ("MISTRAL_API_BASE",)),
     "hosted_vllm": Endpoint(None, ("HOSTED_VLLM_API_BASE",)),
@@ -35,18 +37,41 @@ OPENAI_COMPATIBLE: dict[str, Endpoint] = {
 
 # Providers with an API of their own (not OpenAI's): an api_base on them is a proxy of that API,
 # so their calls stay with litellm.
-NATIVE_APIS = frozenset({
-    "anthropic", "gemini", "vertex_ai", "vertex_ai_beta", "bedrock", "bedrock_converse", "sagemaker", "cohere",
-    "cohere_chat", "azure", "azure_ai", "huggingface", "replicate", "watsonx", "cloudflare", "predibase",
-    "triton", "clarifai", "ai21", "palm", "databricks", "snowflake",
-})
+NATIVE_APIS = frozenset(
+    {
+        "anthropic",
+        "gemini",
+        "vertex_ai",
+        "vertex_ai_beta",
+        "bedrock",
+        "bedrock_converse",
+        "sagemaker",
+        "cohere",
+        "cohere_chat",
+        "azure",
+        "azure_ai",
+        "huggingface",
+        "replicate",
+        "watsonx",
+        "cloudflare",
+        "predibase",
+        "triton",
+        "clarifai",
+        "ai21",
+        "palm",
+        "databricks",
+        "snowflake",
+    }
+)
 
 
 def speaks_openai(provider: str, api_base: str | None) -> bool:
     """Whether calls to `provider` (at `api_base`, if set) can go through the OpenAI chat API."""
     if provider in OPENAI_COMPATIBLE:
         return True
-    return api_base is not None and provider not in NATIVE_APIS and not provider.startswith(tuple(NATIVE_APIS))
+    return (
+        api_base is not None and provider not in NATIVE_APIS and not provider.startswith(tuple(NATIVE_APIS))
+    )
 
 
 def default_base(provider: str) -> str | None:

@@ -58,8 +58,13 @@ class LiteLLMTransport:
         kwargs: dict[str, Any] = dict(request.params)
         kwargs.update(
             # Copies: litellm adds keys to the dicts it is given, and the caller's must stay as they were.
-            model=request.model.id, messages=[dict(m) for m in request.messages], temperature=request.temperature,
-            max_tokens=request.max_tokens, timeout=request.timeout, max_retries=0, num_retries=0,
+            model=request.model.id,
+            messages=[dict(m) for m in request.messages],
+            temperature=request.temperature,
+            max_tokens=request.max_tokens,
+            timeout=request.timeout,
+            max_retries=0,
+            num_retries=0,
             drop_params=True,  # a parameter the model does not take (temperature on o-series) is left out, not an error
         )
         if request.api_base:
@@ -85,7 +90,9 @@ class LiteLLMTransport:
                 provider, _, name = model.id.partition("/")
                 try:
                     known = bool(litellm.supports_response_schema(model=model.id)) and "response_format" in (
-                        litellm.get_supported_openai_params(model=name or model.id, custom_llm_provider=provider or None)
+                        litellm.get_supported_openai_params(
+                            model=name or model.id, custom_llm_provider=provider or None
+                        )
                         or ()
                     )
                 except Exception:  # litellm could not place the model: do not send a schema

@@ -10,11 +10,32 @@ from ...architecture import ModelSpec
 from . import MalformedReply, Reply, Request
 
 # Keyword arguments `chat.completions.create` takes; any other model option goes in the body as is.
-_SDK_PARAMS = frozenset({
-    "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "n", "presence_penalty", "seed", "stop",
-    "top_p", "user", "tools", "tool_choice", "parallel_tool_calls", "reasoning_effort", "service_tier",
-    "max_completion_tokens", "modalities", "prediction", "audio", "store", "metadata", "stream_options",
-})
+_SDK_PARAMS = frozenset(
+    {
+        "frequency_penalty",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "n",
+        "presence_penalty",
+        "seed",
+        "stop",
+        "top_p",
+        "user",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "reasoning_effort",
+        "service_tier",
+        "max_completion_tokens",
+        "modalities",
+        "prediction",
+        "audio",
+        "store",
+        "metadata",
+        "stream_options",
+    }
+)
 # Reasoning models take no temperature and count max_completion_tokens, not max_tokens.
 _REASONING = re.compile(r"(?:^|/)(?:o\d(?:-[\w.-]+)?|gpt-5[\w.-]*)$")
 _PLACEHOLDER_KEY = "sk-no-key"  # the client needs some key; the header is left out (_NO_AUTH)
@@ -70,7 +91,9 @@ class OpenAITransport:
         if found is None:
             openai = openai_module()
             found = clients[key] = openai.AsyncOpenAI(
-                base_url=base_url, api_key=api_key or _PLACEHOLDER_KEY, max_retries=0,
+                base_url=base_url,
+                api_key=api_key or _PLACEHOLDER_KEY,
+                max_retries=0,
             )
         return found
 
@@ -81,7 +104,9 @@ class OpenAITransport:
         kwargs = self._arguments(request)
         try:
             response = await client.chat.completions.create(**kwargs)
-        except ValueError as e:  # the body is not JSON, or not a completion (pydantic's errors are ValueErrors)
+        except (
+            ValueError
+        ) as e:  # the body is not JSON, or not a completion (pydantic's errors are ValueErrors)
             raise MalformedReply(f"the reply is not a chat completion ({_first_line(e)})") from None
         usage = getattr(response, "usage", None)
         return Reply(

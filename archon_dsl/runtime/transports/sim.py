@@ -21,9 +21,14 @@ class SimTransport:
         params = request.params
         config = simulator.SimConfig.for_model(request.model.id.removeprefix("sim/"), params)
         text = simulator.complete(
-            request.model.id, request.messages, sample=int(archon.get("sample", 0) or 0),
-            kind=archon.get("kind"), response_format=request.response_format,
-            attempt=int(archon.get("attempt", 0) or 0), params=params, config=config,
+            request.model.id,
+            request.messages,
+            sample=int(archon.get("sample", 0) or 0),
+            kind=archon.get("kind"),
+            response_format=request.response_format,
+            attempt=int(archon.get("attempt", 0) or 0),
+            params=params,
+            config=config,
         )
         if request.max_tokens and simulator.tokens(text) > request.max_tokens:
             text = text[: request.max_tokens * 4]
