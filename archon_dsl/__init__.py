@@ -21,7 +21,8 @@ ArchitectureError (its `.diagnostics` are the findings) before any call; check=F
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers (nothing is imported at run time)
     from pathlib import Path

@@ -10,8 +10,9 @@ results = await ad.arun_dataset(arch, rows, sim=True, cache=shared_cache, concur
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .architecture import Architecture
 from .diagnostics import ArchonError, Diagnostic

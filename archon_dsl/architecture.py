@@ -7,7 +7,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .diagnostics import Span
-
 from .kinds import (  # noqa: F401  (re-exported: the kinds' facts live in kinds.py)
     BUILTIN_NAMES,
     COMMON_OPTIONS,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .architecture import Architecture
 from .diagnostics import ArchonError, Diagnostic, Severity, Source, gc_frozen, read_source

@@ -7,7 +7,6 @@ import os
 import sys
 
 from .commands import diagram, execute, interop, lint, searching
-from .extras import COMMAND_EXTRAS, install_message, missing_extra, require
 from .commands.common import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
@@ -15,6 +14,7 @@ from .commands.common import (
     HelpFormatter,
     print_diagnostics,
 )
+from .extras import COMMAND_EXTRAS, install_message, missing_extra, require
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report it
 DESCRIPTION = "Compose, check, run and search LLM inference-time architectures (.arch files)."

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .architecture import Architecture, Layer, ModelSpec
-from .kinds import kind_spec, kind_specs
 from .diagnostics import ArchonError, Diagnostic, Severity
+from .kinds import kind_spec, kind_specs
 
 if TYPE_CHECKING:
     from .template import Template

@@ -5,16 +5,17 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
-from .architecture import REWARD_MODELS
 from .architecture import (
     BUDGET_METRICS,
     DEFAULT_OPTIONS,
     MODEL_OPTIONS,
-    TRANSPORTS,
     PROVIDER_OPTIONS,
+    REWARD_MODELS,
+    TRANSPORTS,
     Architecture,
     Budget,
     Defaults,
@@ -23,10 +24,10 @@ from .architecture import (
     ModelSpec,
     ProviderLimits,
 )
+from .codes.files import BAD_ASSIGNMENT
 from .diagnostics import ArchonError, Diagnostic, Severity, Span
 from .kinds import is_kind, kind_names, kind_spec
 from .language import ast
-from .codes.files import BAD_ASSIGNMENT
 from .rules.base import Rule
 from .rules.invalid_value import InvalidValue
 from .rules.pool_out_of_range import PoolOutOfRange

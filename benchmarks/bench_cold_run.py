@@ -34,12 +34,12 @@ from bench_critical_path import LAYERS, Server, arch_text  # noqa: E402
 # Each layer's model, as the stack names them (bench_critical_path.arch_text).
 LAYER_MODELS = ("gen", "critic-10", "ranker-10", "fuse", "critic-8", "fuse", "fuse")
 
-BARE = """
+BARE = f"""
 import asyncio, sys
 import openai
 
-LAYERS = {layers!r}
-MODELS = {models!r}
+LAYERS = {LAYERS!r}
+MODELS = {LAYER_MODELS!r}
 
 
 async def main(base_url, question):
@@ -57,7 +57,7 @@ async def main(base_url, question):
 
 if __name__ == "__main__":
     print(asyncio.run(main(sys.argv[1], sys.argv[2])))
-""".format(layers=LAYERS, models=LAYER_MODELS)
+"""
 
 WARM = """
 import sys, time, asyncio

@@ -38,12 +38,13 @@ def start_server(latency: float) -> tuple[subprocess.Popen, str]:
 
 
 async def main(calls: int, concurrency: int, latency: float, rounds: int) -> None:
+    from bench_critical_path import bare_client
+
     from archon_dsl.architecture import ModelSpec
     from archon_dsl.components.base import CallSpec
     from archon_dsl.runtime.cache import Cache
     from archon_dsl.runtime.limits import Limits
     from archon_dsl.runtime.provider import Provider
-    from bench_critical_path import bare_client
 
     process, base = start_server(latency)
     client = bare_client(base)

@@ -33,9 +33,9 @@ import statistics
 import time
 from pathlib import Path
 
-from archon_dsl.loader import load
 from archon_dsl.itas import ExecutorEvaluator, load_rows, search
 from archon_dsl.itas.driver import arch_key
+from archon_dsl.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from archon_dsl.loader import load
 from archon_dsl.itas import FunctionEvaluator, search
+from archon_dsl.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from archon_testing import ROOT
-from tests.support.openai_server import OpenAIServer
 
 import archon_dsl as ad
+from tests.support.openai_server import OpenAIServer
 
 ARCHONC = [sys.executable, "-m", "archon_dsl.cli"]
 

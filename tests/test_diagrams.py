@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from archon_testing import ROOT, assert_golden
 
 from archon_dsl.loader import load

@@ -15,7 +15,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from archon_testing import ROOT
 
 from archon_dsl import limits

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from ..architecture import Architecture, Defaults, Layer, ModelSpec
-from ..kinds import BUILTIN, kind_spec
 from ..diagnostics import ArchonError, Diagnostic, Severity, Span, did_you_mean, read_source
+from ..kinds import BUILTIN, kind_spec
 from . import providers
 from .jsonpos import JsonDocument, JsonPath, parse_json, path_text
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import random
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from .space import Dimension
 from .strategy import Proposal, Proposals, Strategy

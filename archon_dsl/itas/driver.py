@@ -6,9 +6,10 @@ import hashlib
 import json
 import random
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..architecture import Architecture, Layer
 from ..diagnostics import ArchonError, Diagnostic, Severity

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..architecture import Architecture, Layer, ModelSpec
 from ..diagnostics import ArchonError, Diagnostic, Severity, Span

@@ -7,10 +7,11 @@ import importlib.util
 import math
 import re
 import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from ..diagnostics import ArchonError, Diagnostic, Severity
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from ..architecture import BUDGET_METRICS, Architecture, ModelSpec
 from ..diagnostics import ArchonError, Diagnostic, Severity

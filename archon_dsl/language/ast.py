@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, ClassVar, Iterator, Union
+from typing import Any, ClassVar, Union
 
 from ..diagnostics import Span
 

@@ -12,7 +12,7 @@ held equal, spans included, by tests/language/test_fastparse.py.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from lark import Token
 
@@ -170,7 +170,7 @@ class _Parser:
         self.i = 0
         transformer = ToAst()
         plain = {
-            name: getattr(ToAst.__dict__[name], "base_func")
+            name: ToAst.__dict__[name].base_func
             for name in (
                 "archon_decl",
                 "include_decl",

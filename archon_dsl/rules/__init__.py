@@ -14,8 +14,8 @@ from .key_to_custom_host import KeyToCustomHost
 from .one_kind_per_layer import OneKindPerLayer
 from .pool_out_of_range import PoolOutOfRange
 from .prompt_placeholders import PromptPlaceholders
-from .resource_limits import OverLimit
 from .ranker_top_k import RankerTopK
+from .resource_limits import OverLimit
 from .single_answer import SingleAnswer
 from .single_model_kinds import SingleModelKind
 from .syntax_error import SyntaxError_

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..kinds import kind_spec
 from ..diagnostics import Severity, did_you_mean
+from ..kinds import kind_spec
 from .base import Rule
 
 # As the components read templates: `{name}` is a placeholder, `{{` and `}}` are braces.

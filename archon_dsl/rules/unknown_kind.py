@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..kinds import is_kind, kind_names
 from ..diagnostics import did_you_mean
+from ..kinds import is_kind, kind_names
 from .base import Rule
 from .walk import layer_decls
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..architecture import DEFAULT_OPTIONS, PROVIDER_OPTIONS
-from ..kinds import is_kind, kind_spec
 from ..diagnostics import did_you_mean
+from ..kinds import is_kind, kind_spec
 from ..language import ast
 from .base import Rule
 from .walk import layer_decls

@@ -19,10 +19,11 @@ import re
 import socket
 import stat
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import anyio
 
@@ -185,7 +186,7 @@ class _Lock:
         holder = {
             "pid": os.getpid(),
             "host": socket.gethostname() or "an unnamed host",
-            "started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         }
         try:
             os.ftruncate(fd, 0)

@@ -28,9 +28,10 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..diagnostics import ArchonError, Diagnostic, Severity
 from .keys import is_secret_name, redact

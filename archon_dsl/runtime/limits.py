@@ -13,9 +13,10 @@ import math
 import os
 import re
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any
 
 import anyio
 from anyio import WouldBlock

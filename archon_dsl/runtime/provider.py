@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
 import anyio
 
@@ -224,7 +225,8 @@ class Provider:
             elif name == "sim":
                 from .transports.sim import SimTransport as make
             else:
-                from .transports.litellm import LiteLLMTransport as make, litellm_module
+                from .transports.litellm import LiteLLMTransport as make
+                from .transports.litellm import litellm_module
 
                 litellm_module()  # its import (seconds) is no call's latency
             found = self._transports[name] = make()

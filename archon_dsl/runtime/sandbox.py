@@ -12,7 +12,7 @@ is and is not guaranteed.
 from __future__ import annotations
 
 import functools
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..components.parsing import extract_code
 from .isolation import IsolationUnavailable, select

@@ -1,7 +1,7 @@
+import pytest
+
 from archon_dsl.components import COMPONENTS, OutputError, State, answer
 from archon_dsl.components.generator import SYSTEM
-
-import pytest
 
 from .helpers import layer, model, state, system_prompt, user_prompt
 

@@ -2,8 +2,7 @@ import json
 
 import pytest
 
-from archon_dsl.datasets import BUILTIN, DatasetError, dataset_path, load_dataset
-from archon_dsl.datasets import _generate
+from archon_dsl.datasets import BUILTIN, DatasetError, _generate, dataset_path, load_dataset
 from archon_dsl.runtime.sandbox import run_tests
 
 

@@ -9,8 +9,7 @@ import threading
 import pytest
 
 from archon_dsl.api import dataset_rows
-from archon_dsl.datasets import DatasetError, load_dataset, read_rows
-from archon_dsl.datasets import reader
+from archon_dsl.datasets import DatasetError, load_dataset, read_rows, reader
 
 
 @pytest.mark.parametrize("read", [read_rows, load_dataset, dataset_rows])

@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-
 from archon_testing import ROOT
 
 from archon_dsl.architecture import KINDS

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from archon_testing import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from archon_testing import ROOT
+from interop.original_archon import problems, reading
 
 from archon_dsl.architecture import EnvVar
 from archon_dsl.checker import check_text
@@ -18,7 +18,6 @@ from archon_dsl.interop import export_architecture, import_file, import_text
 from archon_dsl.language.parser import parse
 from archon_dsl.language.printer import print_module
 from archon_dsl.loader import load, load_text
-from interop.original_archon import problems, reading
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "archon_json"
 VALID = sorted(FIXTURES.glob("*.json"))

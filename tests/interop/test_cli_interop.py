@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from archon_testing import ROOT
 
 from archon_dsl.loader import load

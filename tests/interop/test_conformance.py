@@ -11,14 +11,13 @@ import os
 from pathlib import Path
 
 import pytest
-
 from archon_testing import ROOT
+from interop.original_archon import problems, reading
 
 from archon_dsl.checker import check_text
 from archon_dsl.interop import export_architecture, import_file, import_text
 from archon_dsl.loader import load_text
 from archon_dsl.rules import RULES
-from interop.original_archon import problems, reading
 
 CONFIGS = Path(os.environ.get("ARCHON_CONFIGS", ROOT.parent / "shared" / "archon-configs"))
 FILES = sorted(CONFIGS.glob("*.json")) if CONFIGS.is_dir() else []

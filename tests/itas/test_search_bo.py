@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from archon_dsl.loader import load_text
 from archon_dsl.itas import FunctionEvaluator, SearchSpace, search
 from archon_dsl.itas.bo import AxEncoding
+from archon_dsl.loader import load_text
 
 TEMPLATE = """\
 archon "enc"

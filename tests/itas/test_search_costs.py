@@ -12,8 +12,8 @@ from archon_dsl.itas import search
 from archon_dsl.itas.driver import cost_metric_for
 from archon_dsl.itas.evaluate import architecture_cost
 from archon_dsl.itas.outputs import plotted_front
-from archon_dsl.runtime.cache import Cache
 from archon_dsl.loader import load, load_text
+from archon_dsl.runtime.cache import Cache
 from archon_dsl.runtime.trace import CallRecord, QueryResult
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

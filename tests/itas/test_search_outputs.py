@@ -6,8 +6,8 @@ import csv
 import json
 
 from archon_dsl.checker import check_architecture
-from archon_dsl.language.printer import print_module
 from archon_dsl.language.parser import parse
+from archon_dsl.language.printer import print_module
 from archon_dsl.loader import load, load_text
 
 PNG = b"\x89PNG\r\n\x1a\n"

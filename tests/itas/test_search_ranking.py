@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from archon_dsl.diagnostics import ArchonError
-from archon_dsl.loader import load
 from archon_dsl.itas.ranking import rank_models, write_pool_order
+from archon_dsl.loader import load
 
 MODELS = """\
 model m1 = "sim/m1" { skill = 0.05 }

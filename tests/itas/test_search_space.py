@@ -7,8 +7,8 @@ import random
 import pytest
 
 from archon_dsl.diagnostics import ArchonError
-from archon_dsl.loader import load, load_text
 from archon_dsl.itas import SearchSpace
+from archon_dsl.loader import load, load_text
 
 MIXED = """\
 archon "mixed"

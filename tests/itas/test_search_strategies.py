@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from archon_dsl.loader import load
 from archon_dsl.itas import SearchSpace
+from archon_dsl.loader import load
 from archon_dsl.template import evaluate
 
 

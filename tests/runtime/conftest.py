@@ -1,6 +1,7 @@
 """The loopback OpenAI-compatible server every runtime test drives the real litellm path through."""
 
 import pytest
+
 from tests.support.openai_server import OpenAIServer
 
 

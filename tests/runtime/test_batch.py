@@ -15,9 +15,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from archon_dsl.datasets import read_rows
 from archon_dsl.diagnostics import ArchonError
 from archon_dsl.loader import load_text
-from archon_dsl.datasets import read_rows
 from archon_dsl.runtime.batch import error_kind, failure_summary, finished_results, run_batch, to_queries
 from archon_dsl.runtime.cache import Cache
 from archon_dsl.runtime.executor import Executor, Query

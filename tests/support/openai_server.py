@@ -19,9 +19,10 @@ import sys
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from email.utils import formatdate
-from typing import Any, Callable
+from typing import Any
 
 REASONS = {
     200: "OK",

@@ -11,8 +11,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 FILE_SIZE_LIMIT = 16 * 2**20
 STARTUP_ALLOWANCE = 2.0  # seconds of wall clock for an interpreter to start, beyond each step's timeout

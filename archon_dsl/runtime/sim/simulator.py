@@ -24,8 +24,9 @@ import json
 import math
 import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ...architecture import KINDS, Architecture, ModelSpec
 from ...components.parsing import extract_code

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 # Well-known families first; then the parameter count in the name decides; unknown -> medium.
 FAMILY_SKILLS: tuple[tuple[str, float], ...] = (
