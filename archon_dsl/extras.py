@@ -14,11 +14,14 @@ MODULE_EXTRAS = {
     "torch": "search",
     "matplotlib": "search",
     "PIL": "search",
+    "fastapi": "serve",
+    "starlette": "serve",
+    "uvicorn": "serve",
 }
 # An extra and the extras it includes: a command that needs `search` names `search` even when the
 # module missing is one of `run`'s, since installing `run` alone would not be enough.
-INCLUDES = {"run": {"run"}, "search": {"run", "search"}}
-COMMAND_EXTRAS = {"run": "run", "search": "search", "rank-models": "run"}
+INCLUDES = {"run": {"run"}, "search": {"run", "search"}, "serve": {"run", "serve"}}
+COMMAND_EXTRAS = {"run": "run", "search": "search", "rank-models": "run", "serve": "serve"}
 
 
 def missing_extra(error: BaseException, command: str | None = None) -> str | None:
