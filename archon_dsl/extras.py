@@ -17,10 +17,11 @@ MODULE_EXTRAS = {
     "fastapi": "serve",
     "starlette": "serve",
     "uvicorn": "serve",
+    "ray": "ray",
 }
 # An extra and the extras it includes: a command that needs `search` names `search` even when the
 # module missing is one of `run`'s, since installing `run` alone would not be enough.
-INCLUDES = {"run": {"run"}, "search": {"run", "search"}, "serve": {"run", "serve"}}
+INCLUDES = {"run": {"run"}, "search": {"run", "search"}, "serve": {"run", "serve"}, "ray": {"run", "ray"}}
 COMMAND_EXTRAS = {"run": "run", "search": "search", "rank-models": "run", "serve": "serve"}
 
 
