@@ -84,6 +84,19 @@ CODES = (
         RUN,
     ),
     _code(
+        "E041",
+        "ray-unreachable",
+        Severity.ERROR,
+        "`--ray ADDRESS` names a Ray cluster that cannot be joined.",
+        "`archonc run --ray ADDRESS` (or eval, search) runs its rows or trials on the Ray\ncluster at ADDRESS, "
+        "and no cluster answered there (or Ray could not start a\nlocal instance).",
+        "Nothing runs and nothing is paid: the rows would have nowhere to go.",
+        "$ archonc run arch.arch --data q.jsonl --out r.jsonl --ray 10.0.0.5:6379",
+        "Start the head node (`ray start --head`) and give its address, or give `--ray`\nwith no address for "
+        "a local instance (docs/scale.md).",
+        RUN,
+    ),
+    _code(
         "D001",
         "bad-dataset",
         Severity.ERROR,

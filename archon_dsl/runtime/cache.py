@@ -350,6 +350,11 @@ class Cache:
                 self._readers.append(connection)
         return connection
 
+    def present_keys(self) -> list[int]:
+        """The 64-bit prefixes of the keys stored or pending: all a remote reader needs to tell a miss
+        without asking (archon_dsl/scale/cache.py ships them to Ray workers)."""
+        return list(self._present)
+
     # -- writing -----------------------------------------------------------------------
 
     def put(self, key: str, reply: CachedReply) -> None:

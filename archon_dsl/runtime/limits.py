@@ -116,9 +116,11 @@ class TokenBucket:
 
     __slots__ = ("rate", "capacity", "level", "last", "clock")
 
-    def __init__(self, per_minute: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, per_minute: float, clock: Callable[[], float] = time.monotonic, burst: float = BURST_SECONDS
+    ):
         self.rate = per_minute / 60.0
-        self.capacity = max(1.0, self.rate * BURST_SECONDS)
+        self.capacity = max(1.0, self.rate * burst)  # burst: seconds of refill the bucket holds
         self.level = self.capacity
         self.clock = clock
         self.last = clock()

@@ -1,0 +1,87 @@
+"""Joining a Ray cluster (or starting a local one), and the driver-node placement the services need."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from ..diagnostics import ArchonError, Diagnostic, Severity
+
+
+@dataclass
+class Cluster:
+    """The Ray cluster a run uses: its worker CPUs, and whether this process started it (and stops it)."""
+
+    workers: int
+    started: bool
+
+    def close(self) -> None:
+        if self.started:
+            import ray
+
+            ray.shutdown()
+
+
+def ray_module() -> Any:
+    """Ray, or ModuleNotFoundError naming the extra to install (the CLI prints it in one line)."""
+    try:
+        import ray
+    except ModuleNotFoundError as e:
+        from ..extras import install_message
+
+        raise ModuleNotFoundError(install_message("ray", "--ray"), name=e.name) from None
+    return ray
+
+
+def connect(address: str | None = None, *, num_cpus: int | None = None) -> Cluster:
+    """Join the cluster at `address` ("auto", "HOST:PORT", "ray://HOST:10001"), or start a local one.
+
+    A process already connected (a test's fixture, a notebook) is used as it is. A local instance
+    gets `num_cpus` CPUs (default: the machine's), no dashboard, and Ray's logging at WARNING.
+    """
+    ray = ray_module()
+    if ray.is_initialized():
+        return Cluster(_worker_cpus(ray), started=False)
+    options: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
+    try:
+        if address is None:
+            ray.init(
+                address="local",
+                num_cpus=num_cpus or os.cpu_count() or 1,
+                include_dashboard=False,
+                **options,
+            )
+        else:
+            ray.init(address=address, **options)
+    except (ConnectionError, RuntimeError, ValueError) as e:
+        raise ArchonError(
+            [
+                Diagnostic(
+                    "E041",
+                    "ray-unreachable",
+                    Severity.ERROR,
+                    f"cannot join the Ray cluster at {address or 'a new local instance'}: "
+                    f"{str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}",
+                    None,
+                    None,
+                    "start the head node with `ray start --head` and give its address (HOST:6379), "
+                    "or give --ray with no address for a local instance",
+                )
+            ]
+        ) from None
+    return Cluster(_worker_cpus(ray), started=True)
+
+
+def _worker_cpus(ray: Any) -> int:
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def on_this_node() -> dict[str, Any]:
+    """Actor options that place it on the driver's node (the cache file is the driver's)."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    node = ray.get_runtime_context().get_node_id()
+    return {"scheduling_strategy": NodeAffinitySchedulingStrategy(node_id=node, soft=False)}
