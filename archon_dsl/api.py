@@ -10,7 +10,7 @@ results = await ad.arun_dataset(arch, rows, sim=True, cache=shared_cache, concur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -45,6 +45,8 @@ __all__ = [
 ]
 
 ArchLike = Architecture | Template | str | Path
+# A question, or a conversation: OpenAI-style messages ending with the user's turn.
+Question = str | Sequence[Mapping[str, Any]]
 
 
 class ArchitectureError(ArchonError):
@@ -270,7 +272,7 @@ class _Session:
 
 async def arun(
     arch: ArchLike,
-    question: str,
+    question: Question,
     *,
     params: dict[str, Any] | None = None,
     sim: bool = False,
@@ -283,8 +285,11 @@ async def arun(
     check: bool = True,
     unsafe_exec: bool = False,
 ) -> QueryResult:
-    """Answer one question; see `run`."""
+    """Answer one question or conversation; see `run`."""
     _needs("run", "archon_dsl.arun")
+    from .runtime.executor import Query
+
+    query = Query.of(question)  # bad messages are refused before anything is opened
     session = _Session(
         _prepare(arch, params, sim, check),
         provider=provider,
@@ -296,16 +301,20 @@ async def arun(
         unsafe_exec=unsafe_exec,
     )
     try:
-        return await session.executor.run_query(question)
+        return await session.executor.run_query(query)
     finally:
         session.close()
 
 
-def run(arch: ArchLike, question: str, **options: Any) -> QueryResult:
+def run(arch: ArchLike, question: Question, **options: Any) -> QueryResult:
     """Answer one question with an architecture; returns a QueryResult (answer, error, calls, tokens,
     cost_usd (None when a price is unknown), latency_s, per-layer stats, degradations).
 
     arch: an Architecture, Template, path to an .arch file or .arch text.
+    question: a string (one user turn), or a conversation: OpenAI-style messages
+        [{"role": "system" | "user" | "assistant", "content": "..."}, ...] ending with the user's
+        message, which is the turn answered (result.messages keeps the conversation). Bad messages
+        raise conversation.MessagesError (a ValueError) naming the field, e.g. "messages[1].role".
     params: template parameter values, e.g. {"n_gen": 5}.
     sim: route every model to the offline simulator (no network, no keys).
     cache: True (default: .archon/cache), False, a directory, or a shared Cache instance.
@@ -388,7 +397,10 @@ def run_dataset(arch: ArchLike, rows: Iterable[Any] | str | Path, **options: Any
 
     rows: dicts with "question" (or "query"/"prompt") and optional "id" and "answer" (kept as
     `reference`), plain strings, a path to a JSONL file, or a built-in dataset name
-    ("arithmetic", "multiple_choice", "python_functions").
+    ("arithmetic", "multiple_choice", "python_functions"). A row may instead carry "messages" (a
+    conversation ending with the user's turn) or "turns" (the user's messages, answered one after
+    another, each asked with the earlier turns and the architecture's own answers; the result's
+    `turns` holds every turn's answer and `answer` the last).
     out: a JSONL file to append each finished query to (fsynced); ids already answered in it are
     not run again, so a killed run resumes where it stopped, and the cache covers the calls of a
     query that was cut off. Failed rows run again (their new record replaces the old one), unless

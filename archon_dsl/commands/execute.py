@@ -51,18 +51,28 @@ def run(args: argparse.Namespace) -> int:
     and nothing runs (exit 1); --no-check skips that.
     """
     question, data, out = args.question, args.data, args.out
-    if (question is None) == (data is None):
+    given = [
+        name
+        for name, value in (("a question", question), ("--messages", args.messages), ("--data", data))
+        if value is not None
+    ]
+    if len(given) != 1:
         fail_usage(
-            "give a question or --data, not both" if question else "give a question or --data FILE",
-            'archonc run FILE "question"  or  archonc run FILE --data in.jsonl --out out.jsonl',
+            f"give a question or --data or --messages, not both ({' and '.join(given)} given)"
+            if given
+            else "give a question or --data FILE, or --messages FILE for a conversation",
+            'archonc run FILE "question"  or  archonc run FILE --messages chat.json  or  '
+            "archonc run FILE --data in.jsonl --out out.jsonl",
         )
+    if args.messages is not None:
+        question = _read_messages(args.messages)  # checked here: a bad file is said before anything loads
     if data is not None and out is None:
         fail_usage(
             "--data needs --out FILE", "results go to a JSONL file, which also lets an interrupted run resume"
         )
-    if question is not None and out is not None:
+    if data is None and out is not None:
         fail_usage("--out goes with --data", "for one question use --json to get a machine-readable result")
-    if question is not None and args.keep_failed:
+    if data is None and args.keep_failed:
         fail_usage(
             "--keep-failed goes with --data",
             "it keeps the failed rows of --out instead of running them again",
@@ -78,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         fail_usage(
             f"--cache-dir {args.cache_dir} is not a directory", "give a directory (it holds cache.sqlite)"
         )
-    if question is not None and not _is_text(question):
+    if isinstance(question, str) and not _is_text(question):
         fail_usage(
             "the question is not valid text (it holds bytes that are not UTF-8)",
             "pass the question as UTF-8 text",
@@ -96,11 +106,60 @@ def run(args: argparse.Namespace) -> int:
     )  # checked above, and printed as validate prints it
     if args.unsafe_exec:
         options["unsafe_exec"] = True
+    if question is not None and args.ray is not None:
+        fail_usage("--ray goes with --data", "one question runs here; a dataset's rows run on a cluster")
     if question is not None:
         return _run_question(arch, question, options, args.json)
     if args.keep_failed:
         options["keep_failed"] = True
+    if args.ray is not None:
+        options["ray"] = args.ray or True  # --ray alone: a local Ray instance (docs/scale.md)
     return _run_data(arch, data, out, args.limit, options, args.json, args.progress)
+
+
+# A conversation file is read whole; a bigger one is not a chat.
+MAX_MESSAGES_BYTES = 16 * 1024 * 1024
+_MESSAGES_HINT = (
+    'a JSON list of messages, e.g. [{"role": "system", "content": "Be brief."}, '
+    '{"role": "user", "content": "..."}], or an object with such a "messages" list; '
+    "the last message is the user's"
+)
+
+
+def _read_messages(source: str):
+    """The checked messages in a JSON file (`-`: standard input), or a usage error that says where."""
+    from ..conversation import MessagesError, check_messages
+
+    shown = "standard input" if source == "-" else source
+    try:
+        if source == "-":
+            raw = sys.stdin.buffer.read(MAX_MESSAGES_BYTES + 1)
+        else:
+            path = Path(source)
+            if not path.is_file():
+                fail_usage(f"--messages {source}: no such file", _MESSAGES_HINT)
+            with path.open("rb") as f:
+                raw = f.read(MAX_MESSAGES_BYTES + 1)
+    except OSError as e:
+        fail_usage(f"--messages {shown}: cannot read it: {e.strerror or e}")
+    if len(raw) > MAX_MESSAGES_BYTES:
+        fail_usage(
+            f"--messages {shown}: larger than {MAX_MESSAGES_BYTES // (1024 * 1024)} MiB", _MESSAGES_HINT
+        )
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        fail_usage(f"--messages {shown}: not UTF-8 text", _MESSAGES_HINT)
+    except (ValueError, RecursionError) as e:
+        where = f" (line {e.lineno}, column {e.colno})" if isinstance(e, json.JSONDecodeError) else ""
+        reason = e.msg if isinstance(e, json.JSONDecodeError) else "not usable JSON"
+        fail_usage(f"--messages {shown}: not valid JSON: {reason}{where}", _MESSAGES_HINT)
+    if isinstance(value, dict) and "messages" in value:
+        value = value["messages"]
+    try:
+        return list(check_messages(value))
+    except MessagesError as e:
+        fail_usage(f"--messages {shown}: {e}", _MESSAGES_HINT)
 
 
 def _is_text(value: str) -> bool:
@@ -129,10 +188,21 @@ def add_commands(sub) -> None:
 
     p = add_command(sub, "run", run)
     p.add_argument("file", type=Path, metavar="FILE", help="the .arch file")
-    p.add_argument("question", nargs="?", metavar="QUESTION", help="the question (or give --data)")
+    p.add_argument(
+        "question", nargs="?", metavar="QUESTION", help="the question (or give --messages or --data)"
+    )
+    p.add_argument(
+        "--messages",
+        metavar="FILE",
+        help="answer a conversation: a JSON list of chat messages ending with the user's (-: stdin)",
+    )
     add_params_option(p)
     p.add_argument("--sim", action="store_true", help="run offline: every model goes to the simulator")
-    p.add_argument("--data", metavar="DATA", help="a JSONL dataset (or a built-in name) to run; needs --out")
+    p.add_argument(
+        "--data",
+        metavar="DATA",
+        help="a JSONL dataset (or a built-in name) to run; needs --out; rows may carry messages or turns",
+    )
     p.add_argument("--out", type=Path, metavar="FILE", help="with --data: append results here; reruns resume")
     p.add_argument(
         "--keep-failed",
@@ -174,6 +244,13 @@ def add_commands(sub) -> None:
         action="store_true",
         help="let unit-test evaluators run generated code without an isolation backend",
     )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="with --data: run the rows as Ray tasks on the cluster at ADDRESS (none: a local Ray instance)",
+    )
 
 
 def _print_table(table):
@@ -188,7 +265,7 @@ def _print_table(table):
     return out
 
 
-def _run_question(arch, question: str, options: dict, json_output: bool) -> int:
+def _run_question(arch, question, options: dict, json_output: bool) -> int:
     import anyio
 
     from ..api import arun

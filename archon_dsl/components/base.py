@@ -27,9 +27,12 @@ class Candidate:
 class State:
     """What flows from layer to layer for one query; never mutated in place."""
 
-    query: str
+    query: str  # the turn to answer: a plain question, or the user's last message of a conversation
     candidates: tuple[Candidate, ...] = ()
     tests: tuple[str, ...] = ()
+    # The conversation before `query` (system, user and assistant messages, oldest first); empty
+    # for a plain question, whose prompts are then exactly those of a single-turn query.
+    history: tuple[dict[str, str], ...] = ()
 
     def with_(self, **changes: Any) -> State:
         return replace(self, **changes)

@@ -163,6 +163,7 @@ class Critic:
             prompt=PROMPT,
             parse=lambda text: parse_critiques(text, n),
             response_format=RESPONSE_FORMAT,
+            history=state.history,
         )
 
     def combine(
@@ -172,7 +173,7 @@ class Critic:
             return state, []
         check_results(results, len(layer.models), self.kind)
         degradations = []
-        for m, (model, result) in enumerate(zip(layer.models, results)):
+        for m, (model, result) in enumerate(zip(layer.models, results, strict=True)):
             if result is None:
                 degradations.append(
                     Degradation(
@@ -188,7 +189,7 @@ class Critic:
         for j, candidate in enumerate(state.candidates):
             parts = [
                 f"[{model.name}]\n{result[j]}" if several else result[j]
-                for model, result in zip(layer.models, results)
+                for model, result in zip(layer.models, results, strict=True)
                 if result is not None
             ]
             candidates.append(candidate.with_(critique="\n\n".join(parts) if parts else None))

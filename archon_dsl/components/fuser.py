@@ -56,6 +56,7 @@ class Fuser:
                 tag=f"fuser[{k}]",
                 sample=s,
                 instruction=LENGTH_CONTROL if layer.length_control else "",
+                history=state.history,
             )
             for k, (model, s) in enumerate(model_samples(layer))
         ]
@@ -68,7 +69,7 @@ class Fuser:
         specs = model_samples(layer)
         check_results(results, len(specs), self.kind)
         fused, degradations = [], []
-        for k, ((model, s), text) in enumerate(zip(specs, results)):
+        for k, ((model, s), text) in enumerate(zip(specs, results, strict=True)):
             if text is None:
                 degradations.append(
                     Degradation(

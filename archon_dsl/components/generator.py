@@ -1,4 +1,4 @@
-"""Generator: answers the query afresh, models x samples calls, one new candidate per call."""
+"""Generator: answers the query afresh (a conversation's turns sent as they are), models x samples calls, one new candidate per call."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ class Generator:
                 parse=require_text,
                 tag=f"generator[{k}]",
                 sample=s,
+                history=state.history,
+                as_turns=True,
             )
             for k, (model, s) in enumerate(model_samples(layer))
         ]
@@ -48,7 +50,7 @@ class Generator:
         specs = model_samples(layer)
         check_results(results, len(specs), "generator")
         candidates, degradations = [], []
-        for k, ((model, s), text) in enumerate(zip(specs, results)):
+        for k, ((model, s), text) in enumerate(zip(specs, results, strict=True)):
             if text is None:
                 degradations.append(
                     Degradation(

@@ -64,6 +64,31 @@ def critiques_block(candidates: Iterable[Candidate]) -> str:
     return "Critiques of the candidates (strengths and weaknesses):\n\n" + "\n\n".join(blocks)
 
 
+# What a judging call (critic, ranker, fuser, verifier, unit tests) is shown before its prompt when
+# the query is the last turn of a conversation: the earlier messages, and which turn is answered.
+CONVERSATION_INTRO = (
+    "The query below is the user's last message in a conversation with an assistant. "
+    "The conversation so far, oldest message first:"
+)
+CONVERSATION_OUTRO = (
+    "Read the query in the context of that conversation: a response to the query is the assistant's "
+    "reply to the user's last message."
+)
+
+
+def conversation_block(history: Iterable[dict[str, str]]) -> str:
+    """The earlier messages of a conversation, tagged with their roles, oldest first."""
+    messages = "\n".join(f'<message role="{m["role"]}">\n{m["content"].strip()}\n</message>' for m in history)
+    return f"<conversation>\n{messages}\n</conversation>"
+
+
+def conversation_preamble(history: tuple[dict[str, str], ...]) -> str:
+    """What leads a judging prompt when the query ends a conversation; empty for a plain question."""
+    if not history:
+        return ""
+    return f"{CONVERSATION_INTRO}\n\n{conversation_block(history)}\n\n{CONVERSATION_OUTRO}\n\n"
+
+
 def tests_block(tests: Iterable[str]) -> str:
     return "\n".join(f'<test id="{i}">{t.strip()}</test>' for i, t in enumerate(tests, 1))
 
@@ -86,23 +111,40 @@ def call_spec(
     response_format: dict | None = None,
     then: Callable[[Any], CallSpec] | None = None,
     instruction: str = "",
+    history: tuple[dict[str, str], ...] = (),
+    as_turns: bool = False,
 ) -> CallSpec:
     """A CallSpec for one call of `layer`: its prompt overrides applied, sampling options resolved.
 
     Temperature and max_tokens: the layer's value, else the model's, else None (the executor
     then applies the architecture's defaults). `instruction` is added after the prompt, even an
     overridden one (a layer option such as a fuser's length_control). With the layer's
-    `no_system`, the system text leads the user message instead of being sent as its own message.
+    `no_system`, the system text leads the first user message instead of being sent as its own message.
+
+    `history` is the conversation before the query (State.history). With `as_turns` (a generator)
+    its turns are sent as the call's own messages before the prompt, and its system messages follow
+    the layer's system text in the one system message; otherwise (a judge) the conversation is shown
+    in the prompt, ahead of it (conversation_preamble). With no history the call is a single turn.
     """
     system = layer.system if layer.system is not None else default_system
     prompt = layer.prompt if layer.prompt is not None else default_prompt
     user = render(prompt, values) + (f"\n\n{instruction}" if instruction else "")
+    systems = [render(system, values)] if system else []
+    turns: list[dict[str, str]] = []
+    if as_turns:
+        systems += [m["content"] for m in history if m["role"] == "system" and m["content"]]
+        turns = [{"role": m["role"], "content": m["content"]} for m in history if m["role"] != "system"]
+    else:
+        user = conversation_preamble(history) + user
+    turns.append({"role": "user", "content": user})
+    system_text = "\n\n".join(systems)
     messages: list[dict[str, str]] = []
-    if system and getattr(layer, "no_system", None):
-        user = f"{render(system, values)}\n\n{user}"
-    elif system:
-        messages.append({"role": "system", "content": render(system, values)})
-    messages.append({"role": "user", "content": user})
+    if systems and getattr(layer, "no_system", None):
+        first = next(m for m in turns if m["role"] == "user")
+        first["content"] = f"{system_text}\n\n{first['content']}"
+    elif systems:
+        messages.append({"role": "system", "content": system_text})
+    messages.extend(turns)
     return CallSpec(
         model=model,
         messages=tuple(messages),
@@ -132,11 +174,13 @@ def judge_calls(
     prompt: str,
     parse: Callable[[str], Any],
     response_format: dict | None,
+    history: tuple[dict[str, str], ...] = (),
 ) -> list[CallSpec]:
     """One call per model for each placeholder-values dict in `groups` (a whole list, or one candidate).
 
     What differs between the judging kinds (critic, ranker, verifier, unit-test evaluator) is passed
     in; the order (group-major), the tags and the prompt overrides are the same for all of them.
+    `history`, the conversation before the query, is shown ahead of each prompt.
     """
     return [
         call_spec(
@@ -148,6 +192,7 @@ def judge_calls(
             parse=parse,
             tag=tag,
             response_format=response_format,
+            history=history,
         )
         for g, model, tag in tagged_models(layer, kind, len(groups))
     ]

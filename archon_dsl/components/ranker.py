@@ -158,6 +158,7 @@ class Ranker:
             prompt=PROMPT,
             parse=lambda text: parse_ranking(text, n),
             response_format=RESPONSE_FORMAT,
+            history=state.history,
         )
 
     def combine(
@@ -170,7 +171,7 @@ class Ranker:
         check_results(results, len(layer.models), self.kind)
         degradations = []
         rankings = []
-        for m, (model, ranking) in enumerate(zip(layer.models, results)):
+        for m, (model, ranking) in enumerate(zip(layer.models, results, strict=True)):
             if ranking is None:
                 degradations.append(
                     Degradation(

@@ -131,7 +131,7 @@ def _results_from_json(items: list, n_tests: int) -> tuple[bool, ...]:
         numbers = [get_key(i, "test", "id", "index") for i in items]
         values = [as_bool(get_key(i, "passed", "pass", "result", "status", "passes")) for i in items]
         if all(isinstance(k, int) and not isinstance(k, bool) for k in numbers):
-            return _numbered_results(list(zip(numbers, values)), n_tests)
+            return _numbered_results(list(zip(numbers, values, strict=True)), n_tests)
     else:
         values = [as_bool(i) for i in items]
     if len(values) != n_tests:
@@ -178,6 +178,7 @@ class UnitTestEvaluator:
             prompt=PROMPT,
             parse=lambda text: parse_test_results(text, n_tests),
             response_format=RESPONSE_FORMAT,
+            history=state.history,
         )
 
     def combine(

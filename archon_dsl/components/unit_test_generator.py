@@ -88,6 +88,7 @@ class UnitTestGenerator:
                 parse=lambda text, count=count: parse_tests(text, count),
                 tag=f"unit_test_generator[{m}]",
                 response_format=RESPONSE_FORMAT,
+                history=state.history,
             )
             for m, model in enumerate(layer.models)
         ]
@@ -97,7 +98,7 @@ class UnitTestGenerator:
     ) -> tuple[State, list[Degradation]]:
         check_results(results, len(layer.models), self.kind)
         degradations, tests = [], []
-        for m, (model, result) in enumerate(zip(layer.models, results)):
+        for m, (model, result) in enumerate(zip(layer.models, results, strict=True)):
             if result is None:
                 degradations.append(
                     Degradation(

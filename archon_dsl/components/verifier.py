@@ -107,6 +107,7 @@ class Verifier:
                 prompt=PROMPT,
                 parse=parse_verdict,
                 response_format=RESPONSE_FORMAT,
+                history=state.history,
             )
         return [
             call_spec(
@@ -117,7 +118,8 @@ class Verifier:
                 values=groups[j],
                 parse=require_text,
                 tag=f"{tag}.reasoning",
-                then=_verdict_call(layer, model, groups[j], tag),
+                then=_verdict_call(layer, model, groups[j], tag, state.history),
+                history=state.history,
             )
             for j, model, tag in tagged_models(layer, self.kind, len(groups))
         ]
@@ -156,7 +158,9 @@ class Verifier:
         return state.with_(candidates=tuple(kept)), degradations
 
 
-def _verdict_call(layer: Layer, model, values: dict[str, Any], tag: str):
+def _verdict_call(
+    layer: Layer, model, values: dict[str, Any], tag: str, history: tuple[dict[str, str], ...] = ()
+):
     """The second step: given the first call's reasoning, the call that judges the candidate."""
     # The verdict prompt is fixed: the layer's `prompt` and `system` shape the reasoning call.
     plain = layer.model_copy(update={"prompt": None, "system": None})
@@ -171,6 +175,7 @@ def _verdict_call(layer: Layer, model, values: dict[str, Any], tag: str):
             parse=parse_verdict,
             tag=tag,
             response_format=RESPONSE_FORMAT,
+            history=history,
         )
 
     return verdict

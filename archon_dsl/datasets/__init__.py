@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .reader import (
     BUILTIN,
+    CONVERSATION_FIELDS,
     MAX_LINE_BYTES,
     QUESTION_FIELDS,
     DatasetError,
@@ -12,10 +13,12 @@ from .reader import (
     question_of,
     read_jsonl,
     read_rows,
+    row_input,
 )
 
 __all__ = [
     "BUILTIN",
+    "CONVERSATION_FIELDS",
     "MAX_LINE_BYTES",
     "QUESTION_FIELDS",
     "DatasetError",
@@ -24,4 +27,5 @@ __all__ = [
     "question_of",
     "read_jsonl",
     "read_rows",
+    "row_input",
 ]

@@ -9,10 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..conversation import check_messages, check_turns
 from ..diagnostics import ArchonError, Diagnostic, Severity, Span, did_you_mean
 
 BUILTIN = ("arithmetic", "multiple_choice", "python_functions")
 QUESTION_FIELDS = ("question", "query", "prompt")
+# A row may ask a conversation instead of a question: OpenAI-style `messages` ending with the user's
+# turn, or MT-Bench-style `turns` (the user's messages, answered one after another).
+CONVERSATION_FIELDS = ("messages", "turns")
+INPUT_HINT = (
+    f"give each row one of the fields {', '.join(QUESTION_FIELDS)} as a string, or messages "
+    '(a conversation: [{"role": "user", "content": "..."}, ...]) or turns (a list of user messages)'
+)
 # A row longer than this is refused rather than read: a line is parsed whole, and a file
 # with no newline (a binary file, a runaway export) must not be taken into memory at once.
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -154,8 +162,30 @@ def question_of(row: dict) -> Any:
     return next((row[f] for f in QUESTION_FIELDS if row.get(f) is not None), None)
 
 
+def row_input(row: dict[str, Any]) -> tuple[str, Any]:
+    """What a row asks: ("question", text), ("messages", checked messages) or ("turns", checked turns).
+
+    Raises MessagesError naming the field (e.g. "messages[1].role") for bad messages or turns, and
+    ValueError when the row asks nothing or more than one of a question, messages and turns.
+    """
+    asked = [name for name in CONVERSATION_FIELDS if row.get(name) is not None]
+    question = question_of(row)
+    if question is not None:
+        asked.insert(0, next(f for f in QUESTION_FIELDS if row.get(f) is not None))
+    if len(asked) > 1:
+        raise ValueError(f"has both {asked[0]} and {asked[1]}; give one")
+    if not asked or (asked[0] in QUESTION_FIELDS and not isinstance(question, str)):
+        raise ValueError("no question")
+    if asked[0] == "messages":
+        return "messages", check_messages(row["messages"])
+    if asked[0] == "turns":
+        return "turns", check_turns(row["turns"])
+    return "question", question
+
+
 def read_rows(name_or_path: str | Path) -> list[dict[str, Any]]:
-    """Rows to run: JSON objects with a question ("question", "query" or "prompt") and an optional unique "id"."""
+    """Rows to run: JSON objects with a question ("question", "query" or "prompt"), or `messages` or
+    `turns` (a conversation), and an optional unique "id"."""
     shown = str(name_or_path)
     rows: list[dict[str, Any]] = []
     ids: dict[str, int] = {}
@@ -164,13 +194,10 @@ def read_rows(name_or_path: str | Path) -> list[dict[str, Any]]:
             raise _error(
                 f"line {number}: expected a JSON object, got {type(row).__name__}", shown, number, _ROW_HINT
             )
-        if not isinstance(question_of(row), str):
-            raise _error(
-                f"line {number}: no question",
-                shown,
-                number,
-                f"give each row one of the fields {', '.join(QUESTION_FIELDS)} as a string",
-            )
+        try:
+            row_input(row)
+        except ValueError as e:  # MessagesError included: it names the field, e.g. messages[1].role
+            raise _error(f"line {number}: {e}", shown, number, INPUT_HINT) from None
         if row.get("id") is not None:
             _note_id(ids, row, number, shown, "ids must be unique so that a resumed run knows what is done")
         rows.append(row)

@@ -20,15 +20,15 @@ import socket
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import anyio
 
-from ..datasets import DatasetError, question_of
-from ..datasets.reader import capped_lines
+from ..datasets import DatasetError
+from ..datasets.reader import INPUT_HINT, capped_lines, row_input
 from ..diagnostics import ArchonError, Diagnostic, Severity
 from .executor import Executor, Query
 from .trace import QueryResult
@@ -61,8 +61,9 @@ def _refused(path: Path, why: str) -> OutputError:
 
 
 def to_queries(rows: Iterable[Any], where: str | None = None) -> list[Query]:
-    """Queries from dataset rows: dicts with "question" (or "query"/"prompt") and optional "id",
-    "answer"; plain strings; objects with `question`/`id`/`answer` attributes; or Queries.
+    """Queries from dataset rows: dicts with "question" (or "query"/"prompt"), or "messages" (a
+    conversation ending with the user's turn), or "turns" (user turns answered one by one), and
+    optional "id", "answer"; plain strings; objects with those attributes; or Queries.
 
     A row without an id gets its position (0-based) as id; ids must be unique, since a resumed
     run skips the ids already in its output file.
@@ -71,21 +72,27 @@ def to_queries(rows: Iterable[Any], where: str | None = None) -> list[Query]:
     seen: set[str] = set()
     for position, row in enumerate(rows):
         if isinstance(row, Query):
-            query = Query(row.question, row.id, position, row.reference)
+            query = replace(row, index=position)
         elif isinstance(row, str):
             query = Query(row, str(position), position)
         else:
             data = row if isinstance(row, dict) else vars(row)
-            question = question_of(data)
-            if not isinstance(question, str):
-                raise _row_error(
-                    f"row {position + 1} has no question",
-                    where,
-                    "give each row one of the fields question, query, prompt as a string",
+            try:
+                field_name, asked = row_input(data)
+            except ValueError as e:  # MessagesError included: it names the field, e.g. messages[1].role
+                message = (
+                    f"row {position + 1} has no question"
+                    if str(e) == "no question"
+                    else f"row {position + 1}: {e}"
                 )
+                raise _row_error(message, where, INPUT_HINT) from None
             ident = data.get("id")
-            query = Query(
-                question, str(position) if ident is None else str(ident), position, data.get("answer")
+            query = Query.of(
+                asked,
+                str(position) if ident is None else str(ident),
+                position,
+                data.get("answer"),
+                turns=field_name == "turns",
             )
         if query.id in seen:
             raise _row_error(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -11,6 +11,7 @@ import anyio
 
 from ..architecture import Architecture, Defaults, Layer
 from ..components.base import CallSpec, Component, Degradation, OutputError, State
+from ..conversation import Message, check_messages, check_turns, split_last
 from .keys import REDACTOR, redact
 from .trace import CallRecord, LayerStats, QueryResult, TraceWriter, add_costs
 
@@ -33,12 +34,40 @@ class Completer(Protocol):
 
 @dataclass(frozen=True)
 class Query:
-    """One question to run: its id (unique in a run), its position in the dataset, the expected answer."""
+    """One question to run: its id (unique in a run), its position in the dataset, the expected answer.
+
+    A plain question is one user turn. `messages`, when given, is a checked conversation ending in
+    the user's turn `question` (build it with `Query.of`). `turns`, when given, are MT-Bench-style
+    user turns answered one after another, each asked with the earlier turns and the architecture's
+    own answers to them; `question` is then the last turn.
+    """
 
     question: str
     id: str = "0"
     index: int = 0
     reference: Any = None
+    messages: tuple[Message, ...] = ()
+    turns: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        value: str | Sequence[Mapping[str, Any]],
+        id: str = "0",
+        index: int = 0,
+        reference: Any = None,
+        *,
+        turns: bool = False,
+    ) -> Query:
+        """A query from a question string or OpenAI-style messages (or, with `turns`, a list of user
+        turns); bad messages raise conversation.MessagesError naming the field."""
+        if turns:
+            asked = check_turns(value)
+            return cls(asked[-1], id, index, reference, turns=asked)
+        if isinstance(value, str):
+            return cls(value, id, index, reference)
+        messages = check_messages(value)
+        return cls(messages[-1]["content"], id, index, reference, messages=messages)
 
 
 class QueryFailed(Exception):
@@ -142,29 +171,59 @@ class Executor:
 
     # -- one query -------------------------------------------------------------------
 
-    async def run_query(self, query: Query | str) -> QueryResult:
-        """One query through every layer; errors are recorded in the result, never raised."""
-        if isinstance(query, str):
-            query = Query(query)
-        result = QueryResult(id=query.id, question=query.question, reference=query.reference)
+    async def run_query(self, query: Query | str | Sequence[Mapping[str, Any]]) -> QueryResult:
+        """One query through every layer; errors are recorded in the result, never raised.
+
+        A string is one user turn; a list of messages is a conversation whose last (user) message
+        is answered (bad messages raise conversation.MessagesError before anything runs). A Query
+        with `turns` is answered turn by turn: the result's `turns` holds each turn's answer.
+        """
+        if not isinstance(query, Query):
+            query = Query.of(query)
+        result = QueryResult(
+            id=query.id,
+            question=query.question,
+            reference=query.reference,
+            messages=[dict(m) for m in query.messages] or None,
+        )
         self._load_transports()
         start = time.perf_counter()
+        turn = 0
         try:
-            state = State(query=query.question)
-            for index, layer in enumerate(self.arch.layers):
-                state = await self._run_layer(index, layer, state, query, result)
-            if not state.candidates:
-                raise QueryFailed("no candidate is left after the last layer")
-            result.answer = state.candidates[0].text
+            if query.turns:
+                result.turns = [None] * len(query.turns)
+                conversation: list[Message] = []
+                for turn, text in enumerate(query.turns, 1):
+                    history = tuple(conversation)
+                    conversation.append({"role": "user", "content": text})
+                    result.messages = list(conversation)  # what this turn's answer replies to
+                    answer = await self._answer(State(query=text, history=history), query, result)
+                    result.turns[turn - 1] = answer
+                    conversation.append({"role": "assistant", "content": answer})
+                result.answer = answer
+            else:
+                history, text = split_last(query.messages) if query.messages else ((), query.question)
+                result.answer = await self._answer(State(query=text, history=history), query, result)
         except QueryFailed as e:
-            result.error = str(e)
+            result.error = f"turn {turn}: {e}" if query.turns else str(e)
         except Exception as e:  # a component bug fails this query only; the run goes on
-            result.error = redact(f"{type(e).__name__}: {e}")
+            where = f"turn {turn}: " if query.turns else ""
+            result.error = redact(f"{where}{type(e).__name__}: {e}")
         finally:
             result.latency_s = time.perf_counter() - start
+        if query.turns:
+            result.layers = _per_layer(result.layers)
         if self.trace is not None:
             self.trace.write_query(result)
         return result
+
+    async def _answer(self, state: State, query: Query, result: QueryResult) -> str:
+        """The answer to one turn: `state` through every layer, the first candidate left."""
+        for index, layer in enumerate(self.arch.layers):
+            state = await self._run_layer(index, layer, state, query, result)
+        if not state.candidates:
+            raise QueryFailed("no candidate is left after the last layer")
+        return state.candidates[0].text
 
     def _load_transports(self) -> None:
         """Load every model's transport once, before any clock starts: an SDK's import (seconds for
@@ -202,7 +261,7 @@ class Executor:
             await self._call_steps(index, layer, specs[0], query, outcomes[0])
         elif specs:
             async with anyio.create_task_group() as group:
-                for spec, outcome in zip(specs, outcomes):
+                for spec, outcome in zip(specs, outcomes, strict=True):
                     group.start_soon(self._call_steps, index, layer, spec, query, outcome)
         for outcome in outcomes:
             if outcome.bug is not None:
@@ -340,6 +399,25 @@ def _paid(model, reply: Any) -> float | None:
 
     info = spec_info(model) if getattr(reply, "model", model.id) == model.id else model_info(reply.model)
     return info.cost(reply.input_tokens, reply.output_tokens) if info is not None else None
+
+
+def _per_layer(layers: list[LayerStats]) -> list[LayerStats]:
+    """One LayerStats per layer index, summed over the turns of a multi-turn query (candidates: the last turn's)."""
+    merged: dict[int, LayerStats] = {}
+    for stats in layers:
+        total = merged.get(stats.index)
+        if total is None:
+            merged[stats.index] = LayerStats(**{**vars(stats)})
+            continue
+        total.calls += stats.calls
+        total.cached_calls += stats.cached_calls
+        total.failed_calls += stats.failed_calls
+        total.input_tokens += stats.input_tokens
+        total.output_tokens += stats.output_tokens
+        total.cost_usd = add_costs([total.cost_usd, stats.cost_usd])
+        total.latency_s += stats.latency_s
+        total.candidates = stats.candidates
+    return [merged[i] for i in sorted(merged)]
 
 
 def _needs_execution(layer: Layer) -> bool:

@@ -113,6 +113,10 @@ class QueryResult:
     layers: list[LayerStats] = field(default_factory=list)
     degradations: list[dict[str, Any]] = field(default_factory=list)
     records: list[CallRecord] = field(default_factory=list, repr=False)
+    # A conversation's messages, ending in the user's turn `answer` replies to (None: a plain question).
+    messages: list[dict[str, str]] | None = None
+    # A multi-turn query's answer to each user turn, in order (None where a turn failed or did not run).
+    turns: list[str | None] | None = None
 
     @property
     def ok(self) -> bool:
@@ -134,7 +138,8 @@ class QueryResult:
         """The output-file row: everything but the per-call records (those go to the trace).
 
         Every writer (--out, --json, the trace) writes this, so every known secret in a
-        question, answer, error or reference is redacted here (keys.Redactor).
+        question, answer, error or reference is redacted here (keys.Redactor). `messages` and
+        `turns` are written only when set, so a plain question's row is as it always was.
         """
         text = redact_data(
             {
@@ -143,6 +148,8 @@ class QueryResult:
                 "error": self.error,
                 "reference": self.reference,
                 "degradations": self.degradations,
+                "messages": self.messages,
+                "turns": self.turns,
             }
         )
         data = {
@@ -161,6 +168,9 @@ class QueryResult:
         }
         if self.reference is not None:
             data["reference"] = text["reference"]
+        for name in ("messages", "turns"):
+            if text[name] is not None:
+                data[name] = text[name]
         return data
 
     @classmethod
@@ -180,6 +190,8 @@ class QueryResult:
             latency_s=data.get("latency_s", 0.0),
             layers=[LayerStats(**layer) for layer in data.get("layers", [])],
             degradations=data.get("degradations", []),
+            messages=data.get("messages"),
+            turns=data.get("turns"),
         )
 
 
@@ -208,6 +220,8 @@ class TraceWriter:
         if not self.include_messages:  # text stays out of a small trace; the output file has the answers
             summary.pop("question")
             summary.pop("answer")
+            summary.pop("messages", None)
+            summary.pop("turns", None)
         lines.append(json.dumps({"event": "query", **summary}, ensure_ascii=False))
         try:
             self._file.write("\n".join(lines) + "\n")

@@ -323,7 +323,9 @@ _TAG_QUERY = re.compile(r"<query>\n?(.*?)\n?</query>", re.DOTALL)
 _TAG_CANDIDATE = re.compile(r'<candidate(?:\s+id="?(\d+)"?)?>\n?(.*?)\n?</candidate>', re.DOTALL)
 _TAG_CRITIQUE = re.compile(r'<critique\s+id="?(\d+)"?>\n?(.*?)\n?</critique>', re.DOTALL)
 _TAG_TEST = re.compile(r'<test\s+id="?(\d+)"?>(.*?)</test>', re.DOTALL)
-_BLOCKS = re.compile(r"<(query|candidate|critique|test|reasoning)\b[^>]*>.*?</\1>", re.DOTALL)
+_BLOCKS = re.compile(r"<(query|candidate|critique|test|reasoning|conversation)\b[^>]*>.*?</\1>", re.DOTALL)
+# The earlier turns a judging prompt shows when the query ends a conversation (prompting.py).
+_TAG_CONVERSATION = re.compile(r"<conversation>.*?</conversation>", re.DOTALL)
 _FORMAT_KINDS = {
     "archon_critiques": "critic",
     "archon_ranking": "ranker",
@@ -391,9 +393,12 @@ class Request:
 
 def read_request(messages: list[dict], kind: str, response_format: Any) -> Request:
     """What a call asks: its query and ground truth, the candidates, critiques and tests it shows."""
-    user = "\n\n".join(_text(m.get("content")) for m in messages if m.get("role") != "system")
+    turns = [_text(m.get("content")) for m in messages if m.get("role") != "system"]
+    # A judge's earlier turns are context, not the query or candidates: the tags are read without them.
+    user = _TAG_CONVERSATION.sub(" ", "\n\n".join(turns))
     tagged = _TAG_QUERY.search(user)
-    query = tagged.group(1) if tagged else user
+    # Untagged (a generator): the turn to answer is the last message; earlier turns are context.
+    query = tagged.group(1) if tagged else turns[-1] if turns else ""
     truth = truth_for(query)
     candidates = tuple(text for _, text in _TAG_CANDIDATE.findall(user))
     critiques = {int(k): text for k, text in _TAG_CRITIQUE.findall(user)}
