@@ -23,6 +23,7 @@ COMMANDS = [
     "run",
     "search",
     "rank-models",
+    "serve",
     "render",
     "import",
     "export",
