@@ -352,9 +352,33 @@ async def arun_dataset(
     check: bool = True,
     unsafe_exec: bool = False,
     keep_failed: bool = False,
+    ray: str | bool | None = None,
 ) -> list[QueryResult]:
     """Run every row of a dataset; see `run_dataset`."""
     _needs("run", "archon_dsl.arun_dataset")
+    if ray is not None and ray is not False:  # the rows go to Ray tasks; this process writes `out`
+        if provider is not None:
+            raise ValueError("ray= runs its own providers on the workers; do not pass provider= with it")
+        from .scale import arun_rows_on_ray
+
+        return await arun_rows_on_ray(
+            arch,
+            rows,
+            out,
+            address=None if ray is True else ray,
+            params=params,
+            sim=sim,
+            cache=cache,
+            concurrency=concurrency,
+            trace=trace,
+            include_messages=include_messages,
+            env_file=env_file,
+            on_result=on_result,
+            on_start=on_start,
+            check=check,
+            unsafe_exec=unsafe_exec,
+            keep_failed=keep_failed,
+        )
     from .runtime.batch import ResultsFile, run_batch, to_queries
 
     where = str(rows) if isinstance(rows, (str, Path)) else None
@@ -407,6 +431,8 @@ def run_dataset(arch: ArchLike, rows: Iterable[Any] | str | Path, **options: Any
     keep_failed=True. The file is locked for the run, and an existing file that is not such an
     output is refused untouched (OutputError). Other options as for `run`, plus query_concurrency (queries in flight),
     on_start(total, already_done) and on_result(result) callbacks.
+    ray: True (a local Ray instance) or a cluster's address ("HOST:6379", "auto"): the rows run as Ray
+    tasks under one rate limit and one cache, and this process writes `out` (docs/scale.md).
 
     To evaluate many configurations, share one cache (and optionally one Provider, for shared
     rate limits): `cache = Cache("runs/cache.sqlite")`, then for each configuration
