@@ -14,7 +14,8 @@ import anyio
 
 from ..architecture import Architecture
 from ..runtime.trace import QueryResult, add_costs
-from .models import ServedModel
+from .models import ParamsError, ServedModel
+from .protocol import ApiError, ChatRequest
 
 # Executors kept (one per model, point and sampling options); each is small, but a client
 # varying temperature per request must not grow the server without bound.
@@ -22,19 +23,26 @@ EXECUTORS_KEPT = 256
 
 
 def query_for(messages: list[dict[str, Any]], query_id: str) -> Any:
-    """The executor's query for a conversation: the messages, whose last user turn is answered with
-    the earlier turns as its context (runtime.executor.Query.of)."""
+    """The executor's query for a conversation: its last user turn is answered, with the earlier turns
+    as context (runtime.executor.Query.of; conversation.MessagesError names a bad field). OpenAI's
+    `developer` role is the system prompt of newer models: it is sent as `system`."""
     from ..runtime.executor import Query
 
-    return Query(last_user_turn(messages), query_id)
+    turns = [{**m, "role": "system"} if m.get("role") == "developer" else m for m in messages]
+    return Query.of(turns, query_id)
 
 
-def last_user_turn(messages: list[dict[str, Any]]) -> str:
-    """The text of the conversation's last user message."""
-    for message in reversed(messages):
-        if message.get("role") == "user":
-            return str(message.get("content") or "")
-    return ""
+def check(model: ServedModel, chat: ChatRequest) -> None:
+    """ApiError(400) for params outside the model's space or messages the executor cannot take."""
+    from ..conversation import MessagesError
+
+    try:
+        model.architecture(chat.params)
+        query_for(chat.messages, "check")
+    except ParamsError as e:
+        raise ApiError(400, str(e), param=e.param) from None
+    except MessagesError as e:
+        raise ApiError(400, str(e), param=e.field) from None
 
 
 class ServerBusy(Exception):

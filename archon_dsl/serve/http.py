@@ -18,8 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..runtime.trace import QueryResult
-from .engine import Engine, ServerBusy
-from .models import ParamsError
+from .engine import Engine, ServerBusy, check
 from .protocol import (
     KEEP_ALIVE,
     ApiError,
@@ -129,10 +128,7 @@ def create_app(
             chat = parse_request(await _body(request, max_body_bytes))
             record.update(model=chat.model, stream=chat.stream, n=chat.n, params=chat.params or None)
             model = _model(engine, chat.model)
-            try:
-                model.architecture(chat.params)  # checked before the request takes a slot
-            except ParamsError as e:
-                raise ApiError(400, str(e), param=e.param) from None
+            check(model, chat)  # before the request takes a slot
             try:
                 engine.admit()
             except ServerBusy as e:

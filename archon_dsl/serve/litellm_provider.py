@@ -14,11 +14,14 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from litellm.llms.custom_llm import CustomLLM, CustomLLMError
-
-from .engine import Engine, Options
-from .models import ModelsError, ParamsError, ServedModel, load_models
+from ..runtime.transports.litellm import litellm_module
+from .engine import Engine, Options, check
+from .models import ModelsError, ServedModel, load_models
 from .protocol import ApiError, completion, completion_id, failure, parse_body
+
+litellm_module()  # litellm imported as the executor imports it: the local price table, no banner
+
+from litellm.llms.custom_llm import CustomLLM, CustomLLMError  # noqa: E402
 
 
 class ArchonLLM(CustomLLM):
@@ -44,7 +47,9 @@ class ArchonLLM(CustomLLM):
     def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Any:
         return self._sync(self.acompletion(model, messages, *args, **kwargs))
 
-    async def astreaming(self, model: str, messages: list, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+    async def astreaming(  # type: ignore[override]  # litellm iterates what it returns
+        self, model: str, messages: list, *args: Any, **kwargs: Any
+    ) -> AsyncIterator[Any]:
         data = await self._run(model, messages, kwargs.get("optional_params") or {})
         for chunk in _chunks(data):
             yield chunk
@@ -60,13 +65,12 @@ class ArchonLLM(CustomLLM):
         try:
             chat = parse_body(body)
             engine, served = self._engine(path)
+            check(served, chat)
             results = await engine.answer(
                 served, chat.messages, params=chat.params, sampling=chat.sampling, n=chat.n
             )
         except ApiError as e:
             raise CustomLLMError(status_code=e.status, message=e.message) from None
-        except ParamsError as e:
-            raise CustomLLMError(status_code=400, message=f"{e.param}: {e}") from None
         except ModelsError as e:
             raise CustomLLMError(status_code=400, message=_models_message(e)) from None
         except TimeoutError:
@@ -100,9 +104,8 @@ class ArchonLLM(CustomLLM):
 
 def _request_fields(optional: dict[str, Any]) -> dict[str, Any]:
     """What litellm passes on (temperature, max_tokens, n, extra_body) as request fields."""
-    fields = {
-        k: optional[k] for k in ("temperature", "max_tokens", "max_completion_tokens", "n") if k in optional
-    }
+    names = ("temperature", "max_tokens", "max_completion_tokens", "n")
+    fields: dict[str, Any] = {name: optional[name] for name in names if name in optional}
     extra = optional.get("extra_body") or {}
     params = extra.get("params", optional.get("params"))
     if params is not None:

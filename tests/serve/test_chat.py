@@ -75,8 +75,20 @@ def test_a_conversation_is_answered_at_its_last_user_turn(served, fake):
     ]
     reply = served.client().chat.completions.create(model="echo", messages=conversation)
     assert "Another one?" in reply.choices[0].message.content
-    sent = json.dumps(fake.requests[-1].body["messages"])
-    assert "Another one?" in sent
+    sent = fake.requests[-1].body["messages"]  # the generator sees the whole conversation
+    assert {"role": "assistant", "content": "Blue."} in sent
+    assert any(m["role"] == "user" and "Name a colour." in m["content"] for m in sent)
+    assert any("You are terse." in m["content"] for m in sent)
+    assert "Another one?" in sent[-1]["content"]
+
+
+def test_a_developer_message_is_the_system_prompt(served, fake):
+    fake.set("gen", Reply.echo())
+    messages = [{"role": "developer", "content": "Be brief."}, {"role": "user", "content": "Hi?"}]
+    served.client().chat.completions.create(model="echo", messages=messages)
+    assert any(
+        m["role"] == "system" and "Be brief." in m["content"] for m in fake.requests[-1].body["messages"]
+    )
 
 
 def test_template_params_come_through_extra_body(served, fake):
