@@ -28,21 +28,21 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers (nothing i
     from pathlib import Path
 
     from .api import (
-        ArchitectureError,
-        arun,
-        arun_dataset,
-        plan,
-        rank_models,
-        render,
-        run,
-        run_dataset,
-        search,
+        ArchitectureError as ArchitectureError,
+        arun as arun,
+        arun_dataset as arun_dataset,
+        plan as plan,
+        rank_models as rank_models,
+        render as render,
+        run as run,
+        run_dataset as run_dataset,
+        search as search,
     )
-    from .architecture import Architecture
-    from .checker import CheckResult, check_architecture
-    from .diagnostics import ArchonError, Diagnostic
-    from .language.parser import parse
-    from .loader import load, load_text
+    from .architecture import Architecture as Architecture
+    from .checker import CheckResult, check_architecture as check_architecture
+    from .diagnostics import ArchonError as ArchonError, Diagnostic as Diagnostic
+    from .language.parser import parse as parse
+    from .loader import load as load, load_text as load_text
     from .template import Template
 
     __version__: str

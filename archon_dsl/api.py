@@ -498,7 +498,7 @@ def _teach_simulator(rows: list[Any], queries: list[Any]) -> None:
 
     register_answers(
         {**row, "question": query.question}
-        for row, query in zip(rows, queries)
+        for row, query in zip(rows, queries, strict=True)
         if isinstance(row, dict) and row.get("answer") is not None
     )
 

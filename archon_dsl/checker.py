@@ -300,7 +300,7 @@ class SpaceCheck:
         if template.constraints and self.cumulative_constraints == 0:
             # Name the first constraint that nothing satisfies, else the conjunction.
             culprit = next(
-                (c for c, n in zip(template.constraints, self.constraint_pass) if n == 0),
+                (c for c, n in zip(template.constraints, self.constraint_pass, strict=True) if n == 0),
                 template.constraints[-1],
             )
             alone = self.constraint_pass[template.constraints.index(culprit)] == 0

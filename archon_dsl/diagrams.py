@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import shutil
@@ -51,7 +52,7 @@ def _mix(colour: str, other: str, share: float) -> str:
     """`colour` moved `share` of the way towards `other` (both #RRGGBB)."""
     a = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
     b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * share):02X}" for x, y in zip(a, b))
+    return "#" + "".join(f"{round(x + (y - x) * share):02X}" for x, y in zip(a, b, strict=True))
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ def _flow_edges(arch: Architecture) -> list[tuple[Any, Any, str]]:
                 + [k for k in range(tail + 1, stop) if kind_spec(arch.layers[k].kind).pass_through]
                 + [head]
             )
-            for a, b in zip(chain, chain[1:]):
+            for a, b in itertools.pairwise(chain):
                 edges[(a, b, data)] = None
         else:
             edges[(tail, head, data)] = None
@@ -398,7 +399,7 @@ def to_dot(arch: Architecture, template: Template | None = None) -> str:
     # Where an edge enters and leaves a layer: a node in its first and last row.
     enter: dict[Any, str] = {"answer": "answer"}
     leave: dict[Any, str] = {"query": "query"}
-    for i, (layer, nodes) in enumerate(zip(arch.layers, layer_nodes)):
+    for i, (layer, nodes) in enumerate(zip(arch.layers, layer_nodes, strict=True)):
         style = KIND_STYLES[layer.kind]
         summary = _layer_summary(layer, inflow[i], flow[i])
         label = (
@@ -437,8 +438,8 @@ def to_dot(arch: Architecture, template: Template | None = None) -> str:
             if len(ids) > 1:
                 out.append(f"    {{rank=same; {' -> '.join(ids)} [style=invis]}}")
         # Invisible links from one row to the next stack a big layer as a grid.
-        for upper, lower in zip(rows, rows[1:]):
-            for a, b in zip(upper, lower):
+        for upper, lower in itertools.pairwise(rows):
+            for a, b in zip(upper, lower, strict=False):  # a grid's last row may be short
                 out.append(f"    {a.id} -> {b.id} [style=invis];")
         out.append("  }")
     out.append('  answer [label="answer", shape=oval, fillcolor="#EEEEEE", color="#9A9A9A", group=spine];')

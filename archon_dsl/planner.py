@@ -171,10 +171,10 @@ class Plan:
             )
         widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
         lines = [
-            "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
+            "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
             "  ".join("-" * w for w in widths),
         ]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
         calls = (
             str(self.calls_max) if self.calls_min == self.calls_max else f"{self.calls_min}-{self.calls_max}"
         )
@@ -218,7 +218,7 @@ def plan(architecture: Architecture, *, tokens_per_call: int | None = None) -> P
             reads += candidate_tokens + critique_tokens + (test_tokens if "tests" in spec.consumes else 0)
         cost_max: float | None = 0.0
         cost_min: float | None = 0.0
-        for model, out in zip(models, outputs) if calls_max else ():
+        for model, out in zip(models, outputs, strict=True) if calls_max else ():
             info = spec_info(model)
             if info is None or not info.priced:
                 unpriced.setdefault(model.id, None)

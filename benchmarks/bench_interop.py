@@ -19,6 +19,7 @@ on any file read (archon_dsl/limits.py).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -128,11 +129,11 @@ def main() -> None:
             source = Path(tmp) / f"config{size}.json"
             source.write_text(config_text(config(size)), encoding="utf-8")
             arch_path = Path(tmp) / f"config{size}.arch"
-            import_s, imported = timed(lambda: import_file(source, str(arch_path)), runs)
+            import_s, imported = timed(functools.partial(import_file, source, str(arch_path)), runs)
             arch_path.write_text(imported.text, encoding="utf-8")
-            load_s, template = timed(lambda: load(arch_path), runs)
+            load_s, template = timed(functools.partial(load, arch_path), runs)
             arch = template.instantiate()
-            export_s, exported = timed(lambda: export_architecture(arch).text, runs)
+            export_s, exported = timed(lambda arch=arch: export_architecture(arch).text, runs)
             assert json.loads(exported)["layers"], "export wrote no layers"
             row = (
                 f"{size:>8} {figure(import_s):>13} {figure(load_s):>13} {figure(export_s):>13} "
@@ -141,9 +142,11 @@ def main() -> None:
             if args.cli:
                 out_json = Path(tmp) / f"out{size}.json"
                 cli_import, _ = timed(
-                    lambda: cli("import", str(source), "-o", str(arch_path), "--no-check"), runs
+                    functools.partial(cli, "import", str(source), "-o", str(arch_path), "--no-check"), runs
                 )
-                cli_export, _ = timed(lambda: cli("export", str(arch_path), "-o", str(out_json)), runs)
+                cli_export, _ = timed(
+                    functools.partial(cli, "export", str(arch_path), "-o", str(out_json)), runs
+                )
                 row += f" {figure(cli_import):>14} {figure(cli_export):>14}"
             print(row, flush=True)
 

@@ -5,6 +5,7 @@ Run: python benchmarks/bench_parse_scaling.py
 
 from __future__ import annotations
 
+import functools
 import time
 
 from archon_dsl.checker import check_text
@@ -51,10 +52,10 @@ def main() -> None:
     for size in SIZES:
         text = generated(size)
         runs = 3 if size < 50_000 else 1
-        parse_time = best_of(lambda: parse(text), runs)
+        parse_time = best_of(functools.partial(parse, text), runs)
         result = None
 
-        def validate():
+        def validate(text: str = text) -> None:
             nonlocal result
             result = check_text(text, "generated.arch")
 

@@ -34,14 +34,15 @@ from archon_dsl.loader import load
 from archon_dsl.datasets import load_dataset
 from archon_dsl.itas.evaluate import ExecutorEvaluator
 arch = load("examples/itas_sim.arch").instantiate({})
-rows = load_dataset("arithmetic")[:%d]
+rows = load_dataset("arithmetic")[:ROWS]
 with ExecutorEvaluator("numeric", cache=False) as evaluator:
     start = time.perf_counter()
     result = evaluator.evaluate(arch, rows)
     took = time.perf_counter() - start
-assert result.rows == %d and result.errors == 0, result
+assert result.rows == ROWS and result.errors == 0, result
 print(f"{took:.4f} {result.score:.4f} {result.calls} {result.cost_usd}")
-""" % (ROWS, ROWS)
+"""
+EVALUATE = f"ROWS = {ROWS}\n" + EVALUATE
 
 
 def env(root: Path) -> dict[str, str]:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_critical_path import LAYERS, QUESTION, Server, arch_text, bare_client, capture_requests, replay  # noqa: E402
+from bench_critical_path import LAYERS, QUESTION, Server, arch_text, bare_client, capture_requests, replay
 
 
 async def main(queries: int, concurrency: int, latency: float, rounds: int) -> None:

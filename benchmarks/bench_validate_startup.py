@@ -37,15 +37,17 @@ def timed(cmd: list[str]) -> float:
 
 def heavy_imports() -> list[str]:
     probe = (
-        "import sys; sys.argv = ['archonc', 'validate', %r];\n"
+        f"import sys; sys.argv = ['archonc', 'validate', {str(EXAMPLE)!r}];\n"
         "from archon_dsl.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "sys.stderr.write('HEAVY:' + ','.join(sorted({m.split('.')[0] for m in sys.modules} & set(%r))) + '\\n')"
-    ) % (str(EXAMPLE), HEAVY + ("typer",))
+        "sys.stderr.write('HEAVY:' + ','.join(sorted({m.split('.')[0] for m in sys.modules} & set("
+        + repr(HEAVY + ("typer",))
+        + "))) + '\\n')"
+    )
     err = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=ENV
     ).stderr
-    line = next((l for l in err.splitlines() if l.startswith("HEAVY:")), "HEAVY:")
+    line = next((x for x in err.splitlines() if x.startswith("HEAVY:")), "HEAVY:")
     return [m for m in line[len("HEAVY:") :].split(",") if m]
 
 

@@ -227,7 +227,7 @@ def _lab(colour: str, vision) -> tuple[float, float, float]:
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
     rgb = [linear(int(colour[i : i + 2], 16)) for i in (1, 3, 5)]
-    r, g, b = (min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb)))) for row in vision)
+    r, g, b = (min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb, strict=True)))) for row in vision)
     x, y, z = (
         (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
         0.2126 * r + 0.7152 * g + 0.0722 * b,

@@ -46,7 +46,7 @@ class Echo:
     def combine(self, layer: Layer, state: State, index: int, results: list[Any]):
         pairs = [(m, c) for m in layer.models for c in self._kept(layer, state)]
         out, lost = [], []
-        for k, ((model, _), text) in enumerate(zip(pairs, results)):
+        for k, ((model, _), text) in enumerate(zip(pairs, results, strict=True)):
             if text is None:
                 lost.append(Degradation(index, self.kind, f"echo[{k}]", "no usable response", "left out"))
             else:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from archon_testing import ROOT
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from archon_dsl.checker import check_text
 from archon_dsl.diagnostics import Diagnostic

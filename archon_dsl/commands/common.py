@@ -168,9 +168,9 @@ def load_template_or_exit(path: Path, *, declarations: bool = True):
     except ArchonError as e:
         if exit_code(e) == EXIT_USAGE and _unreadable(path):  # the file named, not a file it includes
             print_diagnostics(e)
-            raise SystemExit(EXIT_USAGE)
+            raise SystemExit(EXIT_USAGE) from None
         print_findings([_findings_of(e, path)])
-        raise SystemExit(EXIT_FINDINGS)
+        raise SystemExit(EXIT_FINDINGS) from None
     errors = [d for d in template.diagnostics if d.is_error]
     if errors and declarations:
         print_diagnostics(ArchonError(errors))
@@ -212,7 +212,9 @@ def instantiate_or_exit(template, params):
         return template.instantiate(parse_assignment(template, params or []))
     except InstantiateError as e:
         print_diagnostics(e)
-        raise SystemExit(EXIT_USAGE if e.diagnostics and e.diagnostics[0].code == "E006" else EXIT_FINDINGS)
+        raise SystemExit(
+            EXIT_USAGE if e.diagnostics and e.diagnostics[0].code == "E006" else EXIT_FINDINGS
+        ) from None
 
 
 def console(stderr: bool = False, width: int | None = None):

@@ -28,8 +28,7 @@ def render(args: argparse.Namespace) -> int:
     and their domains in the caption. SVG and PNG need Graphviz: `dot`, or the
     `graphviz-pure` binary that `pip install` brings along.
     """
-    from ..diagrams import FORMATS, RenderError, format_for, write_diagram
-    from ..diagrams import render as draw
+    from ..diagrams import FORMATS, RenderError, format_for, render as draw, write_diagram
 
     path, output, format, params = args.path, args.output, args.format, args.params
     # --dpi goes to the renderer only when given, so a renderer without the keyword keeps working.

@@ -216,7 +216,7 @@ def multiple_choice_rows(rng: random.Random) -> list[dict]:
                 "id": f"mc-{i:03d}",
                 "question": text,
                 "answer": answer,
-                "options": dict(zip(letters, options)),
+                "options": dict(zip(letters, options, strict=True)),
                 "distractors": wrong,
             }
         )

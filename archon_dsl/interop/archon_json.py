@@ -487,7 +487,7 @@ def _check_keys(kind: str, data: dict, where: JsonPath, notes: _Notes) -> None:
     """Warn on every key the original ignores for this kind, or that the language cannot express."""
     read = COMMON_KEYS | KIND_KEYS[kind]
     article = "an" if kind[0] in "aeiou" else "a"
-    for key, value in data.items():
+    for key in data:
         path = where + (key,)
         if key in IGNORED_KEYS:
             notes.ignored(path, f"`{key}` dropped: {IGNORED_KEYS[key]}", suspicious=key in MISSPELLINGS)
@@ -633,7 +633,7 @@ def _layer(components: list[_Component], defaults: Defaults, notes: _Notes) -> L
     # (model, calls) per component; a run of one model is one entry drawing all their samples,
     # since the runtime tells samples of a model apart but not repeats of it.
     entries: list[tuple[ModelSpec, int]] = []
-    for component, temperature, max_tokens in zip(components, temps, tokens):
+    for component, temperature, max_tokens in zip(components, temps, tokens, strict=True):
         update = {}
         if per_model_temp and temperature != defaults.temperature:
             update["temperature"] = temperature

@@ -111,7 +111,7 @@ class SearchDirectory:
                     break  # written when the run was killed
                 raise _usage(
                     f"{self.trials_path}:{number}: not a trial record", "remove the line or the directory"
-                )
+                ) from None
         return trials
 
     def rewrite_trials(self, trials: Sequence[Trial]) -> None:

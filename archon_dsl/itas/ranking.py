@@ -167,7 +167,7 @@ def find_pool(path: Path, pool: str, seen: tuple[str, ...] = ()) -> tuple[Path, 
 
 def _offset(text: str, line: int, column: int) -> int:
     lines = text.split("\n")
-    return sum(len(l) + 1 for l in lines[: line - 1]) + column - 1
+    return sum(len(text_line) + 1 for text_line in lines[: line - 1]) + column - 1
 
 
 def write_pool_order(path: Path, pool: str, order: list[int]) -> Path:

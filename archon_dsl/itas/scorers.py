@@ -67,7 +67,7 @@ class Scorer:
         self, answers: Sequence[str | None], rows: Sequence[Mapping[str, Any]], ctx: ScoreContext
     ) -> list[float]:
         """One score per row; a missing answer (an error) scores 0."""
-        return [0.0 if a is None else _clamp(self.score(a, r)) for a, r in zip(answers, rows)]
+        return [0.0 if a is None else _clamp(self.score(a, r)) for a, r in zip(answers, rows, strict=True)]
 
 
 def _clamp(value: Any) -> float:
@@ -415,7 +415,7 @@ class PairwiseJudge(Scorer):
             from ..api import resolve_architecture
 
             results = await ctx.run(resolve_architecture(self.baseline), list(todo))
-            for row, result in zip(todo, results):
+            for row, result in zip(todo, results, strict=True):
                 self._baseline_answers[_row_key(row)] = result.answer if result.error is None else None
         return [self._baseline_answers[_row_key(r)] for r in rows]
 

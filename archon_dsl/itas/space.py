@@ -263,7 +263,7 @@ class SearchSpace:
         for radius in range(1, sum(len(d.values) for d in dims) + 1):
             for offsets in _offsets(dims, here, radius):
                 point = dict(start)
-                for dim, i in zip(dims, offsets):
+                for dim, i in zip(dims, offsets, strict=True):
                     point[dim.name] = dim.values[i]
                 seen += 1
                 if accept(point):

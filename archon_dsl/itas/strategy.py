@@ -59,7 +59,7 @@ class Strategy(ABC):
     def proposals(self) -> Proposals:
         """The points this strategy wants evaluated next (each strategy defines its own order)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a hook with a default: most strategies hold nothing
         """Release what the strategy holds (Ax's client, for bo)."""
 
     # -- helpers shared by the strategies ------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from ..diagnostics import Span
 
@@ -204,7 +204,7 @@ class BoolOp(Node):
     span: Span | None = _span()
 
 
-Expr = Union[Int, Float, Str, Bool, Name, Call, ListExpr, Index, Slice, Unary, Binary, Compare, BoolOp]
+Expr = Int | Float | Str | Bool | Name | Call | ListExpr | Index | Slice | Unary | Binary | Compare | BoolOp
 
 
 # ---------------------------------------------------------------------------
@@ -232,7 +232,7 @@ class SetDomain(Node):
     span: Span | None = _span()
 
 
-Domain = Union[Range, SetDomain]
+Domain = Range | SetDomain
 
 
 @dataclass(slots=True)
@@ -329,21 +329,21 @@ class If(Node):
     span: Span | None = _span()
 
 
-Body = Union[LayerDecl, Repeat, If]
-Statement = Union[
-    ArchonDecl,
-    Include,
-    Defaults,
-    ModelDecl,
-    ProviderDecl,
-    PoolDecl,
-    ParamDecl,
-    Constraint,
-    Budget,
-    LayerDecl,
-    Repeat,
-    If,
-]
+Body = LayerDecl | Repeat | If
+Statement = (
+    ArchonDecl
+    | Include
+    | Defaults
+    | ModelDecl
+    | ProviderDecl
+    | PoolDecl
+    | ParamDecl
+    | Constraint
+    | Budget
+    | LayerDecl
+    | Repeat
+    | If
+)
 
 
 @dataclass(slots=True)

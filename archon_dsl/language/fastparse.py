@@ -11,6 +11,7 @@ held equal, spans included, by tests/language/test_fastparse.py.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -207,9 +208,7 @@ class _Parser:
             )
         }
         # Each rule's ToAst function, bound once: build(rule, meta, items).
-        self.build = {
-            name: (lambda f: lambda meta, items: f(transformer, meta, items))(f) for name, f in plain.items()
-        }
+        self.build = {name: functools.partial(f, transformer) for name, f in plain.items()}
 
     # -- tokens -----------------------------------------------------------------
     def peek(self) -> str:

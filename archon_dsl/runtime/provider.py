@@ -225,8 +225,7 @@ class Provider:
             elif name == "sim":
                 from .transports.sim import SimTransport as make
             else:
-                from .transports.litellm import LiteLLMTransport as make
-                from .transports.litellm import litellm_module
+                from .transports.litellm import LiteLLMTransport as make, litellm_module
 
                 litellm_module()  # its import (seconds) is no call's latency
             found = self._transports[name] = make()

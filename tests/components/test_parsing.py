@@ -1,5 +1,4 @@
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from archon_dsl.components.parsing import extract_code, extract_json, numbered_items, yes_no
 from archon_dsl.components.ranker import parse_ranking
@@ -40,7 +39,7 @@ def test_extract_code_prefers_python_blocks_that_define_things():
 @given(st.permutations(list(range(1, 8))), st.sampled_from(["json", "chain", "list", "label", "bare"]))
 def test_any_permutation_round_trips_in_every_style(order, style):
     text = {
-        "json": '{"ranking": %s}' % order,
+        "json": f'{{"ranking": {order}}}',
         "chain": " > ".join(f"[{k}]" for k in order),
         "list": "\n".join(f"{i}. Candidate {k} because it is good" for i, k in enumerate(order, 1)),
         "label": "After thought.\nRanking: " + ", ".join(map(str, order)),

@@ -1,5 +1,4 @@
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from archon_dsl.components import COMPONENTS
 from archon_dsl.components.prompting import placeholders, render

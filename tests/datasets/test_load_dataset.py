@@ -46,7 +46,7 @@ def test_reference_solutions_pass_their_tests_in_the_sandbox():
 
 def test_broken_variants_fail_exactly_the_tests_recorded():
     for row in load_dataset("python_functions")[:5]:
-        for variant, fails in zip(row["buggy"], row["buggy_fails"]):
+        for variant, fails in zip(row["buggy"], row["buggy_fails"], strict=True):
             results = run_tests(variant, row["tests"])
             assert [i for i, ok in enumerate(results) if not ok] == fails, row["id"]
 

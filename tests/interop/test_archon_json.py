@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from archon_testing import ROOT
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from interop.original_archon import problems, reading
 
 from archon_dsl.architecture import EnvVar
@@ -252,7 +251,7 @@ def test_json_to_arch_to_json_keeps_every_setting_the_original_reads(path, tmp_p
         if component["type"] == "unit_test_generator" and component["unit_test_cap"] is None:
             component["unit_test_cap"] = 5  # the language's count; the import says so (J012)
     assert len(before) == len(after)
-    for i, (a, b) in enumerate(zip(before, after)):
+    for i, (a, b) in enumerate(zip(before, after, strict=True)):
         for key in sorted(set(a) | set(b)):
             assert a.get(key) == b.get(key), (
                 f"component {i} ({a['type']}): {key} {a.get(key)!r} -> {b.get(key)!r}"

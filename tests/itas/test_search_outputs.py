@@ -34,7 +34,7 @@ def test_trials_are_recorded_as_jsonl_and_csv(bo_run):
         table = list(csv.DictReader(f))
     assert len(table) == len(records)
     assert {"level", "n", "judge", "critique", "score", "cost", "calls", "duration"} <= set(table[0])
-    assert all(abs(float(row["score"]) - r["score"]) < 1e-5 for row, r in zip(table, records))
+    assert all(abs(float(row["score"]) - r["score"]) < 1e-5 for row, r in zip(table, records, strict=True))
 
 
 def test_result_state_and_plots(bo_run):

@@ -6,8 +6,7 @@ from dataclasses import fields, is_dataclass
 
 import pytest
 from archon_testing import ROOT
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from archon_dsl.language import parser
 from archon_dsl.language.fastparse import fast_parse

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from archon_testing import GOLDEN, ROOT, assert_golden
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from archon_dsl.language import ast
 from archon_dsl.language.parser import parse

@@ -86,7 +86,7 @@ layer generator {{ model = g; samples = 2 }}
     per_call = [r.input_tokens * 1e-6 + r.output_tokens * 2e-6 for r in result.records]
     assert result.cost_usd == pytest.approx(sum(per_call))
     assert result.layers[0].cost_usd == pytest.approx(sum(per_call))
-    assert all(r.cost_usd == pytest.approx(c) for r, c in zip(result.records, per_call))
+    assert all(r.cost_usd == pytest.approx(c) for r, c in zip(result.records, per_call, strict=True))
 
 
 def test_the_calls_of_a_layer_overlap_at_the_server(server):

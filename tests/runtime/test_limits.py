@@ -147,7 +147,7 @@ async def test_concurrency_caps_calls_in_flight():
             in_flight[provider] -= 1
 
     async with anyio.create_task_group() as group:
-        for i in range(8):
+        for _ in range(8):
             group.start_soon(call, "openai/m")
             group.start_soon(call, "groq/x")
     assert peak == {"openai": 2, "all": 5}

@@ -110,7 +110,7 @@ def test_the_clients_of_finished_loops_are_let_go(server):
     model = spec("openai/m", api_base=server.base_url)
     for i in range(4):  # as ad.run does: a new event loop per query
         result = anyio.run(
-            lambda: provider_module.Provider(env_file=None).complete(
+            lambda i=i: provider_module.Provider(env_file=None).complete(
                 CallSpec(model, ({"role": "user", "content": f"question {i}"},))
             )
         )

@@ -108,7 +108,8 @@ class BwrapBackend:
             args += ["--unshare-all"]
         args += ["--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox"]
         libraries = system_library_args()
-        mounts = [a for flag, a in zip(libraries, libraries[2:]) if flag == "--ro-bind"] + binds
+        # `--ro-bind source target`: a mount point is the word two after its flag.
+        mounts = [a for flag, a in zip(libraries, libraries[2:], strict=False) if flag == "--ro-bind"] + binds
         # bwrap makes missing parents of a mount point mode 0700 (root's); the workers must traverse them.
         for parent in _parents(mounts):
             args += ["--perms", "0755", "--dir", parent]
