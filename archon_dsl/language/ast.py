@@ -283,6 +283,7 @@ class ParamDecl(Node):
     type: str  # int | float | bool | choice
     default: Expr | None
     domain: Domain | None
+    when: Expr | None = None  # the condition under which the parameter exists; None: always
     span: Span | None = _span()
     name_span: Span | None = _span()
     type_span: Span | None = _span()

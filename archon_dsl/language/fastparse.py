@@ -57,6 +57,7 @@ _KEYWORDS = frozenset(
         "or",
         "and",
         "not",
+        "when",
         "true",
         "false",
     }
@@ -275,7 +276,11 @@ class _Parser:
             if self.peek() == "in":
                 self.i += 1
                 domain, _, end = self.domain()
-            return build["param_decl"](_Meta(first[2], end), [name[4], type_[4], default, domain])
+            when = None
+            if self.peek() == "when":
+                self.i += 1
+                when, _, end = self.expr()
+            return build["param_decl"](_Meta(first[2], end), [name[4], type_[4], default, domain, when])
         if kind == "constraint":
             value, _, end = self.expr()
             return build["constraint_decl"](_Meta(first[2], end), [value])

@@ -277,6 +277,8 @@ def _statement(writer: _Writer, s, depth: int) -> None:
             text += f" = {expr_text(s.default)}"
         if s.domain is not None:
             text += f" in {domain_text(s.domain)}"
+        if s.when is not None:
+            text += f" when {expr_text(s.when)}"
         writer.emit(text, depth, span)
     elif isinstance(s, ast.Constraint):
         writer.emit(f"constraint {expr_text(s.expr)}", depth, span)

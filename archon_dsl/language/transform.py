@@ -127,12 +127,13 @@ class ToAst(Transformer):
         return ast.PoolDecl(str(name), value, span=_span(meta), name_span=_tok_span(name))
 
     def param_decl(self, meta, items):
-        name, type_, default, domain = items
+        name, type_, default, domain, when = items
         return ast.ParamDecl(
             str(name),
             str(type_),
             default,
             domain,
+            when,
             span=_span(meta),
             name_span=_tok_span(name),
             type_span=_tok_span(type_),

@@ -12,6 +12,8 @@ from .generators_first_only import GeneratorsFirstOnly
 from .invalid_value import InvalidValue
 from .key_to_custom_host import KeyToCustomHost
 from .one_kind_per_layer import OneKindPerLayer
+from .param_condition import ParamCondition
+from .param_never_active import ParamNeverActive
 from .pool_out_of_range import PoolOutOfRange
 from .prompt_placeholders import PromptPlaceholders
 from .ranker_top_k import RankerTopK
@@ -52,6 +54,8 @@ RULES: tuple[Rule, ...] = (
     ValueOutsideDomain(),
     PoolOutOfRange(),
     UnsatisfiableSpace(),
+    ParamCondition(),
+    ParamNeverActive(),
     BudgetExceeded(),
     EmptyArchitecture(),
     InvalidValue(),

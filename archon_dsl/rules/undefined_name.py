@@ -61,6 +61,8 @@ class _Resolver(ast.Visitor):
             self.visit(decl.domain, loop_vars)
         if decl.default is not None:
             self.visit(decl.default, loop_vars)
+        if decl.when is not None:
+            self.visit(decl.when, loop_vars)
 
     def visit_Repeat(self, repeat: ast.Repeat, loop_vars: frozenset[str]) -> None:
         for bound in (repeat.count, repeat.range):

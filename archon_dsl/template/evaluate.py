@@ -16,6 +16,18 @@ from .values import type_name
 FUNCTIONS = ("min", "max", "len", "env")
 
 
+class Inactive:
+    """The value a scope holds for a parameter whose `when` is false there: reading it is an error."""
+
+    __slots__ = ("name", "condition")
+
+    def __init__(self, name: str, condition: str):
+        self.name, self.condition = name, condition
+
+    def __repr__(self) -> str:
+        return f"<{self.name} inactive>"
+
+
 class EvalError(Exception):
     """An expression that cannot be evaluated, with where and why."""
 
@@ -52,9 +64,17 @@ class _Evaluator(ast.Visitor):
 
     def visit_Name(self, expr: ast.Name, scope: dict[str, Any]) -> Any:
         try:
-            return scope[expr.id]
+            value = scope[expr.id]
         except KeyError:
             raise EvalError.of(UndefinedName, f"'{expr.id}' is not defined", expr.span) from None
+        if value.__class__ is Inactive:
+            raise EvalError.of(
+                UndefinedName,
+                f"'{expr.id}' does not exist here: it exists only when {value.condition}",
+                expr.span,
+                f"read '{expr.id}' only where {value.condition} holds (e.g. inside `if {value.condition}`)",
+            )
+        return value
 
     def visit_ListExpr(self, expr: ast.ListExpr, scope: dict[str, Any]) -> list:
         return [self.visit(item, scope) for item in expr.items]
@@ -244,14 +264,19 @@ def _call(expr: ast.Call, scope: dict[str, Any]) -> Any:
 
 
 class ReadTracking(dict):
-    """A scope that records which of `params` an evaluation reads."""
+    """A scope that records which parameters an evaluation reads.
 
-    def __init__(self, base: dict[str, Any], params: dict[str, Any], reads: set[str]):
+    `tracked` maps each parameter to the names a read of it adds: itself, and for a
+    conditional parameter the parameters its `when` reads (they decide whether it exists).
+    """
+
+    def __init__(self, base: dict[str, Any], tracked: dict[str, tuple[str, ...]], reads: set[str]):
         super().__init__(base)
-        self._params = params
+        self._tracked = tracked
         self._reads = reads
 
     def __getitem__(self, name: str) -> Any:
-        if name in self._params:
-            self._reads.add(name)
+        names = self._tracked.get(name)
+        if names is not None:
+            self._reads.update(names)
         return super().__getitem__(name)

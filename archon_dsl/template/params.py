@@ -32,6 +32,10 @@ class Param:
     low: float | None = None
     high: float | None = None
     decl: ast.ParamDecl | None = field(default=None, repr=False)
+    # The condition under which the parameter exists (None: always), and the earlier
+    # parameters it reads; both set from the declaration by conditions.resolve_conditions.
+    when: ast.Expr | None = field(default=None, repr=False)
+    parents: tuple[str, ...] = ()
 
     def grid(self, points: int = FLOAT_GRID) -> list[Any]:
         """The values enumerated for this parameter (a float range gives a grid)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,8 +23,9 @@ from ..diagnostics import ArchonError, Diagnostic, Severity
 from ..language import ast
 from ..rules.undefined_name import UndefinedName
 from ..rules.value_outside_domain import ValueOutsideDomain
+from . import conditions
 from .binding import as_model, layer_from_decl, model_from_decl, options, validated
-from .evaluate import EvalError, ReadTracking, evaluate, invalid, number, truth
+from .evaluate import EvalError, Inactive, ReadTracking, evaluate, invalid, number, truth
 from .params import FLOAT_GRID, Param, param_from_decl, resolve_params
 from .values import format_value, type_name
 
@@ -89,6 +89,14 @@ class Template:
                 self.params[decl.name] = param_from_decl(decl)
             except EvalError as e:
                 self._report(e)
+        self.diagnostics.extend(
+            conditions.resolve_conditions(
+                self.params, self.models, {d.name for d in self.pool_decls}, self.path
+            )
+        )
+        # Whether any parameter is conditional; and what reading each parameter depends on.
+        self.conditional = any(p.when is not None for p in self.params.values())
+        self._tracked = conditions.ancestors(self.params)
         for decl in self.module.of_type(ast.ProviderDecl):
             try:
                 values = options(decl.options, scope, PROVIDER_OPTIONS, "provider")
@@ -116,9 +124,11 @@ class Template:
         With `reads`, the names of the parameters that evaluation reads are added to it.
         """
         scope = (
-            dict(self.static_scope) if reads is None else ReadTracking(self.static_scope, self.params, reads)
+            dict(self.static_scope)
+            if reads is None
+            else ReadTracking(self.static_scope, self._tracked, reads)
         )
-        scope.update(assignment)
+        scope.update(self._bound(assignment))
         for decl in self.pool_decls:
             value = evaluate(decl.value, scope)
             if not isinstance(value, list):
@@ -197,13 +207,41 @@ class Template:
     def constraint_results(self, assignment: dict[str, Any]) -> list[bool]:
         """Whether each constraint holds at `assignment`, in declaration order; raises EvalError."""
         scope = dict(self.static_scope)
-        scope.update(assignment)
+        scope.update(self._bound(assignment))
         return [truth(evaluate(c.expr, scope), c.expr.span) for c in self.constraints]
 
     def constraints_hold(self, assignment: dict[str, Any]) -> bool:
         scope = dict(self.static_scope)
-        scope.update(assignment)
+        scope.update(self._bound(assignment))
         return all(truth(evaluate(c.expr, scope), c.expr.span) for c in self.constraints)
+
+    # -- conditional parameters ---------------------------------------------------
+    def _bound(self, assignment: dict[str, Any]) -> dict[str, Any]:
+        """`assignment` as a scope sees it: inactive parameters marked (reading one is an error)."""
+        if not self.conditional:
+            return assignment
+        return conditions.bind(self, {**self.default_assignment(), **assignment})
+
+    def active_params(self, assignment: dict[str, Any] | None = None) -> set[str]:
+        """The parameters that exist at `assignment` (missing ones take their defaults): every
+        unconditional one, and each conditional one whose `when` holds there; raises EvalError."""
+        if not self.conditional:
+            return set(self.params)
+        bound = conditions.bind(self, self.complete(assignment))
+        return {name for name, value in bound.items() if value.__class__ is not Inactive}
+
+    def canonical(self, assignment: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The point's active parameters, defaults filled in, in declaration order: two assignments
+        have equal canonical points exactly when they give the same architecture. Raises
+        InstantiateError for a value outside its domain or a condition that cannot be evaluated."""
+        full = self.complete(assignment)
+        if not self.conditional:
+            return full
+        try:
+            bound = conditions.bind(self, full)
+        except EvalError as e:
+            raise InstantiateError([e.diagnostic(self.path)]) from None
+        return {name: value for name, value in bound.items() if value.__class__ is not Inactive}
 
     def instantiate(
         self, assignment: dict[str, Any] | None = None, *, reads: set[str] | None = None
@@ -216,6 +254,8 @@ class Template:
         full = self.complete(assignment)
         try:
             scope = self.scope(full, reads)
+            if self.conditional:
+                full = {n: v for n, v in full.items() if scope.get(n).__class__ is not Inactive}
             layers: list[Layer] = []
             self._expand(self.body, scope, layers)
             budgets = [
@@ -284,31 +324,37 @@ class Template:
 
     # -- the space ----------------------------------------------------------------
     def raw_size(self, float_points: int = FLOAT_GRID) -> int:
+        """The raw points: every parameter's values multiplied, conditions ignored."""
         return math.prod(len(p.grid(float_points)) for p in self.params.values()) if self.params else 1
 
+    def distinct_size(self, float_points: int = FLOAT_GRID) -> int:
+        """The distinct architectures: points that differ only in inactive parameters count once."""
+        if not self.conditional:
+            return self.raw_size(float_points)
+        return conditions.distinct_size(self, float_points)
+
+    def distinct_points(self, float_points: int = FLOAT_GRID) -> Iterator[dict[str, Any]]:
+        """Each distinct architecture's canonical point once, in lexicographic order (for a template
+        without conditions, the same as `points`); raises EvalError on a condition that fails."""
+        if not self.conditional:
+            return self.points(float_points)
+        return conditions.distinct_points(self, float_points)
+
+    def never_active(self, float_points: int = FLOAT_GRID) -> list[Param]:
+        """Conditional parameters that exist at no point of the space."""
+        return conditions.never_active(self, float_points)
+
     def points(self, float_points: int = FLOAT_GRID) -> Iterator[dict[str, Any]]:
-        """Every assignment of the (gridded) space, in lexicographic order."""
+        """Every raw assignment of the (gridded) space, conditions ignored, in lexicographic order."""
         names = list(self.params)
         grids = [self.params[n].grid(float_points) for n in names]
         for combo in itertools.product(*grids):
             yield dict(zip(names, combo, strict=True))
 
     def sample(self, n: int, seed: int = 0, float_points: int = FLOAT_GRID) -> list[dict[str, Any]]:
-        """`n` distinct assignments drawn uniformly (all of them when the space is smaller)."""
-        size = self.raw_size(float_points)
-        if size <= n:
-            return list(self.points(float_points))
-        rng = random.Random(seed)
-        names = list(self.params)
-        grids = [self.params[name].grid(float_points) for name in names]
-        chosen: dict[tuple, dict] = {}
-        while len(chosen) < n:
-            combo = tuple(rng.randrange(len(g)) for g in grids)
-            if combo not in chosen:
-                chosen[combo] = {
-                    name: grids[i][k] for i, (name, k) in enumerate(zip(names, combo, strict=True))
-                }
-        return list(chosen.values())
+        """`n` distinct architectures' canonical points, drawn uniformly over distinct architectures
+        (not raw points); all of them when there are no more than `n`."""
+        return conditions.sample(self, n, seed, float_points)
 
 
 _MISSING = object()
