@@ -95,7 +95,7 @@ def evaluate(args: argparse.Namespace) -> int:
             return _interrupted(label, bar, out, EXIT_TERMINATED)
         runs.append(run)
     _close(cache)
-    from ..evaluation.report import build_report, rich_tables, write_report
+    from ..evaluation.report import build_report, notes, rich_tables, write_report
 
     report = build_report(
         suite,
@@ -113,6 +113,8 @@ def evaluate(args: argparse.Namespace) -> int:
         shown = console()
         for table in rich_tables(report):
             shown.print(table)
+        for line in notes(report):
+            shown.print(line, markup=False, highlight=False)
         shown.print("report: " + ", ".join(str(p) for p in written.values()), highlight=False)
     return EXIT_OK
 

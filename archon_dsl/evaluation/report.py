@@ -120,7 +120,33 @@ def markdown(report: dict[str, Any]) -> str:
                 f"| {c['a']} | {c['b']} | {_number(c['difference'], 2)} | {_number(c['low'], 2)} - {_number(c['high'], 2)} "
                 f"| {_number(c['p_value'], 3)} | {'yes' if c['significant'] else 'no'} |"
             )
+    lines += ["", *[f"- {line}" for line in notes(report)]]
     return "\n".join(lines) + "\n"
+
+
+def notes(report: dict[str, Any]) -> list[str]:
+    """One line per architecture: the suite's other numbers, what this run paid, the judge's share."""
+    lines = []
+    for arch in report["architectures"]:
+        parts = []
+        for key, value in (arch["score"].get("extra") or {}).items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v}" for k, v in value.items())
+            elif isinstance(value, float):
+                value = _number(value)
+            parts.append(f"{key} {'-' if value is None else value}")
+        run = arch["this_run"]
+        parts.append(
+            f"this run: {run['queries']} answered, {arch['resumed']} resumed, "
+            f"{run['paid_calls']} calls paid ({_money(run['spent_usd'])})"
+        )
+        if arch.get("judge"):
+            judge = arch["judge"]
+            parts.append(
+                f"judge {judge['calls']} calls ({judge['cached_calls']} cached, {_money(judge['cost_usd'])})"
+            )
+        lines.append(f"{arch['label']}: " + "; ".join(parts))
+    return lines
 
 
 def rich_tables(report: dict[str, Any]) -> list[Any]:

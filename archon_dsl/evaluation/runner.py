@@ -22,6 +22,8 @@ class ArchitectureRun:
     score: SuiteScore
     resumed: int = 0  # rows read back from the results file, not run again
     judge: dict[str, Any] = field(default_factory=dict)  # the judge's calls, tokens, dollars for this run
+    costs: list[float | None] = field(default_factory=list)  # per row, at the models' prices
+    fresh: set[str] = field(default_factory=set)  # ids of the rows answered by this run
 
     @property
     def queries(self) -> int:
@@ -32,7 +34,8 @@ class ArchitectureRun:
         from ..runtime.trace import add_costs
 
         n = max(len(self.results), 1)
-        cost = add_costs(r.cost_usd for r in self.results) if self.results else 0.0
+        cost = add_costs(self.costs or [r.cost_usd for r in self.results]) if self.results else 0.0
+        fresh = [r for r in self.results if r.id in self.fresh]
         return {
             "queries": len(self.results),
             "errors": sum(r.error is not None for r in self.results),
@@ -42,6 +45,12 @@ class ArchitectureRun:
             "cost_usd": cost,
             "cost_per_query": None if cost is None else cost / n,
             "latency_per_query_s": sum(r.latency_s for r in self.results) / n,
+            # What this invocation paid for: calls not answered from the cache, for rows it answered.
+            "this_run": {
+                "queries": len(fresh),
+                "paid_calls": sum(r.calls - r.cached_calls for r in fresh),
+                "spent_usd": add_costs(r.cost_usd for r in fresh) if fresh else 0.0,
+            },
         }
 
 
@@ -123,6 +132,12 @@ async def run_architecture(
     from ..itas.scorers import ScoreContext
 
     resumed = 0
+    fresh: set[str] = set()
+
+    def finished(result: Any) -> None:
+        fresh.add(result.id)
+        if on_result is not None:
+            on_result(result)
 
     def started(total: int, done: int) -> None:
         nonlocal resumed
@@ -137,7 +152,7 @@ async def run_architecture(
         sim=sim,
         cache=cache,
         on_start=started,
-        on_result=on_result,
+        on_result=finished,
         check=False,  # checked by the caller, as `archonc validate` checks it
         **options,
     )
@@ -165,7 +180,22 @@ async def run_architecture(
         score=suite.summarize(rows, row_scores),
         resumed=resumed,
         judge=judge.usage() if judge is not None else {},
+        costs=priced(arch, results, sim),
+        fresh=fresh,
     )
+
+
+def priced(arch: Any, results: Sequence[Any], sim: bool) -> list[float | None]:
+    """Each row's dollars at its models' prices, cache hits priced as the calls they stand for (as the
+    search prices trials); a row read back from a results file keeps the dollars recorded when it ran."""
+    from ..itas.evaluate import architecture_cost
+
+    if sim:
+        from ..runtime.sim import simulate
+
+        arch = simulate(arch)
+    models = {model.id: model for layer in arch.layers for model in layer.models}
+    return [architecture_cost([r], models) if r.records else r.cost_usd for r in results]
 
 
 def labels_for(paths: Sequence[str | Path]) -> list[str]:

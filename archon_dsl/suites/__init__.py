@@ -9,6 +9,7 @@ how each is computed and how it compares with the published leaderboards.
 from __future__ import annotations
 
 from importlib import import_module
+from inspect import signature
 from typing import Any
 
 from ..diagnostics import ArchonError, Diagnostic, Severity, did_you_mean
@@ -48,9 +49,7 @@ def get_suite(name: str, **options: Any) -> Any:
         )
     module, cls = SUITES[key]
     suite_class = getattr(import_module(f".{module}", __name__), cls)
-    accepted = {
-        k: v for k, v in options.items() if v is not None and k in suite_class.__init__.__code__.co_varnames
-    }
+    accepted = {k: v for k, v in options.items() if v is not None and k in signature(suite_class).parameters}
     return suite_class(**accepted)
 
 
