@@ -188,34 +188,49 @@ class Executor:
         )
         self._load_transports()
         start = time.perf_counter()
-        turn = 0
         try:
             if query.turns:
-                result.turns = [None] * len(query.turns)
-                conversation: list[Message] = []
-                for turn, text in enumerate(query.turns, 1):
-                    history = tuple(conversation)
-                    conversation.append({"role": "user", "content": text})
-                    result.messages = list(conversation)  # what this turn's answer replies to
-                    answer = await self._answer(State(query=text, history=history), query, result)
-                    result.turns[turn - 1] = answer
-                    conversation.append({"role": "assistant", "content": answer})
-                result.answer = answer
+                await self._answer_turns(query, result)
             else:
                 history, text = split_last(query.messages) if query.messages else ((), query.question)
                 result.answer = await self._answer(State(query=text, history=history), query, result)
         except QueryFailed as e:
-            result.error = f"turn {turn}: {e}" if query.turns else str(e)
+            result.error = str(e)
         except Exception as e:  # a component bug fails this query only; the run goes on
-            where = f"turn {turn}: " if query.turns else ""
-            result.error = redact(f"{where}{type(e).__name__}: {e}")
+            result.error = redact(f"{type(e).__name__}: {e}")
         finally:
             result.latency_s = time.perf_counter() - start
-        if query.turns:
-            result.layers = _per_layer(result.layers)
         if self.trace is not None:
             self.trace.write_query(result)
         return result
+
+    async def _answer_turns(self, query: Query, result: QueryResult) -> None:
+        """Each user turn in order, asked with the earlier turns and this architecture's answers to them.
+
+        A failed turn fails the query, naming the turn; the later turns are not asked. The result's
+        layers are summed over the turns, one entry per layer.
+        """
+        answers: list[str | None] = [None] * len(query.turns)
+        result.turns = answers
+        conversation: list[Message] = []
+        try:
+            for turn, text in enumerate(query.turns, 1):
+                history = tuple(conversation)
+                conversation.append({"role": "user", "content": text})
+                result.messages = list(conversation)  # what this turn's answer replies to
+                try:
+                    answer = await self._answer(State(query=text, history=history), query, result)
+                except QueryFailed as e:
+                    raise QueryFailed(f"turn {turn}: {e}") from None
+                except Exception as e:  # a component bug, as in run_query, with its turn named
+                    raise QueryFailed(redact(f"turn {turn}: {type(e).__name__}: {e}")) from None
+                answers[turn - 1] = result.answer = answer
+                conversation.append({"role": "assistant", "content": answer})
+        except QueryFailed:
+            result.answer = None
+            raise
+        finally:
+            result.layers = _per_layer(result.layers)
 
     async def _answer(self, state: State, query: Query, result: QueryResult) -> str:
         """The answer to one turn: `state` through every layer, the first candidate left."""
@@ -293,7 +308,8 @@ class Executor:
                 return
             step = _Outcome()
             await self._call(index, layer, spec, query, step)
-            outcome.earlier.append(outcome.record)
+            if outcome.record is not None:  # always set by _call; said for the type checker
+                outcome.earlier.append(outcome.record)
             outcome.record, outcome.value, outcome.bug = step.record, step.value, step.bug
 
     async def _call(self, index: int, layer: Layer, spec: CallSpec, query: Query, outcome: _Outcome) -> None:
