@@ -21,8 +21,8 @@ import anyio
 
 from ..runtime.limits import Limit, Limits, TokenBucket, provider_key
 
-# The cluster's buckets hold this many seconds of refill: over any minute at most (60 + 1)/60 of the limit.
-CLUSTER_BURST_SECONDS = 1.0
+# The cluster's buckets hold this many seconds of refill: over any minute at most (60 + 0.2)/60 of the limit.
+CLUSTER_BURST_SECONDS = 0.2
 ASK_TIMEOUT = 5.0  # seconds a worker waits for the actor before using its own share of the limit
 FALLBACK_SECONDS = 30.0  # how long a worker uses its own share before asking the actor again
 SLOT_WAIT = 1.0  # the longest the actor holds a question for a concurrency slot (the worker asks again)
