@@ -150,8 +150,13 @@ class Provider:
         defaults: Defaults | None = None,
         metadata: dict | None = None,
         refresh: bool = False,
+        on_text: Callable[[str], None] | None = None,
     ) -> CallResult:
-        """Run one call: from the cache if there (unless `refresh`), else the model, then its fallbacks."""
+        """Run one call: from the cache if there (unless `refresh`), else the model, then its fallbacks.
+
+        `on_text(text so far)` sees the reply as it streams, where the transport streams (the openai
+        SDK's); a retry starts the text over. A cache hit or another transport calls it not at all.
+        """
         model = spec.model
         self.transport(transport_for(model, self._api_base(model)))  # loaded before the clock starts
         start = time.perf_counter()
@@ -189,7 +194,7 @@ class Provider:
         fallbacks = iter(model.fallbacks)
         while True:
             attempt = await self._attempts(
-                candidate, spec, defaults, temperature, max_tokens, metadata, result
+                candidate, spec, defaults, temperature, max_tokens, metadata, result, on_text=on_text
             )
             if attempt.simulated_s is not None:
                 simulated = (simulated or 0.0) + attempt.simulated_s
@@ -240,6 +245,7 @@ class Provider:
         max_tokens,
         metadata,
         result: CallResult,
+        on_text: Callable[[str], None] | None = None,
     ) -> _Attempt:
         """Up to 1 + retries attempts on one model; backoff with full jitter, or Retry-After."""
         api_base = self._api_base(model)
@@ -256,6 +262,7 @@ class Provider:
         estimate = _estimate_tokens(spec.messages, max_tokens)
         limits = self.limits
         request = self._request(model, spec, transport, api_base, temperature, max_tokens, timeout, metadata)
+        request.on_text = on_text
         outcome = _Attempt()
         for attempt in range(retries + 1):
             result.attempts += 1

@@ -6,7 +6,8 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,19 +88,44 @@ class Options:
     concurrency: int | None = None  # calls in flight per executor (None: the architecture's)
 
 
+# The stream of the request this task answers: (text so far) of its final call. A context variable,
+# so the executors (shared by every request) pass it only to calls made for this request.
+_FINAL_TEXT: ContextVar[Callable[[str], None] | None] = ContextVar("archon_final_text", default=None)
+
+
 @dataclass
-class _Fresh:
-    """A provider that never reads the cache (it still writes it): for the 2nd..nth choice of a
-    request with n > 1, which must be independent draws, not the first choice's cached replies."""
+class _Completer:
+    """The shared provider as one executor calls it. `fresh` never reads the cache (it still writes it):
+    the 2nd..nth choice of a request with n > 1 must be independent draws, not the first's cached
+    replies. `streams_at` is the layer whose lone call streams its reply to the request's stream."""
 
     provider: Any
-    extras: dict[str, Any] = field(default_factory=dict)
+    fresh: bool = False
+    streams_at: int | None = None
 
     async def complete(self, spec, *, defaults=None, metadata=None, refresh=False):
-        return await self.provider.complete(spec, defaults=defaults, metadata=metadata, refresh=True)
+        refresh = refresh or self.fresh
+        sink = _FINAL_TEXT.get()
+        layer = ((metadata or {}).get("archon") or {}).get("layer")
+        if sink is not None and layer is not None and layer == self.streams_at:
+            return await self.provider.complete(
+                spec, defaults=defaults, metadata=metadata, refresh=refresh, on_text=sink
+            )
+        return await self.provider.complete(spec, defaults=defaults, metadata=metadata, refresh=refresh)
 
     def __getattr__(self, name: str) -> Any:  # transport(), cache, limits: the shared provider's
         return getattr(self.provider, name)
+
+
+def streamed_layer(arch: Architecture) -> int | None:
+    """The final layer's index when its one call's reply is the answer (a generator or fuser making
+    one call), so that reply can stream as it arrives; else None (the answer arrives whole)."""
+    if not arch.layers or arch.layers[-1].kind not in ("generator", "fuser"):
+        return None
+    from ..planner import plan
+
+    last = plan(arch).layers[-1]
+    return len(arch.layers) - 1 if last.calls_max == 1 else None
 
 
 class Engine:
@@ -164,7 +190,7 @@ class Engine:
         key = (*key, fresh)
         found = self._executors.get(key)
         if found is None:
-            provider = _Fresh(self.provider) if fresh else self.provider
+            provider = _Completer(self.provider, fresh=fresh, streams_at=streamed_layer(arch))
             found = Executor(arch, provider, concurrency=self.options.concurrency)
             self._executors[key] = found
             if len(self._executors) > EXECUTORS_KEPT:
@@ -183,10 +209,13 @@ class Engine:
         n: int = 1,
         request_id: str = "0",
         on_result: Callable[[int, QueryResult], Any] | None = None,
+        on_text: Callable[[int, str], None] | None = None,
     ) -> list[QueryResult]:
         """Run the conversation `n` times (choice 0 may come from the cache; the others are fresh
         draws), concurrently; the results in choice order. `on_result(i, result)` sees each as it
-        finishes. Cancelling the caller cancels every call in flight. TimeoutError past the limit."""
+        finishes; `on_text(i, text so far)` sees choice i's final call stream, when it is the answer
+        (`streamed_layer`) and its transport streams. Cancelling the caller cancels every call in
+        flight. TimeoutError past the limit."""
         sampling = sampling or {}
         arch = self.architecture(model, params, sampling)
         key = (model.id, _key(params), _key(sampling))
@@ -194,7 +223,12 @@ class Engine:
 
         async def one(i: int) -> None:
             executor = self.executor(arch, key, fresh=i > 0)
-            result = await executor.run_query(query_for(messages, f"{request_id}/{i}"))
+            # this task's context: the calls it starts see it, no other request's
+            token = _FINAL_TEXT.set(None if on_text is None else lambda text: on_text(i, text))
+            try:
+                result = await executor.run_query(query_for(messages, f"{request_id}/{i}"))
+            finally:
+                _FINAL_TEXT.reset(token)
             results[i] = result
             if on_result is not None:
                 outcome = on_result(i, result)

@@ -254,22 +254,46 @@ async def _unless_disconnected(receive, work: Callable[[], Awaitable[Any]]) -> t
 
 
 def _streamer(engine: Engine, model, chat: ChatRequest, rid: str, finish):
-    """The stream of one request: a role chunk per choice, each answer once its run is done (with
-    its `archon` figures on the finish chunk), then the usage chunk if asked, then [DONE]."""
+    """The stream of one request: a role chunk per choice; the answer as its final call streams (when
+    that call's reply is the answer), else whole once its run is done; a finish chunk with its `archon`
+    figures; the usage chunk if asked; [DONE]."""
+    from ..runtime.keys import redact
 
     async def produce(emit: Callable[[bytes], None]) -> None:
         created = int(time.time())
-        for i in range(chat.n):
-            emit(sse(chunk(rid, model.id, created, i, {"role": "assistant", "content": ""})))
+        sent = [""] * chat.n  # the answer text each choice has streamed so far
+        broken = [False] * chat.n  # a retry started the reply over after some of it was sent
+
+        def delta(i: int, text: str) -> None:
+            if text:
+                emit(sse(chunk(rid, model.id, created, i, {"content": redact(text)})))
+
+        def streaming(i: int, text: str) -> None:
+            # The answer is the reply stripped: leading blanks are never sent, trailing ones wait.
+            ready = text.lstrip().rstrip()
+            if broken[i] or len(ready) <= len(sent[i]):
+                return
+            if not ready.startswith(sent[i]):
+                broken[i] = True
+                return
+            delta(i, ready[len(sent[i]) :])
+            sent[i] = ready
 
         def done(i: int, result: QueryResult) -> None:
             if result.error is not None:
                 return
-            from ..runtime.keys import redact
-
-            emit(sse(chunk(rid, model.id, created, i, {"content": redact(result.answer or "")})))
+            answer = result.answer or ""
+            if broken[i] or not answer.startswith(sent[i]):
+                error = ApiError(
+                    502, "the answer changed after it began streaming (a retry)", code="stream_restarted"
+                )
+                emit(sse(error.body()))
+                return
+            delta(i, answer[len(sent[i]) :])
             emit(sse(chunk(rid, model.id, created, i, {}, "stop", archon=archon_extension([result]))))
 
+        for i in range(chat.n):
+            emit(sse(chunk(rid, model.id, created, i, {"role": "assistant", "content": ""})))
         results: list[QueryResult] = []
         try:
             results = await engine.answer(
@@ -280,6 +304,7 @@ def _streamer(engine: Engine, model, chat: ChatRequest, rid: str, finish):
                 n=chat.n,
                 request_id=rid,
                 on_result=done,
+                on_text=streaming,
             )
         except TimeoutError:
             error = ApiError(504, f"the request took longer than {engine.options.timeout:g}s", code="timeout")

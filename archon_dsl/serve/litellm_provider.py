@@ -69,8 +69,9 @@ class ArchonLLM(CustomLLM):
             results = await engine.answer(
                 served, chat.messages, params=chat.params, sampling=chat.sampling, n=chat.n
             )
-        except ApiError as e:
-            raise CustomLLMError(status_code=e.status, message=e.message) from None
+        except ApiError as e:  # the field named, as the HTTP API's `param` names it
+            message = f"{e.param}: {e.message}" if e.param else e.message
+            raise CustomLLMError(status_code=e.status, message=message) from None
         except ModelsError as e:
             raise CustomLLMError(status_code=400, message=_models_message(e)) from None
         except TimeoutError:

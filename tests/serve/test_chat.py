@@ -54,6 +54,18 @@ def test_a_stream_arrives_as_openai_chunks(served, fake):
     assert chunks[-1].model_extra["archon"]["calls"] == 3
 
 
+def test_a_final_lone_call_streams_its_reply_as_it_arrives(served, fake):
+    fake.set("gen", Reply.ok("  one two three four  "))
+    stream = served.client().chat.completions.create(model="echo", messages=USER, stream=True)
+    deltas = [c.choices[0].delta.content for c in stream if c.choices and c.choices[0].delta.content]
+    assert deltas == ["one", " two", " three", " four"]  # as the provider sent it, the answer stripped
+    assert fake.requests[-1].body["stream"] is True
+    again = served.client().chat.completions.create(model="echo", messages=USER, stream=True)
+    cached = [c.choices[0].delta.content for c in again if c.choices and c.choices[0].delta.content]
+    assert cached == ["one two three four"]  # a cached reply arrives whole
+    assert fake.total_hits == 1
+
+
 def test_a_stream_sends_keep_alive_comments_while_layers_run(served, fake):
     fake.set("gen", Reply.ok("draft", latency=0.3))  # the app sends a comment every 0.05 s
     body = {"model": "fused", "messages": USER, "stream": True}

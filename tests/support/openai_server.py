@@ -324,6 +324,8 @@ class OpenAIServer:
             text = str(users[-1]) if users else ""
         prompt_tokens = sum(len(str(m.get("content", "")).split()) + 4 for m in messages)
         completion_tokens = max(1, len(text.split()))
+        if body.get("stream"):
+            return 200, extra, self._events(body, text, prompt_tokens)  # SSE, though labelled JSON
         out = {
             "id": f"chatcmpl-{self.total_hits}",
             "object": "chat.completion",
@@ -339,6 +341,28 @@ class OpenAIServer:
             },
         }
         return 200, extra, json.dumps(out).encode()
+
+    def _events(self, body: dict, text: str, prompt_tokens: int) -> bytes:
+        """`stream: true`: the reply as Server-Sent Events, a chunk per word (spaces kept), then usage."""
+        head = {
+            "id": f"chatcmpl-{self.total_hits}",
+            "object": "chat.completion.chunk",
+            "model": body.get("model", ""),
+        }
+        words = text.split(" ")
+        pieces = [w + (" " if k < len(words) - 1 else "") for k, w in enumerate(words)]
+        chunks = [{**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
+        chunks += [
+            {**head, "choices": [{"index": 0, "delta": {"content": piece}}]} for piece in pieces if piece
+        ]
+        chunks.append({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        if (body.get("stream_options") or {}).get("include_usage"):
+            completion_tokens = max(1, len(text.split()))
+            usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens}
+            chunks.append(
+                {**head, "choices": [], "usage": {**usage, "total_tokens": prompt_tokens + completion_tokens}}
+            )
+        return b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"
 
     def _script_from_json(self, raw: bytes) -> tuple[int, dict, bytes]:
         """`{"model": name, "default": {...reply}, "script": [{...reply}, ...]}`; model "*" is every model."""

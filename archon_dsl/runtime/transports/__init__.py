@@ -7,6 +7,7 @@ retries, Retry-After, limits, error classification, prices and the cache are the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -32,6 +33,7 @@ class Request:
     )  # the model's other options, resolved (api_key left out)
     response_format: Any = None
     metadata: dict | None = None
+    on_text: Callable[[str], None] | None = None  # streams the reply (text so far) where the transport can
 
 
 @dataclass(slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ...architecture import ModelSpec
@@ -102,6 +103,8 @@ class OpenAITransport:
             raise ValueError(f"{request.model.id}: no endpoint to call (give the model an api_base)")
         client = self.client(request.api_base, request.api_key)
         kwargs = self._arguments(request)
+        if request.on_text is not None:
+            return await self._stream(client, kwargs, request.on_text)
         try:
             response = await client.chat.completions.create(**kwargs)
         except (
@@ -111,6 +114,28 @@ class OpenAITransport:
         usage = getattr(response, "usage", None)
         return Reply(
             _text(response),
+            int(getattr(usage, "prompt_tokens", 0) or 0) if usage is not None else 0,
+            int(getattr(usage, "completion_tokens", 0) or 0) if usage is not None else 0,
+        )
+
+    async def _stream(self, client, kwargs: dict[str, Any], on_text: Callable[[str], None]) -> Reply:
+        """The reply streamed (`stream=True`), `on_text` called with the text so far at each delta."""
+        parts: list[str] = []
+        usage = None
+        try:
+            stream = await client.chat.completions.create(
+                **kwargs, stream=True, stream_options={"include_usage": True}
+            )
+            async for chunk in stream:
+                usage = getattr(chunk, "usage", None) or usage
+                delta = chunk.choices[0].delta.content if chunk.choices else None
+                if delta:
+                    parts.append(delta)
+                    on_text("".join(parts))
+        except ValueError as e:  # a chunk that is not JSON, or not a chunk
+            raise MalformedReply(f"the stream is not chat completion chunks ({_first_line(e)})") from None
+        return Reply(
+            "".join(parts),
             int(getattr(usage, "prompt_tokens", 0) or 0) if usage is not None else 0,
             int(getattr(usage, "completion_tokens", 0) or 0) if usage is not None else 0,
         )
