@@ -55,6 +55,30 @@ def _scorer_options(judge_model: str | None, baseline: Path | None) -> dict:
     return options
 
 
+def _suite_or_data(args: argparse.Namespace):
+    """(rows, scorer): --suite's questions and its scoring (what `archonc eval` reports), else --data and --scorer."""
+    if args.suite is None:
+        if args.data is None or args.scorer is None:
+            fail_usage("give --data and --scorer, or --suite NAME", "e.g. --data arithmetic --scorer numeric")
+        return args.data, args.scorer
+    if args.scorer is not None:
+        fail_usage("--suite scores as its benchmark does; leave out --scorer")
+    from ..suites import get_suite
+
+    suite = get_suite(args.suite, baseline=args.baseline)
+    if suite.multi_turn:
+        fail_usage(
+            f"search --suite {suite.name} is not supported: the search scores final answers only",
+            f"compare architectures on it with archonc eval --suite {suite.name}",
+        )
+    try:
+        rows = suite.load(args.data)
+    except ArchonError as e:
+        _report(e)
+        raise SystemExit(EXIT_USAGE) from None
+    return rows, suite.scorer(args.judge_model)
+
+
 def search(args: argparse.Namespace) -> int:
     """Search a template's parameters for the best architecture on a dataset (ITAS)."""
     from ..api import search as run_search
@@ -86,7 +110,8 @@ def search(args: argparse.Namespace) -> int:
     loaded = load_template_or_exit(args.template, declarations=args.no_check)
     if not args.no_check:
         check_or_exit(loaded, None, whole_space=True)
-    options = _scorer_options(args.judge_model, args.baseline)
+    data, scorer = _suite_or_data(args)
+    options = {} if args.suite else _scorer_options(args.judge_model, args.baseline)
     extra = {"unsafe_exec": True} if args.unsafe_exec else {}
     err = console(stderr=True)
     bar = _Progress(err, strategy, trials) if args.progress and not args.json else None
@@ -94,8 +119,8 @@ def search(args: argparse.Namespace) -> int:
         with bar or _nothing():
             result = run_search(
                 loaded,
-                args.data,
-                args.scorer,
+                data,
+                scorer,
                 check=False,
                 strategy=strategy,
                 trials=trials,
@@ -312,13 +337,17 @@ def add_commands(sub) -> None:
         "template", type=Path, metavar="TEMPLATE", help="the .arch template; its params are the space"
     )
     p.add_argument(
-        "--data", required=True, metavar="DATA", help="a JSONL dataset or a built-in name (arithmetic, ...)"
+        "--data",
+        metavar="DATA",
+        help="a JSONL dataset or a built-in name (arithmetic, ...); with --suite, its file",
     )
     p.add_argument(
         "--scorer",
-        required=True,
         metavar="SCORER",
         help="exact, numeric, mc, regex[:PATTERN], code, judge or module:function",
+    )
+    p.add_argument(
+        "--suite", metavar="NAME", help="search on a benchmark suite's questions and scoring (docs/eval.md)"
     )
     p.add_argument(
         "--strategy",
