@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from archon_dsl.components import COMPONENTS, State
 from archon_dsl.components.prompting import CONVERSATION_INTRO
@@ -16,6 +17,8 @@ HISTORY = (
     {"role": "assistant", "content": "Arr, 42."},
 )
 LAST = "And half of that?"
+ROLE_WORDS = ["system", "user", "assistant", "developer", "tool", "text"]
+KEYS = ["role", "content", "type", "text", "name"]
 
 
 def chat_state(*texts: str, tests: tuple[str, ...] = ()) -> State:
@@ -138,3 +141,22 @@ def test_turns_are_a_non_empty_list_of_strings():
         with pytest.raises(MessagesError) as caught:
             check_turns(value)
         assert caught.value.field == field
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5) | st.sampled_from(ROLE_WORDS),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(JSON)
+def test_any_json_is_checked_messages_or_a_messages_error_never_a_crash(value):
+    try:
+        messages = check_messages(value)
+    except MessagesError as e:
+        assert e.field.startswith("messages") and str(e) == f"{e.field}: {e.problem}"
+        return
+    assert messages and messages[-1]["role"] == "user"
+    assert all(set(m) == {"role", "content"} and isinstance(m["content"], str) for m in messages)
