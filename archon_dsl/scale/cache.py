@@ -126,5 +126,14 @@ class ClusterCache:
         if self.buffer and time.monotonic() - self._flushed >= FLUSH:
             self.flush()
 
+    async def keep_flushing(self) -> None:
+        """Send held replies every FLUSH seconds even when no call comes (a stalled provider, the last calls)."""
+        import anyio
+
+        while True:
+            await anyio.sleep(FLUSH)
+            if self.buffer:
+                self.flush()
+
     def close(self) -> None:
         self.flush()

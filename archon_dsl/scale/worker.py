@@ -102,6 +102,8 @@ async def _run(job: ShardJob, results: queue.Queue, stop: threading.Event) -> No
 
         group.start_soon(watch)
         group.start_soon(work)
+        if cache is not None:
+            group.start_soon(cache.keep_flushing)
     if cache is not None:
         cache.close()
         results.put({"cache_hits": cache.hits, "cache_misses": cache.misses, "cache_fetched": cache.fetched})
