@@ -50,6 +50,7 @@ async def arun_rows_on_ray(
     unsafe_exec: bool = False,
     keep_failed: bool = False,
     stats: dict[str, Any] | None = None,
+    session: RaySession | None = None,
 ) -> list[QueryResult]:
     """Run every row on the Ray cluster at `address` (None: a local instance of `num_cpus` CPUs).
 
@@ -58,7 +59,8 @@ async def arun_rows_on_ray(
     `concurrency` is the calls in flight over the whole cluster (split evenly between the shards
     running at once; None: the architecture's default in each shard). The limits of
     runtime/limits.py hold for the whole cluster. `stats`, if given, is filled with the run's
-    counts (shards, retries, cache and limiter figures).
+    counts (shards, retries, cache and limiter figures). `session`: a RaySession several runs share
+    (its cluster, cache and limiter; then `address`, `num_cpus` and `cache` are the session's).
     Returns one QueryResult per row, in row order.
     """
     from .. import api
@@ -93,6 +95,7 @@ async def arun_rows_on_ray(
             architecture,
             todo,
             output,
+            session=session,
             address=address,
             num_cpus=num_cpus,
             cache=cache,
@@ -113,11 +116,78 @@ async def arun_rows_on_ray(
     return [by_id[q.id] for q in queries if q.id in by_id]
 
 
+class RaySession:
+    """A cluster joined once, with the cache and limiter actors every run in it shares (a search's trials).
+
+    `cache` as for run_dataset (the driver's cache file; False: none). The limiter starts with the
+    first architecture some limit applies to; its limits are that architecture's (a search's
+    configurations share their template's provider blocks).
+    """
+
+    def __init__(self, address: str | None = None, *, num_cpus: int | None = None, cache: Any = True):
+        import ray
+
+        from .cache import CacheService
+
+        self.cluster = connect(address, num_cpus=num_cpus)
+        self.workers = self.cluster.workers
+        self.limits: Any = None
+        self.limiter: Any = None
+        self.service: Any = None
+        path = _cache_path(cache)
+        if path is not None:
+            self.service = (
+                ray.remote(CacheService)
+                .options(num_cpus=0, max_concurrency=8, **on_this_node())
+                .remote(str(path))
+            )
+
+    def limiter_for(self, architecture: Any) -> tuple[Any, Any, list[Any]]:
+        """(limiter actor or None, the cluster's Limits, the architecture's models)."""
+        import ray
+
+        from ..runtime.limits import Limits
+        from .limiter import LimiterService, needs_limiter
+
+        models = list({m.id: m for layer in architecture.layers for m in layer.models}.values())
+        if self.limits is None:
+            self.limits = Limits.configure(architecture)
+        if self.limiter is None and needs_limiter(self.limits, models):
+            self.limiter = (
+                ray.remote(LimiterService)
+                .options(num_cpus=0, max_concurrency=10_000, max_restarts=3, **on_this_node())
+                .remote(self.limits)
+            )
+        return self.limiter, self.limits, models
+
+    def close(self, counts: dict[str, Any] | None = None) -> None:
+        """Commit the cache, stop the actors, and leave the cluster if this session started it."""
+        import ray
+
+        try:
+            if self.service is not None:
+                closed = ray.get(self.service.close.remote())
+                if counts is not None:
+                    counts.update({f"cache_{k}": v for k, v in closed.items()})
+            if self.limiter is not None and counts is not None:
+                counts["limiter"] = ray.get(self.limiter.stats.remote())
+        finally:
+            for handle in (self.service, self.limiter):
+                if handle is not None:
+                    try:
+                        ray.kill(handle)
+                    except Exception:
+                        pass
+            self.service = self.limiter = None
+            self.cluster.close()
+
+
 async def _run_on_cluster(
     architecture: Any,
     todo: list[Any],
     output: Any,
     *,
+    session: RaySession | None,
     address: str | None,
     num_cpus: int | None,
     cache: Any,
@@ -132,42 +202,22 @@ async def _run_on_cluster(
     counts: dict[str, Any],
 ) -> dict[str, QueryResult]:
     import anyio
-
-    from ..runtime.limits import Limits
-    from ..runtime.trace import TraceWriter
-    from .cache import CacheService
-    from .limiter import LimiterService, needs_limiter, share_of
-    from .worker import ShardJob, run_shard
-
-    cluster = connect(address, num_cpus=num_cpus)
     import ray
 
+    from ..runtime.trace import TraceWriter
+    from .limiter import share_of
+    from .worker import ShardJob, run_shard
+
+    owned = session is None
+    if session is None:
+        session = RaySession(address, num_cpus=num_cpus, cache=cache)
     started = time.perf_counter()
     writer = TraceWriter(trace, include_messages) if isinstance(trace, (str, Path)) else trace
-    services: list[Any] = []
     try:
-        workers = cluster.workers
+        workers = session.workers
         shards = _shards(todo, workers * SHARDS_PER_WORKER)
         running = min(workers, len(shards))
-        cache_path = _cache_path(cache)
-        service = None
-        if cache_path is not None:
-            service = (
-                ray.remote(CacheService)
-                .options(num_cpus=0, max_concurrency=8, **on_this_node())
-                .remote(str(cache_path))
-            )
-            services.append(service)
-        models = {m.id: m for layer in architecture.layers for m in layer.models}.values()
-        limits = Limits.configure(architecture)
-        limiter = None
-        if needs_limiter(limits, models):
-            limiter = (
-                ray.remote(LimiterService)
-                .options(num_cpus=0, max_concurrency=10_000, max_restarts=3, **on_this_node())
-                .remote(limits)
-            )
-            services.append(limiter)
+        limiter, limits, models = session.limiter_for(architecture)
         per_shard = concurrency  # None: the architecture's default; 0: no bound
         if concurrency:
             per_shard = max(1, math.ceil(concurrency / running))  # the cluster-wide bound, split
@@ -180,7 +230,7 @@ async def _run_on_cluster(
             return ShardJob(
                 architecture,
                 queries,
-                cache=service,
+                cache=session.service,
                 limiter=limiter,
                 limits=limits,
                 share=share_of(limits, running, models),
@@ -203,6 +253,7 @@ async def _run_on_cluster(
                 on_result(result)
 
         async def follow(queries: list[Any]) -> None:
+            failure = "no attempt"
             for attempt in range(SHARD_RETRIES + 1):
                 left = [q for q in queries if q.id not in written]
                 if not left:
@@ -235,22 +286,13 @@ async def _run_on_cluster(
         async with anyio.create_task_group() as group:
             for shard in shards:
                 group.start_soon(follow, shard)
-        for service_handle in services:
-            if service_handle is service:
-                counts.update({f"cache_{k}": v for k, v in (await service.close.remote()).items()})
-            else:
-                counts["limiter"] = await service_handle.stats.remote()
         counts["wall_s"] = time.perf_counter() - started
         return written
     finally:
-        for handle in services:
-            try:
-                ray.kill(handle)
-            except Exception:
-                pass
         if writer is not None and writer is not trace:
             writer.close()
-        cluster.close()
+        if owned:
+            session.close(counts)  # a few milliseconds: the cache commits what the workers sent
 
 
 def _shards(queries: list[Any], count: int) -> list[list[Any]]:

@@ -126,3 +126,26 @@ def test_a_lost_limiter_leaves_each_worker_its_share(cluster):
 
     anyio.run(call)
     assert cluster_limits.fallbacks == 1 and cluster_limits.using_share
+
+
+def test_a_search_trial_on_ray_scores_as_the_local_evaluator(cluster, server, tmp_path):
+    from archon_dsl import load
+    from archon_dsl.api import resolve_architecture
+    from archon_dsl.itas.evaluate import ExecutorEvaluator
+    from archon_dsl.scale.search import RayEvaluator
+
+    arch_file = tmp_path / "small.arch"
+    arch_file.write_text(arch_text(server.base_url), encoding="utf-8")
+    arch = resolve_architecture(load(arch_file))
+    data = [
+        {"id": f"q{i}", "question": f"Question {i}: 6 * 7?", "answer": str(42 + i % 2)} for i in range(10)
+    ]
+    with ExecutorEvaluator("numeric", cache=tmp_path / "local") as local:
+        expected = local.evaluate(arch, data)
+    hits = server.total_hits
+    with RayEvaluator("numeric", cache=tmp_path / "ray") as on_ray:
+        got = on_ray.evaluate(arch, data)
+        assert on_ray.evaluate(arch, data).calls == got.calls  # the second time from the shared cache
+    assert server.total_hits - hits == 10 * CALLS
+    assert (got.score, got.calls, got.errors, got.rows) == (expected.score, expected.calls, 0, 10)
+    assert got.scores == expected.scores and got.score == 0.5
