@@ -43,6 +43,10 @@ def evaluate(args: argparse.Namespace) -> int:
         fail_usage(f"--out {args.out} is not a directory", "give a directory for the results and the report")
     if args.no_cache and args.cache_dir is not None:
         fail_usage("--no-cache and --cache-dir contradict each other", "give one of them")
+    if args.samples > 1 and not suite.needs_sandbox:
+        fail_usage(
+            f"--samples goes with the code suites (pass@k); {suite.name} scores one answer per question"
+        )
     architectures = [_architecture(path) for path in args.files]
     rows = suite.load(args.data, args.limit)
     if suite.needs_sandbox:
@@ -85,6 +89,7 @@ def evaluate(args: argparse.Namespace) -> int:
                     options=options,
                     on_start=bar.start,
                     on_result=bar.advance,
+                    samples=args.samples,
                 )
                 run = anyio.run(_until_terminated, work)
         except BaseException as e:  # noqa: BLE001 - a task group wraps the real error; the CLI reports it
@@ -173,6 +178,13 @@ def add_commands(sub) -> None:
         "--data", type=Path, metavar="FILE", help="the suite's published data file (humaneval has one)"
     )
     p.add_argument("--limit", type=positive_int("--limit"), metavar="N", help="only the first N questions")
+    p.add_argument(
+        "--samples",
+        type=positive_int("--samples"),
+        default=1,
+        metavar="N",
+        help="code suites: answer each problem N times and report pass@k for k up to N (default: 1)",
+    )
     p.add_argument(
         "--sim", action="store_true", help="run offline: every model (the judge too) goes to the simulator"
     )

@@ -126,8 +126,10 @@ async def run_architecture(
     options: dict[str, Any],
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[Any], None] | None = None,
+    samples: int = 1,
 ) -> ArchitectureRun:
-    """Answer every row with `arch` (resuming from its results file), then score the answers."""
+    """Answer every row with `arch` (`samples` times each, for pass@k), resuming from its results file,
+    then score the answers."""
     from ..api import arun_dataset
     from ..itas.scorers import ScoreContext
 
@@ -141,21 +143,32 @@ async def run_architecture(
 
     def started(total: int, done: int) -> None:
         nonlocal resumed
-        resumed = done
+        resumed += done
         if on_start is not None:
             on_start(total, done)
 
-    results = await arun_dataset(
-        arch,
-        rows,
-        out=out_dir / "results" / f"{label}.jsonl",
-        sim=sim,
-        cache=cache,
-        on_start=started,
-        on_result=finished,
-        check=False,  # checked by the caller, as `archonc validate` checks it
-        **options,
-    )
+    results: list[Any] = []
+    all_rows: list[dict[str, Any]] = []
+    for sample in range(samples):
+        batch = rows if samples == 1 else sample_rows(rows, sample)
+        sample_cache = cache if sample == 0 else sample_cache_of(cache, sample)
+        try:
+            results += await arun_dataset(
+                arch,
+                batch,
+                out=out_dir / "results" / f"{label}.jsonl",
+                sim=sim,
+                cache=sample_cache,
+                on_start=started,
+                on_result=finished,
+                check=False,  # checked by the caller, as `archonc validate` checks it
+                **options,
+            )
+        finally:
+            if sample_cache is not cache:
+                sample_cache.close()
+        all_rows += batch
+    rows = all_rows
 
     async def no_baseline_run(*_: Any) -> list[Any]:
         raise RuntimeError("suite rows carry their baseline answers")
@@ -183,6 +196,21 @@ async def run_architecture(
         costs=priced(arch, results, sim),
         fresh=fresh,
     )
+
+
+def sample_rows(rows: Sequence[dict[str, Any]], sample: int) -> list[dict[str, Any]]:
+    """The rows of one sample of several: ids `ID#S`, each row naming its `problem` (pass@k groups by it)."""
+    return [{**row, "id": f"{row['id']}#{sample}", "problem": row["id"]} for row in rows]
+
+
+def sample_cache_of(cache: Any, sample: int) -> Any:
+    """A cache of its own for sample `sample` > 0 (beside the run's), so that the samples of a question
+    are separate calls, each still cached for a rerun; None when the run has no cache."""
+    if cache is None:
+        return None
+    from ..runtime.cache import Cache
+
+    return Cache(Path(cache.path).with_name(f"cache-sample{sample}.sqlite"))
 
 
 def priced(arch: Any, results: Sequence[Any], sim: bool) -> list[float | None]:

@@ -239,3 +239,62 @@ def test_usage_errors_say_what_to_do(tmp_path, capsys, args, message):
     code = dispatch(["eval", str(EXAMPLES[0]), *args, "--sim", "--out", str(tmp_path / "o"), "--no-progress"])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.skipif(bwrap_status()[0] is None, reason="needs bubblewrap")
+def test_samples_give_pass_at_k_with_a_cache_per_sample(tmp_path, capsys, server, monkeypatch):
+    from archon_dsl.suites import get_suite
+
+    monkeypatch.setenv(*next(iter(KEY.items())))
+    problems = get_suite("mbpp").load(FIXTURES / "mbpp.jsonl")
+    asked: dict[str, int] = {}
+
+    def first_right(body: dict) -> Reply:
+        question = body["messages"][-1]["content"]
+        asked[question] = asked.get(question, 0) + 1
+        row = next(r for r in problems if r["question"] == question)
+        return Reply.ok(f"```python\n{row['code'] if asked[question] == 1 else 'pass'}\n```")
+
+    server.set("gen", first_right)
+    args = [
+        str(_arch(tmp_path, server)),
+        "--suite",
+        "mbpp",
+        "--data",
+        str(FIXTURES / "mbpp.jsonl"),
+        "--samples",
+        "2",
+        "--out",
+        str(tmp_path / "out"),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
+    code, report, err = evaluate(capsys, *args)
+    assert code == 0, err
+    score = report["architectures"][0]["score"]
+    assert (score["value"], score["extra"]["pass@2"], score["extra"]["samples"], score["n"]) == (
+        50.0,
+        100.0,
+        2,
+        3,
+    )
+    assert server.hits["gen"] == 6 and (tmp_path / "cache" / "cache-sample1.sqlite").exists()
+    code, again, err = evaluate(capsys, *args)
+    assert again["architectures"][0]["resumed"] == 6 and server.hits["gen"] == 6
+
+
+def test_samples_are_for_code_suites(tmp_path, capsys):
+    code, _, err = evaluate(
+        capsys,
+        str(EXAMPLES[0]),
+        "--suite",
+        "gsm8k",
+        "--data",
+        str(FIXTURES / "gsm8k_50.jsonl"),
+        "--samples",
+        "3",
+        "--sim",
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert code == 2 and "--samples goes with the code suites" in err
