@@ -17,6 +17,8 @@ from .space_conditions import describe_condition
 from .template import EvalError, InstantiateError, Template, describe_assignment, format_value
 
 _DIGITS = re.compile(r"\d+")
+# A memo key's value for a parameter that does not exist at a point (inactive).
+_ABSENT = ("absent",)
 # Past this many points a space is sampled rather than enumerated.
 MAX_POINTS = 50_000
 
@@ -28,10 +30,15 @@ class CheckResult:
     path: str
     diagnostics: list[Diagnostic]
     source: Source | None = None
-    raw: int = 1  # points in the space
-    valid: int = 0  # points meeting every constraint and budget with no error-level finding
-    checked: int = 1  # points examined (fewer than raw when the space was sampled)
+    raw: int = 1  # points in the space: every parameter's values multiplied, conditions ignored
+    valid: int = 0  # distinct architectures meeting every constraint and budget with no error-level finding
+    checked: int = 1  # distinct architectures examined (fewer than `distinct` when the space was sampled)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    distinct: int = -1  # distinct architectures: points differing only in inactive parameters are one
+
+    def __post_init__(self) -> None:
+        if self.distinct < 0:
+            self.distinct = self.raw
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -39,10 +46,16 @@ class CheckResult:
 
     @property
     def sampled(self) -> bool:
-        return self.checked < self.raw
+        return self.checked < self.distinct
 
     def space(self) -> dict[str, Any]:
-        return {"raw": self.raw, "valid": self.valid, "checked": self.checked, "params": self.params}
+        return {
+            "raw": self.raw,
+            "distinct": self.distinct,
+            "valid": self.valid,
+            "checked": self.checked,
+            "params": self.params,
+        }
 
 
 class RuleSelection:
@@ -90,6 +103,8 @@ def check_architecture(
 
 
 def _params_summary(template: Template) -> dict[str, dict[str, Any]]:
+    from .language.printer import expr_text
+
     summary = {}
     for name, param in template.params.items():
         entry: dict[str, Any] = {
@@ -97,6 +112,8 @@ def _params_summary(template: Template) -> dict[str, dict[str, Any]]:
             "default": _jsonable(param.default),
             "domain": param.domain_text(),
         }
+        if param.when is not None:
+            entry["when"] = expr_text(param.when)
         if param.values is not None:
             entry["values"] = [_jsonable(v) for v in param.values]
         else:
@@ -181,7 +198,19 @@ class SpaceCheck:
         self.arch_rules = [r for r in self.rules if type(r).check is not Rule.check]
         self.has_params = bool(template.params)
         self.raw = template.raw_size()
-        self.points = list(template.points()) if self.raw <= max_points else template.sample(max_points, seed)
+        # The space is its distinct architectures: points that differ only in inactive
+        # (conditional) parameters are one architecture, checked once.
+        self.declaration_errors: list[Diagnostic] = []
+        try:
+            self.distinct = template.distinct_size()
+            self.points = (
+                list(template.distinct_points())
+                if self.distinct <= max_points
+                else template.sample(max_points, seed)
+            )
+        except EvalError as e:  # a `when` that cannot be evaluated: no point can be told apart
+            self.declaration_errors.append(e.diagnostic(self.path))
+            self.distinct, self.points = 0, []
 
         self.findings: dict[tuple, _Finding] = {}
         self.considered: list[int] = []  # points inside the constraints and budgets
@@ -209,11 +238,14 @@ class SpaceCheck:
             valid=self.valid if not _fatal(diagnostics) else 0,
             checked=len(self.points),
             params=_params_summary(self.template),
+            distinct=self.distinct,
         )
 
     def declaration_findings(self) -> list[Diagnostic]:
         """The template-wide rules' findings, and declaration problems with no rule module of their own."""
-        diagnostics: list[Diagnostic] = []
+        diagnostics: list[Diagnostic] = [
+            d for d in self.declaration_errors if self.selection.enabled(d.code, d.name)
+        ]
         for rule in self.rules:
             diagnostics.extend(_run(rule, "check_template", self.template, self.path))
         # Declaration problems whose code has no rule module of its own (e.g. include errors).
@@ -251,11 +283,11 @@ class SpaceCheck:
     def point_result(self, point: dict[str, Any]) -> _PointResult:
         """The memoised result of a point that agrees with an earlier one on what it read, else a fresh one."""
         for read_names, table in self.memo.items():
-            result = table.get(tuple(point[n] for n in read_names))
+            result = table.get(tuple(point.get(n, _ABSENT) for n in read_names))
             if result is not None:
                 return result
         result = _evaluate_point(self.template, point, self.arch_rules, self.selection, self.has_params)
-        self.memo.setdefault(result.reads, {})[tuple(point[n] for n in result.reads)] = result
+        self.memo.setdefault(result.reads, {})[tuple(point.get(n, _ABSENT) for n in result.reads)] = result
         return result
 
     def note(self, diag: Diagnostic, index: int, needs_instance: bool = True) -> None:

@@ -104,7 +104,9 @@ def format_text(results: Iterable[CheckResult], colour: bool = False, show_space
             out.append(format_diagnostic(diag, result.source if own else sources.get(diag.path), colour))
         if show_space and result.params and result.raw:
             sampled = f" (sampled {result.checked:,})" if result.sampled else ""
-            spaces.append(f"{result.path}: {result.valid:,} of {result.raw:,} configurations valid{sampled}")
+            spaces.append(
+                f"{result.path}: {result.valid:,} of {result.distinct:,} configurations valid{sampled}"
+            )
     out.extend(spaces)
     out.append(summary_line(errors, warnings, files, colour, infos))
     return "\n".join(out) + "\n"

@@ -7,6 +7,9 @@ from typing import Any
 
 from .template import Param, describe_assignment, format_value
 
+# The value of a parameter a point does not have (inactive there): never part of a condition.
+_ABSENT = ("absent",)
+
 
 def describe_condition(
     names: list[str], points: list[dict[str, Any]], triggered: set[int], params: dict[str, Param]
@@ -15,7 +18,8 @@ def describe_condition(
 
     Tries one parameter, then two (a conjunction, or a product or sum
     threshold), then a conjunction of three; falls back to a count with an
-    example.
+    example. A point may lack a conditional parameter that is inactive there:
+    a condition on that parameter then holds only where it exists.
     """
     for name in names:
         text = _one(name, points, triggered, params[name])
@@ -60,15 +64,19 @@ def _values_text(name: str, values: set, param: Param) -> str | None:
 
 
 def _one(name: str, points, triggered, param: Param) -> str | None:
-    values = {points[i][name] for i in triggered}
-    if _exact(points, triggered, lambda p: p[name] in values):
+    values = {points[i].get(name, _ABSENT) for i in triggered}
+    if _ABSENT in values:
+        return None
+    if _exact(points, triggered, lambda p: p.get(name, _ABSENT) in values):
         return _values_text(name, values, param)
     return None
 
 
 def _conjunction(group, points, triggered, params) -> str | None:
-    values = {name: {points[i][name] for i in triggered} for name in group}
-    if _exact(points, triggered, lambda p: all(p[n] in values[n] for n in group)):
+    values = {name: {points[i].get(name, _ABSENT) for i in triggered} for name in group}
+    if any(_ABSENT in v for v in values.values()):
+        return None
+    if _exact(points, triggered, lambda p: all(p.get(n, _ABSENT) in values[n] for n in group)):
         return " and ".join(_values_text(n, values[n], params[n]) for n in group)
     return None
 
@@ -83,7 +91,9 @@ def _two(a: str, b: str, points, triggered, params) -> str | None:
     # The values of (a, b) that occur, each marked as triggering or not.
     pairs: dict[tuple, bool] = {}
     for i, p in enumerate(points):
-        key = (p[a], p[b])
+        key = (p.get(a, _ABSENT), p.get(b, _ABSENT))
+        if _ABSENT in key:
+            return None  # a threshold needs both values at every point
         hit = i in triggered
         if pairs.setdefault(key, hit) != hit:
             return None  # the same (a, b) both triggers and not: another parameter matters

@@ -128,7 +128,8 @@ def test_expand_outside_domain_exits_1():
 def test_space_json():
     done = archonc("space", "examples/itas.arch", "--format", "json")
     data = json.loads(done.stdout)
-    assert (data["raw"], data["valid"]) == (25_000, 19_000)
+    assert (data["raw"], data["distinct"], data["valid"]) == (25_000, 7_800, 5_928)
+    assert data["params"]["f2"]["when"] == "layers >= 3"
     assert data["params"]["f1"]["values"] == [2, 4, 6, 8, 10]
 
 

@@ -36,5 +36,6 @@ def test_invalid_example_gives_its_expected_findings(path):
 
 def test_itas_space_counts():
     result = check_path(ROOT / "examples" / "itas.arch")
-    assert (result.raw, result.valid) == (25_000, 19_000)
+    # f1..f3 exist only with the fusion layers that read them: 7,800 distinct architectures.
+    assert (result.raw, result.distinct, result.valid) == (25_000, 7_800, 5_928)
     assert set(result.params) == {"n_gen", "samples", "layers", "f1", "f2", "f3"}

@@ -123,7 +123,8 @@ def expand(args: argparse.Namespace) -> int:
 
 
 def space(args: argparse.Namespace) -> int:
-    """Count a template's configurations: raw, and valid under constraints, budgets and error rules."""
+    """Count a template's configurations: raw points, distinct architectures, and valid ones under
+    constraints, budgets and error rules."""
     from ..checker import check_template
     from ..language.printer import expr_text
 
@@ -133,9 +134,12 @@ def space(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(result.space(), indent=2) + "\n")
         return EXIT_OK
     sampled = f" (of {result.checked:,} sampled)" if result.sampled else ""
-    lines = [f"{args.path}: {result.raw:,} raw configurations, {result.valid:,} valid{sampled}"]
+    # Conditional parameters make raw points and distinct architectures differ; `valid` counts architectures.
+    distinct = f", {result.distinct:,} distinct architectures" if result.distinct != result.raw else ""
+    lines = [f"{args.path}: {result.raw:,} raw configurations{distinct}, {result.valid:,} valid{sampled}"]
     for name, info in result.params.items():
-        lines.append(f"  {name}: {info['type']} in {info['domain']} (default {info['default']})")
+        when = f" when {info['when']}" if "when" in info else ""
+        lines.append(f"  {name}: {info['type']} in {info['domain']} (default {info['default']}){when}")
     for decl in template.constraints:
         lines.append(f"  constraint {expr_text(decl.expr)}")
     for decl in template.budget_decls:

@@ -11,7 +11,10 @@ from typing import Any
 
 from ..architecture import BUDGET_METRICS, Architecture, ModelSpec
 from ..diagnostics import ArchonError, Diagnostic, Severity
+from ..language.printer import expr_text
 from ..template import FLOAT_GRID, EvalError, InstantiateError, Param, Template, evaluate, format_value
+from ..template.conditions import branches, draw
+from ..template.evaluate import truth
 
 # Above this many raw points a space is sampled, never listed in full.
 ENUMERABLE = 200_000
@@ -26,6 +29,9 @@ class Dimension:
     values: tuple[Any, ...] | None  # None for a float range
     low: float | None = None
     high: float | None = None
+    # A conditional parameter's `when` (as text) and the parameters it reads; () when unconditional.
+    when: str | None = None
+    parents: tuple[str, ...] = ()
 
     @property
     def finite(self) -> bool:
@@ -120,6 +126,7 @@ class SearchSpace:
             else:
                 self.dimensions.append(dim)
         self.by_name = {d.name: d for d in self.dimensions}
+        self._branches: list | None = None  # the conditional space's branches, listed on first draw
         self._feasibility: dict[str, Feasibility] = {}
 
     # -- points -------------------------------------------------------------
@@ -168,16 +175,77 @@ class SearchSpace:
         return point
 
     def points(self) -> Iterator[dict[str, Any]]:
-        """Every point of the (gridded) space, in lexicographic order."""
-        for index in range(self.grid_size()):
-            yield self.point_at(index)
+        """Every distinct architecture's point of the (gridded) space once, in lexicographic order
+        (inactive parameters at their defaults); for a template without conditions, every point."""
+        if not self.template.conditional:
+            for index in range(self.grid_size()):
+                yield self.point_at(index)
+            return
+        default = self.default()
+        for shaped in self.template.distinct_points(self.float_points):
+            yield {**default, **shaped}
+
+    # -- conditional parameters ------------------------------------------------
+    def distinct_size(self) -> int:
+        """Distinct architectures of the gridded space: points differing only in inactive parameters count once."""
+        return self.template.distinct_size(self.float_points)
+
+    def active(self, assignment: dict[str, Any]) -> set[str]:
+        """The searched parameters that exist at `assignment` (the rest are inactive: their value is ignored)."""
+        return {
+            name
+            for name in self.template.active_params({**self.default(), **assignment})
+            if name in self.by_name
+        }
+
+    def canonical(self, assignment: dict[str, Any]) -> dict[str, Any]:
+        """The searched parameters that exist at `assignment`, with their values: equal for the same architecture."""
+        shaped = self.template.canonical({**self.default(), **assignment})
+        return {name: value for name, value in shaped.items() if name in self.by_name}
+
+    def hierarchy(self) -> dict[str, dict[Any, list[str]]] | None:
+        """The conditional space as a tree, for a hierarchical encoding (Ax's `dependents`): for each
+        parent, its values, each with the searched parameters that exist under it (read only by
+        conditions on that one parent). {} for a space without conditions; None when some condition
+        reads several parameters, a float range, or a parameter that is not searched."""
+        template = self.template
+        tree: dict[str, dict[Any, list[str]]] = {}
+        for dim in self.dimensions:
+            if not dim.parents:
+                continue
+            if len(dim.parents) != 1 or dim.parents[0] not in self.by_name:
+                return None
+            parent = self.by_name[dim.parents[0]]
+            if not parent.finite:
+                return None
+            param = template.params[dim.name]
+            children = tree.setdefault(parent.name, {value: [] for value in parent.values})
+            for value in parent.values:
+                scope = {**template.static_scope, parent.name: value}
+                if truth(evaluate(param.when, scope), param.when.span):
+                    children[value].append(dim.name)
+        return tree
 
     def random_point(self, rng: random.Random) -> dict[str, Any]:
+        """A random point: uniform over distinct architectures when parameters are conditional (a float
+        range weighs as its grid, then draws within its range), else uniform over each dimension."""
+        if self.template.conditional:
+            return self._random_distinct(rng)
         point = dict(self.default())
         for dim in self.dimensions:
             if dim.finite:
                 point[dim.name] = dim.values[rng.randrange(len(dim.values))]
             else:
+                point[dim.name] = rng.uniform(dim.low, dim.high)
+        return point
+
+    def _random_distinct(self, rng: random.Random) -> dict[str, Any]:
+        if self._branches is None:
+            self._branches = branches(self.template, self.float_points)
+        shaped = draw(self.template, rng, self.float_points, self._branches)
+        point = {**self.default(), **shaped}
+        for dim in self.dimensions:
+            if not dim.finite and dim.name in shaped:
                 point[dim.name] = rng.uniform(dim.low, dim.high)
         return point
 
@@ -296,13 +364,14 @@ def _offsets(dims: list[Dimension], here: list[int], radius: int) -> Iterator[li
 
 def _dimension(param: Param) -> Dimension | None:
     """The searched dimension of a parameter; None when it has a single value."""
+    when = expr_text(param.when) if param.when is not None else None
     if param.values is not None:
         if len(param.values) < 2:
             return None
         values = param.values
         if param.type in ("int", "float"):
             values = sorted(values)  # {8, 2, 4}: 4 is between 2 and 8, whatever the order written
-        return Dimension(param.name, param.type, tuple(values))
+        return Dimension(param.name, param.type, tuple(values), when=when, parents=param.parents)
     if param.low == param.high:
         return None
-    return Dimension(param.name, param.type, None, param.low, param.high)
+    return Dimension(param.name, param.type, None, param.low, param.high, when=when, parents=param.parents)

@@ -6,6 +6,8 @@ from typing import Any
 
 from ..architecture import ModelSpec
 from ..codes.files import BAD_ASSIGNMENT
+from .conditions import condition_text
+from .evaluate import EvalError
 from .params import Param
 from .template import InstantiateError, Template
 from .values import format_value
@@ -46,7 +48,37 @@ def parse_assignment(template: Template, pairs: list[str]) -> dict[str, Any]:
                 ]
             )
         assignment[name] = _parse_value(param, text, template.path)
+    _refuse_inactive(template, assignment)
     return assignment
+
+
+def _refuse_inactive(template: Template, assignment: dict[str, Any]) -> None:
+    """A value for a parameter that does not exist at this point is a mistake, not something to drop quietly."""
+    if not template.conditional:
+        return
+    try:
+        active = template.active_params(assignment)
+    except (EvalError, InstantiateError):
+        return  # a value outside its domain: instantiating reports it
+    for name in assignment:
+        if name in active:
+            continue
+        param = template.params[name]
+        condition = condition_text(param)
+        where = ", ".join(
+            f"{p}={format_value(assignment.get(p, template.params[p].default))}" for p in param.parents
+        )
+        raise InstantiateError(
+            [
+                BAD_ASSIGNMENT.diagnostic(
+                    f"'{name}' does not exist at this point: it exists only when {condition}"
+                    + (f", and here {where}" if where else ""),
+                    None,
+                    template.path,
+                    f"drop -p {name}=..., or choose values for which {condition} holds",
+                )
+            ]
+        )
 
 
 def _parse_value(param: Param, text: str, path: str) -> Any:

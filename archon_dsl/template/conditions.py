@@ -9,6 +9,7 @@ architecture, so the space's distinct architectures are the canonical points.
 from __future__ import annotations
 
 import bisect
+import itertools
 import random
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -155,7 +156,7 @@ def distinct_points(template: Template, float_points: int = FLOAT_GRID) -> Itera
     return walk(0)
 
 
-def _branches(template: Template, float_points: int) -> list[tuple[dict[str, Any], int]]:
+def branches(template: Template, float_points: int = FLOAT_GRID) -> list[tuple[dict[str, Any], int]]:
     """The assignments of the parameters some condition reads (with the inactive ones marked),
     each with its number of distinct architectures: the other active parameters' grid sizes multiplied."""
     params = list(template.params.values())
@@ -190,7 +191,7 @@ def _branches(template: Template, float_points: int) -> list[tuple[dict[str, Any
 
 def distinct_size(template: Template, float_points: int = FLOAT_GRID) -> int:
     """The number of distinct architectures (canonical points) of the gridded space."""
-    return sum(weight for _, weight in _branches(template, float_points))
+    return sum(weight for _, weight in branches(template, float_points))
 
 
 def never_active(template: Template, float_points: int = FLOAT_GRID) -> list[Param]:
@@ -198,45 +199,59 @@ def never_active(template: Template, float_points: int = FLOAT_GRID) -> list[Par
     conditional = [p for p in template.params.values() if p.when is not None]
     if not conditional:
         return []
-    branches = _branches(template, float_points)
-    return [p for p in conditional if all(fixed.get(p.name).__class__ is Inactive for fixed, _ in branches)]
+    listed = branches(template, float_points)
+    return [p for p in conditional if all(fixed.get(p.name).__class__ is Inactive for fixed, _ in listed)]
+
+
+def draw(
+    template: Template, rng: random.Random, float_points: int = FLOAT_GRID, listed: list | None = None
+) -> dict[str, Any]:
+    """One distinct architecture's canonical point, drawn uniformly over distinct architectures
+    (`listed`: the template's `branches`, when the caller keeps them between draws)."""
+    listed = listed if listed is not None else branches(template, float_points)
+    return _draw(template, rng, float_points, listed)[1]
+
+
+def _draw(
+    template: Template, rng: random.Random, float_points: int, listed: list, cumulative: list | None = None
+) -> tuple[tuple, dict[str, Any]]:
+    """(grid-index key, canonical point) of one uniform draw over distinct architectures."""
+    if cumulative is None:
+        cumulative = list(itertools.accumulate(weight for _, weight in listed))
+    # One branch needs no draw: an unconditional space samples exactly as it always has.
+    b = 0 if len(listed) == 1 else bisect.bisect_right(cumulative, rng.randrange(cumulative[-1]))
+    fixed = listed[b][0]
+    key: list[int] = []
+    point: dict[str, Any] = {}
+    for param in template.params.values():
+        grid = param.grid(float_points)
+        value = fixed.get(param.name, _FREE)
+        if value.__class__ is Inactive:
+            key.append(-1)
+            continue
+        if value is _FREE:
+            index = rng.randrange(len(grid))
+            value = grid[index]
+        else:
+            index = grid.index(value)
+        key.append(index)
+        point[param.name] = value
+    return tuple(key), point
 
 
 def sample(template: Template, n: int, seed: int = 0, float_points: int = FLOAT_GRID) -> list[dict[str, Any]]:
     """`n` distinct architectures' canonical points, drawn uniformly over distinct architectures
     (all of them when there are no more than `n`)."""
-    branches = _branches(template, float_points)
-    total = sum(weight for _, weight in branches)
+    listed = branches(template, float_points)
+    total = sum(weight for _, weight in listed)
     if total <= n:
         return list(distinct_points(template, float_points))
     rng = random.Random(seed)
-    params = list(template.params.values())
-    grids = [p.grid(float_points) for p in params]
-    cumulative = []
-    running = 0
-    for _, weight in branches:
-        running += weight
-        cumulative.append(running)
+    cumulative = list(itertools.accumulate(weight for _, weight in listed))
     chosen: dict[tuple, dict[str, Any]] = {}
     while len(chosen) < n:
-        # One branch needs no draw: an unconditional space samples exactly as it always has.
-        b = 0 if len(branches) == 1 else bisect.bisect_right(cumulative, rng.randrange(total))
-        fixed = branches[b][0]
-        key: list[int] = []
-        point: dict[str, Any] = {}
-        for param, grid in zip(params, grids, strict=True):
-            value = fixed.get(param.name, _FREE)
-            if value.__class__ is Inactive:
-                key.append(-1)
-                continue
-            if value is _FREE:
-                index = rng.randrange(len(grid))
-                value = grid[index]
-            else:
-                index = grid.index(value)
-            key.append(index)
-            point[param.name] = value
-        chosen.setdefault(tuple(key), point)
+        key, point = _draw(template, rng, float_points, listed, cumulative)
+        chosen.setdefault(key, point)
     return list(chosen.values())
 
 
