@@ -261,7 +261,8 @@ async def _run_on_cluster(
                 if attempt:
                     counts["retries"] += 1
                 try:
-                    async for ref in task.remote(job(left)):
+                    answers: Any = task.remote(job(left))  # an ObjectRefGenerator: one ref per answer
+                    async for ref in answers:
                         item = await ref
                         if isinstance(item, QueryResult):
                             await keep(item)

@@ -81,13 +81,12 @@ async def _run(job: ShardJob, results: queue.Queue, stop: threading.Event) -> No
     if job.limiter is not None:
         limits = ClusterLimits(job.limiter, job.share, job.limits)
     provider = Provider.for_architecture(job.architecture, cache=cache, limits=limits, env_file=job.env_file)  # type: ignore[arg-type]
-    extra = {"unsafe_exec": True} if job.unsafe_exec else {}
     executor = Executor(
         job.architecture,
         provider,
         concurrency=job.concurrency,
         include_messages=job.include_messages,
-        **extra,
+        unsafe_exec=job.unsafe_exec,
     )
     async with anyio.create_task_group() as group:
 
