@@ -63,6 +63,15 @@ def evaluate(args: argparse.Namespace) -> int:
         if judge_model is not None
         else None
     )
+    if not args.sim:  # every missing key is said before the first call is paid for
+        from ..runtime.keys import load_env_file, require_credentials
+
+        load_env_file(args.env_file)
+        for arch in architectures:
+            if not any(m.provider == "sim" for layer in arch.layers for m in layer.models):
+                require_credentials(arch)
+        if judge is not None:
+            judge.require_credentials()
     options: dict = {"env_file": args.env_file, "concurrency": args.concurrency}
     if args.unsafe_exec:
         options["unsafe_exec"] = True

@@ -135,6 +135,8 @@ def notes(report: dict[str, Any]) -> list[str]:
             elif isinstance(value, float):
                 value = _number(value)
             parts.append(f"{key} {'-' if value is None else value}")
+        if arch["errors"]:
+            parts.append(f"{arch['errors']} questions failed (scored 0; rerun to retry them)")
         run = arch["this_run"]
         parts.append(
             f"this run: {run['queries']} answered, {arch['resumed']} resumed, "

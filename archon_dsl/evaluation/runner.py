@@ -70,6 +70,14 @@ class JudgeClient:
         self.calls = self.cached = self.tokens = 0
         self.cost: float | None = 0.0
 
+    def require_credentials(self) -> None:
+        """Raise MissingCredentials now if the judge's key is missing (loads the env file first)."""
+        from ..architecture import Architecture, Layer
+        from ..runtime.keys import load_env_file, require_credentials
+
+        load_env_file(self.env_file)
+        require_credentials(Architecture(name="judge", layers=[Layer(kind="generator", models=[self.spec])]))
+
     def usage(self) -> dict[str, Any]:
         return {
             "model": self.spec.id,

@@ -298,3 +298,55 @@ def test_samples_are_for_code_suites(tmp_path, capsys):
         str(tmp_path / "o"),
     )
     assert code == 2 and "--samples goes with the code suites" in err
+
+
+def test_arena_hard_through_the_loopback_judge_in_both_orders(tmp_path, capsys, server, monkeypatch):
+    monkeypatch.setenv(*next(iter(KEY.items())))
+
+    def reply(body: dict) -> Reply:
+        messages = body["messages"]
+        if not any("impartial judge" in m["content"] for m in messages):
+            return Reply.ok("a careful answer")
+        a = messages[-1]["content"].split("<|The Start of Assistant A's Answer|>\n")[1]
+        return Reply.ok("My final verdict is: [[A>B]]" if a.startswith("a careful") else "[[B>A]]")
+
+    server.set("gen", reply)
+    code, report, err = evaluate(
+        capsys,
+        str(_arch(tmp_path, server)),
+        "--suite",
+        "arena_hard",
+        "--data",
+        str(FIXTURES / "arena_hard" / "question.jsonl"),
+        "--judge-model",
+        "gen",
+        "--out",
+        str(tmp_path / "o"),
+        "--no-cache",
+    )
+    assert code == 0, err
+    arch = report["architectures"][0]
+    assert arch["judge"]["calls"] == 6 and arch["score"]["extra"]["unjudged games"] == 0
+    assert arch["score"]["extra"]["verdicts (model as A)"]["A>B"] == 6
+    assert 50 < arch["score"]["value"] < 100
+
+
+def test_a_missing_key_is_said_before_any_call(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    code = dispatch(
+        [
+            "eval",
+            str(EXAMPLES[0]),
+            "--suite",
+            "gsm8k",
+            "--data",
+            str(FIXTURES / "gsm8k_50.jsonl"),
+            "--out",
+            str(tmp_path / "o"),
+            "--env-file",
+            str(tmp_path / "none.env"),
+            "--no-progress",
+        ]
+    )
+    assert code == 2 and "OPENAI_API_KEY is not set" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "results").exists()
