@@ -45,6 +45,8 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> Clust
     if ray.is_initialized():
         return Cluster(_worker_cpus(ray), started=False)
     options: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
+    if address is not None:
+        _probe(address)  # Ray itself retries an address that does not answer for minutes
     try:
         if address is None:
             ray.init(
@@ -56,22 +58,42 @@ def connect(address: str | None = None, *, num_cpus: int | None = None) -> Clust
         else:
             ray.init(address=address, **options)
     except (ConnectionError, RuntimeError, ValueError) as e:
-        raise ArchonError(
-            [
-                Diagnostic(
-                    "E041",
-                    "ray-unreachable",
-                    Severity.ERROR,
-                    f"cannot join the Ray cluster at {address or 'a new local instance'}: "
-                    f"{str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}",
-                    None,
-                    None,
-                    "start the head node with `ray start --head` and give its address (HOST:6379), "
-                    "or give --ray with no address for a local instance",
-                )
-            ]
-        ) from None
+        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise _unreachable(address, why) from None
     return Cluster(_worker_cpus(ray), started=True)
+
+
+PROBE_TIMEOUT = 5.0  # seconds to wait for a head node's port before saying it does not answer
+
+
+def _probe(address: str) -> None:
+    """Fail fast (E041) when a HOST:PORT address does not accept a connection; other forms go to Ray."""
+    import socket
+
+    host, sep, port = address.rpartition(":")
+    if not sep or "://" in address or not port.isdigit():
+        return  # "auto", "ray://...": Ray resolves them
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=PROBE_TIMEOUT).close()
+    except OSError as e:
+        raise _unreachable(address, e.strerror or str(e) or "no answer") from None
+
+
+def _unreachable(address: str | None, why: str) -> ArchonError:
+    return ArchonError(
+        [
+            Diagnostic(
+                "E041",
+                "ray-unreachable",
+                Severity.ERROR,
+                f"cannot join the Ray cluster at {address or 'a new local instance'}: {why}",
+                None,
+                None,
+                "start the head node with `ray start --head` and give its address (HOST:6379), "
+                "or give --ray with no address for a local instance",
+            )
+        ]
+    )
 
 
 def _worker_cpus(ray: Any) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,26 @@ def test_a_search_trial_on_ray_scores_as_the_local_evaluator(cluster, server, tm
     assert server.total_hits - hits == 10 * CALLS
     assert (got.score, got.calls, got.errors, got.rows) == (expected.score, expected.calls, 0, 10)
     assert got.scores == expected.scores and got.score == 0.5
+
+
+def test_an_address_that_does_not_answer_is_e041_at_once(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"id": "a", "question": "2 + 2?"}\n', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "archon_dsl.cli", "run", "examples/best_of_n.arch", "--sim", "--no-progress"]
+        + ["--data", str(data), "--out", str(tmp_path / "out.jsonl"), "--ray", f"127.0.0.1:{port}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 2
+    assert f"E041 [ray-unreachable] cannot join the Ray cluster at 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
