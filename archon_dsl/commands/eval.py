@@ -75,6 +75,8 @@ def evaluate(args: argparse.Namespace) -> int:
     options: dict = {"env_file": args.env_file, "concurrency": args.concurrency}
     if args.unsafe_exec:
         options["unsafe_exec"] = True
+    if args.ray is not None:
+        options["ray"] = args.ray or True  # the questions run as Ray tasks (docs/scale.md)
     runs = []
     from .execute import _ProgressBar, _until_terminated
 
@@ -242,4 +244,11 @@ def add_commands(sub) -> None:
         "--unsafe-exec",
         action="store_true",
         help="code suites: run generated code without a sandbox when none is available",
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="run the questions as Ray tasks on the cluster at ADDRESS (none: a local Ray instance)",
     )

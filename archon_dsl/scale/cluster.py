@@ -12,16 +12,14 @@ from ..diagnostics import ArchonError, Diagnostic, Severity
 
 @dataclass
 class Cluster:
-    """The Ray cluster a run uses: its worker CPUs, and whether this process started it (and stops it)."""
+    """The Ray cluster a run uses: its worker CPUs, and whether this process started or joined it."""
 
     workers: int
     started: bool
 
     def close(self) -> None:
-        if self.started:
-            import ray
-
-            ray.shutdown()
+        """Nothing: the connection stays for the next run of this process (an eval's next architecture,
+        a search's next trial); Ray leaves the cluster, and stops a local instance, when the process exits."""
 
 
 def ray_module() -> Any:
