@@ -122,6 +122,11 @@ def test_checked_messages_keep_role_and_content_only_and_read_text_parts():
             "only text content",
         ),
         (
+            [{"role": "user", "content": "hi \ud800"}],
+            "messages[0].content",
+            "at character 4, half of a UTF-16 pair",
+        ),
+        (
             [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
             "messages[1].role",
             "ends with the user's message",
@@ -137,7 +142,7 @@ def test_bad_messages_say_which_field_and_what_is_wrong(value, field, words):
 
 def test_turns_are_a_non_empty_list_of_strings():
     assert check_turns(["a", "b"]) == ("a", "b")
-    for value, field in (([], "turns"), ("a", "turns"), (["a", None], "turns[1]")):
+    for value, field in (([], "turns"), ("a", "turns"), (["a", None], "turns[1]"), (["\udc80"], "turns[0]")):
         with pytest.raises(MessagesError) as caught:
             check_turns(value)
         assert caught.value.field == field
