@@ -350,7 +350,7 @@ class SpaceCheck:
                 )
             )
         elif self.instantiated_any and not self.considered and template.budget_decls:
-            culprit = next(
+            budget = next(
                 (b for i, b in enumerate(template.budget_decls) if self.budget_pass.get(i, 0) == 0),
                 template.budget_decls[0],
             )
@@ -359,8 +359,8 @@ class SpaceCheck:
                     UnsatisfiableSpace.code,
                     UnsatisfiableSpace.name,
                     Severity.ERROR,
-                    f"no point of the space is within this budget ({culprit.metric})",
-                    culprit.span,
+                    f"no point of the space is within this budget ({budget.metric})",
+                    budget.span,
                     path,
                     "raise the budget, or shrink the layers it covers",
                 )

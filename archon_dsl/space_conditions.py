@@ -43,7 +43,7 @@ def _exact(points, triggered, predicate) -> bool:
     return all(predicate(p) == (i in triggered) for i, p in enumerate(points))
 
 
-def _values_text(name: str, values: set, param: Param) -> str | None:
+def _values_text(name: str, values: set, param: Param) -> str:
     domain = [v for v in (param.values or sorted(values))]
     ordered = [v for v in domain if v in values]
     if len(values) == 1:

@@ -54,9 +54,10 @@ def _key(diagnostic) -> tuple:
 
 
 def _naive(template) -> tuple[int, set]:
-    """Valid points and point findings, instantiating and checking every point of the space, no memo."""
+    """Valid points and point findings, instantiating and checking every distinct architecture of the
+    space (every point, when no parameter is conditional), no memo."""
     valid, found = 0, set()
-    for point in template.points():
+    for point in template.distinct_points():
         try:
             if not template.constraints_hold(point):
                 continue
@@ -95,6 +96,41 @@ def test_memoised_whole_space_check_equals_checking_every_point(high, constraint
     # Whatever else the whole-space check reports is about the template itself, found at no single point.
     template_wide = {key for key in whole_space - found if key[0] == "S006"}  # unused-name
     assert whole_space - found == template_wide
+
+
+# Conditional parameters: k exists from n >= 2 on, f only where k does and k >= 1.
+CONDITIONAL_HEAD = """
+model a = "openai/gpt-4o"
+model b = "openai/gpt-4o-mini"
+pool p = [a, b, a]
+param n: int = 1 in 1..{high}
+param k: int = 1 in 0..3 when n >= 2
+param f: bool = true when k >= 1
+"""
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    high=st.integers(1, 4),
+    constraints=st.lists(st.sampled_from(CONSTRAINTS), max_size=2, unique=True),
+    first=st.sampled_from(FIRST),
+    layers=st.lists(st.sampled_from(LAYERS), max_size=4),
+)
+def test_the_whole_space_check_over_conditional_parameters_equals_checking_each_architecture(
+    high, constraints, first, layers
+):
+    text = CONDITIONAL_HEAD.format(high=high) + "".join(f"constraint {c}\n" for c in constraints)
+    text += "\n".join(layer.format() for layer in [first, *layers]) + "\nlayer fuser { model = a }\n"
+    template = load_text(text, "t.arch")
+    result = check_template(template)
+    valid, found = _naive(template)
+    assert result.valid == valid
+    # n = 1: one architecture; n >= 2: k = 0 (f absent) or k in 1..3 with f either way.
+    assert result.raw == high * 4 * 2 and result.distinct == 1 + (high - 1) * 7 == result.checked
+    whole_space = {_key(d) for d in result.diagnostics}
+    assert found <= whole_space
+    # Beyond the points: unused names, never-active params, and a space no point satisfies.
+    assert {key[0] for key in whole_space - found} <= {"S006", "S009", "S017"}
 
 
 # ---------------------------------------------------------------------------

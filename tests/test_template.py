@@ -153,3 +153,106 @@ def test_wrongly_typed_model_options_are_reported_at_the_value():
     model = template.instantiate().layers[0].models[0]
     assert (model.temperature, model.max_tokens, model.params) == (1.0, 100, {"seed": 3})
     assert model == model.model_validate(model.model_dump())  # constructed exactly as validation would
+
+
+# ---------------------------------------------------------------------------
+# Conditional parameters (`when`)
+# ---------------------------------------------------------------------------
+
+CONDITIONAL = """
+model a = "sim/a"
+model b = "sim/b"
+pool fusers = [a, b, a, b]
+param n: int = 2 in 1..3
+param layers: int = 1 in 1..3
+param f1: int = 1 in 1..4 when layers >= 2
+param f2: int = 1 in 1..4 when layers >= 3
+param wide: bool = false when layers >= 2
+param w: int = 2 in {2, 3} when wide
+layer generator { models = fusers[:n] }
+repeat i in 0..layers - 2 { layer fuser { models = fusers[:[f1, f2][i]] } }
+if layers >= 2 and wide { layer fuser { model = b; samples = w } }
+layer fuser { model = a }
+"""
+
+
+@pytest.fixture(scope="module")
+def conditional():
+    return load_text(CONDITIONAL, "c.arch")
+
+
+def test_a_parameter_exists_only_where_its_condition_holds(conditional):
+    assert conditional.diagnostics == []
+    assert conditional.active_params({"layers": 1}) == {"n", "layers"}
+    assert conditional.active_params({"layers": 3, "wide": True}) == {"n", "layers", "f1", "f2", "wide", "w"}
+    # Under an absent parameter, a condition is false: w's parent `wide` does not exist at layers=1.
+    assert "w" not in conditional.active_params({"layers": 1, "wide": True})
+    assert conditional.canonical({"layers": 2, "f2": 4, "w": 3}) == {
+        "n": 2,
+        "layers": 2,
+        "f1": 1,
+        "wide": False,
+    }
+    arch = conditional.instantiate({"layers": 2, "f1": 3, "f2": 4})
+    assert arch.assignment == {"n": 2, "layers": 2, "f1": 3, "wide": False}
+
+
+def test_canonical_points_are_equal_exactly_for_the_same_architecture(conditional):
+    by_canonical: dict[str, str] = {}
+    by_arch: dict[str, str] = {}
+    for point in conditional.points():
+        key = repr(conditional.canonical(point))
+        text = conditional.instantiate(point).to_arch()
+        assert by_canonical.setdefault(key, text) == text  # same canonical point: same architecture
+        assert by_arch.setdefault(text, key) == key  # same architecture: same canonical point
+    distinct = list(conditional.distinct_points())
+    assert sorted(map(repr, distinct)) == sorted(by_canonical)
+    assert conditional.distinct_size() == len(distinct) == 3 * (1 + 4 * 3 + 16 * 3) == 183
+    assert conditional.raw_size() == 3 * 3 * 4 * 4 * 2 * 2
+
+
+def test_sampling_is_uniform_over_distinct_architectures(conditional):
+    drawn = conditional.sample(150, seed=3)
+    assert len({repr(p) for p in drawn}) == 150
+    assert all(conditional.canonical(p) == p for p in drawn)
+    # 3 of 183 architectures have one layer, though 64 of 576 raw points do: a raw draw would take ~17 of 150.
+    assert sum(p["layers"] == 1 for p in drawn) <= 6
+    assert sorted(map(repr, conditional.sample(500))) == sorted(map(repr, conditional.distinct_points()))
+
+
+def test_an_unconditional_space_samples_as_it_always_has(template):
+    import random
+
+    rng = random.Random(5)
+    grids = [p.grid() for p in template.params.values()]
+    chosen: dict[tuple, dict] = {}
+    while len(chosen) < 20:
+        combo = tuple(rng.randrange(len(g)) for g in grids)
+        values = [g[i] for g, i in zip(grids, combo, strict=True)]
+        chosen.setdefault(combo, dict(zip(template.params, values, strict=True)))
+    assert template.sample(20, seed=5) == list(chosen.values())
+    assert list(template.distinct_points()) == list(template.points())
+
+
+def test_reading_an_inactive_parameter_says_where_it_exists():
+    template = load_text(
+        'model a = "sim/a"\nparam k: int = 1 in 1..2\nparam f: int = 1 in 1..2 when k == 2\n'
+        "layer generator { model = a; samples = f }"
+    )
+    with pytest.raises(InstantiateError) as error:
+        template.instantiate({"k": 1})
+    [diagnostic] = error.value.diagnostics
+    assert diagnostic.code == "S005" and diagnostic.span.line == 4
+    assert diagnostic.message == "'f' does not exist here: it exists only when k == 2"
+
+
+def test_a_value_for_an_inactive_parameter_is_refused(conditional):
+    with pytest.raises(InstantiateError) as error:
+        parse_assignment(conditional, ["layers=1", "f2=3"])
+    [diagnostic] = error.value.diagnostics
+    assert diagnostic.code == "E006"
+    assert (
+        diagnostic.message
+        == "'f2' does not exist at this point: it exists only when layers >= 3, and here layers=1"
+    )
+    assert parse_assignment(conditional, ["layers=3", "f2=3"]) == {"layers": 3, "f2": 3}

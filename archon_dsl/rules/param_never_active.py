@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..diagnostics import Severity
-from .base import Rule
+from .base import Report, Rule
+
+if TYPE_CHECKING:
+    from ..template import Template
 
 
 class ParamNeverActive(Rule):
@@ -37,7 +42,7 @@ param f4: int = 4 in {2, 4, 6} when layers > 4
 ```
 """
 
-    def check_template(self, template, report) -> None:
+    def check_template(self, template: Template, report: Report) -> None:
         from ..template import EvalError
 
         try:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..diagnostics import did_you_mean
 from ..language import ast
-from .base import Rule
+from .base import Report, Rule
 from .walk import names_in
+
+if TYPE_CHECKING:
+    from ..template import Template
 
 
 class UndefinedName(Rule):
@@ -38,7 +43,7 @@ layer generator { models = proposers[:2] }
 ```
 """
 
-    def check_template(self, template, report) -> None:
+    def check_template(self, template: Template, report: Report) -> None:
         module = template.module
         declared = {
             s.name
@@ -51,7 +56,7 @@ layer generator { models = proposers[:2] }
 class _Resolver(ast.Visitor):
     """Reports each name that is neither declared nor the variable of an enclosing `repeat`."""
 
-    def __init__(self, declared: set[str], report):
+    def __init__(self, declared: set[str], report: Report) -> None:
         self.declared = declared
         self.report = report
 

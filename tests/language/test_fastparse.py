@@ -19,6 +19,8 @@ SNIPPETS = [
     'provider "openai" { rpm = 500; tpm = 1e6 }',
     "pool p = [a, b, c,]\npool q = p[:2] + p[1:] + p[a:b]\npool r = p[0][1]",
     'param n: int = 2 in 1..4\nparam c: choice = "a" in {"a", "b",}\nparam f: float in -1.5..2\nparam b: bool',
+    "param f: int = 2 in {1, 2} when n >= 2 and not b\nparam g: bool when (f)\nparam h: int in 1..n when x < 1..3",
+    "param f: int when a\nparam g: float = 1 in 0.0..1.0 when g[0] == m or len(p) > 2",
     "constraint (n + 1) * 2 <= 10 and not not (a or b)\nconstraint a < b <= c != d",
     "constraint -(-3) == - x // 2 % 3 - -1\nconstraint min(a, b,) >= max() or len([])",
     "budget cost <= 0.5\nbudget calls < 30",
@@ -45,6 +47,10 @@ SNIPPETS = [
     "constraint 1e999",
     "constraint \u00a0 1",
     "layer x { y = [1 2] }",
+    "param f: int when",
+    "param f: int = 1 when a in 1..3",
+    "param f: int when a when b",
+    "layer x { when = 1 }",
 ]
 
 
@@ -131,6 +137,7 @@ TOKENS = [
     "and",
     "or",
     "not",
+    "when",
     "true",
     "false",
     "0",
