@@ -27,7 +27,7 @@ class MessagesError(ValueError):
         self.problem = problem
 
 
-def _text(value: str, field: str) -> str:
+def check_text(value: str, field: str) -> str:
     """`value` if it is text a model can be sent: a lone surrogate (JSON's "\\ud800") is not."""
     try:
         value.encode("utf-8")
@@ -41,7 +41,7 @@ def _text(value: str, field: str) -> str:
 def _content(value: Any, field: str) -> str:
     """A message's content as text: a string, or a list of text parts (joined by newlines)."""
     if isinstance(value, str):
-        return _text(value, field)
+        return check_text(value, field)
     if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
         texts = []
         for k, part in enumerate(value):
@@ -54,7 +54,7 @@ def _content(value: Any, field: str) -> str:
                 )
             if not isinstance(part.get("text"), str):
                 raise MessagesError(f"{where}.text", "a text part needs its text as a string")
-            texts.append(_text(part["text"], f"{where}.text"))
+            texts.append(check_text(part["text"], f"{where}.text"))
         return "\n".join(texts)
     if value is None:
         raise MessagesError(field, "missing; every message needs its content as a string")
@@ -111,7 +111,7 @@ def check_turns(value: Any, field: str = "turns") -> tuple[str, ...]:
     for k, turn in enumerate(value):
         if not isinstance(turn, str):
             raise MessagesError(f"{field}[{k}]", f"must be a string, not {_type(turn)}")
-        _text(turn, f"{field}[{k}]")
+        check_text(turn, f"{field}[{k}]")
     return tuple(value)
 
 

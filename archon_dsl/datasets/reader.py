@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..conversation import check_messages, check_turns
+from ..conversation import check_messages, check_text, check_turns
 from ..diagnostics import ArchonError, Diagnostic, Severity, Span, did_you_mean
 
 BUILTIN = ("arithmetic", "multiple_choice", "python_functions")
@@ -180,7 +180,7 @@ def row_input(row: dict[str, Any]) -> tuple[str, Any]:
         return "messages", check_messages(row["messages"])
     if asked[0] == "turns":
         return "turns", check_turns(row["turns"])
-    return "question", question
+    return "question", check_text(question, asked[0])
 
 
 def read_rows(name_or_path: str | Path) -> list[dict[str, Any]]:
