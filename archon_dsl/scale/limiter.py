@@ -5,6 +5,8 @@ concurrency), held once for the whole cluster by `LimiterService` (a Ray actor).
 `ClusterLimits` stands where the Provider expects a `Limits`: before each attempt it asks the
 actor, which books the rate buckets and answers how long to wait (and takes the concurrency slots,
 held under a lease until the call ends). A provider's Retry-After defers the provider for every worker.
+A call that a busy worker starts more than LATE seconds after its booked time books again, so
+late calls do not bunch with the ones booked after them.
 
 If the actor cannot be reached (lost, or slower than ASK_TIMEOUT), a worker uses its own share of
 each limit (the limit divided by the number of workers) for FALLBACK_SECONDS, then asks again.
@@ -27,6 +29,8 @@ ASK_TIMEOUT = 5.0  # seconds a worker waits for the actor before using its own s
 FALLBACK_SECONDS = 30.0  # how long a worker uses its own share before asking the actor again
 SLOT_WAIT = 1.0  # the longest the actor holds a question for a concurrency slot (the worker asks again)
 LEASE_SECONDS = 900.0  # a slot a lost worker held is freed after this long
+LATE = 1.0  # seconds past its booked time after which a call books again instead of starting
+REBOOKS = 3  # bookings a call may miss so before it starts anyway
 
 
 class _Part:
@@ -215,10 +219,11 @@ class ClusterLimits:
 class _ClusterSlot:
     """One call's passage: a lease from the actor (and the wait it says), or this worker's share."""
 
-    __slots__ = ("owner", "model", "estimate", "lease", "local", "used")
+    __slots__ = ("owner", "model", "estimate", "lease", "local", "used", "late")
 
     def __init__(self, owner: ClusterLimits, model: Any, estimate: int):
         self.owner, self.model, self.estimate = owner, model, estimate
+        self.late = 0  # bookings missed by more than LATE
         self.lease: int | None = None
         self.local: Any = None
         self.used: int | None = None
@@ -226,7 +231,9 @@ class _ClusterSlot:
     async def __aenter__(self) -> _ClusterSlot:
         owner = self.owner
         model_id = self.model if isinstance(self.model, str) else self.model.id
+        rebooked = 0
         while not owner.using_share:
+            asked = time.monotonic()
             try:
                 with anyio.fail_after(ASK_TIMEOUT):
                     lease, wait = await owner.service.acquire.remote(
@@ -247,6 +254,13 @@ class _ClusterSlot:
                 except BaseException:
                     self._release()
                     raise
+            if time.monotonic() - (asked + wait) > LATE and rebooked < REBOOKS:
+                # This worker was held up past its booked time (a busy CPU): sent now, the call would
+                # bunch with those booked after it. Its booking is left spent; it books again.
+                rebooked += 1
+                self.late += 1
+                self._release()
+                continue
             return self
         self.local = owner.share.slot(model_id, self.estimate)
         await self.local.__aenter__()
