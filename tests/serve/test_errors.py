@@ -119,7 +119,8 @@ def test_a_client_that_disconnects_cancels_its_calls(arch_dir, fake, tmp_path):
     fake.set("slow", Reply.hanging())  # the "hang" model waits 60 s for it
     with serve(arch_dir, tmp_path, log_requests=tmp_path / "log.jsonl") as running:
         with pytest.raises(openai.APITimeoutError):
-            running.client(timeout=0.5).chat.completions.create(model="hang", messages=USER)
+            running.client(timeout=1.0).chat.completions.create(model="hang", messages=USER)
+        assert fake.total_hits == 1  # the call was made, and was hanging when the client gave up
         deadline = time.monotonic() + 10
         while fake.in_flight and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -129,6 +130,27 @@ def test_a_client_that_disconnects_cancels_its_calls(arch_dir, fake, tmp_path):
         assert running.engine_in_flight() == 0
     record = json.loads((tmp_path / "log.jsonl").read_text().splitlines()[-1])
     assert record["status"] == 499 and record["model"] == "hang"
+
+
+def test_a_stream_whose_client_disconnects_cancels_its_calls(served, fake):
+    fake.set("slow", Reply.hanging())  # the "hang" model would wait 60 s for it
+    body = {
+        "model": "hang",
+        "messages": [{"role": "user", "content": "a stream left behind"}],
+        "stream": True,
+    }
+    headers = {"authorization": "Bearer test-bearer-key"}
+    with httpx.stream("POST", f"{served.base_url}/chat/completions", json=body, headers=headers) as response:
+        lines = response.iter_lines()  # kept: a dropped iterator closes the response (a disconnect)
+        assert next(lines).startswith("data: ")  # the role chunk: the run has started
+        deadline = time.monotonic() + 10
+        while fake.in_flight == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fake.in_flight == 1
+    deadline = time.monotonic() + 10  # the client hung up: the call must not wait out its 60 s
+    while (fake.in_flight or served.engine_in_flight()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake.in_flight == 0 and served.engine_in_flight() == 0
 
 
 def test_unknown_routes_answer_in_the_same_shape(served):
