@@ -233,7 +233,6 @@ class _ClusterSlot:
         model_id = self.model if isinstance(self.model, str) else self.model.id
         rebooked = 0
         while not owner.using_share:
-            asked = time.monotonic()
             try:
                 with anyio.fail_after(ASK_TIMEOUT):
                     lease, wait = await owner.service.acquire.remote(
@@ -248,13 +247,14 @@ class _ClusterSlot:
             if lease is None:
                 continue  # every slot busy for SLOT_WAIT: ask again
             self.lease = lease
+            booked = time.monotonic() + wait  # when this call should start, on this worker's clock
             if wait > 0:
                 try:
                     await anyio.sleep(wait)
                 except BaseException:
                     self._release()
                     raise
-            if time.monotonic() - (asked + wait) > LATE and rebooked < REBOOKS:
+            if time.monotonic() - booked > LATE and rebooked < REBOOKS:
                 # This worker was held up past its booked time (a busy CPU): sent now, the call would
                 # bunch with those booked after it. Its booking is left spent; it books again.
                 rebooked += 1
