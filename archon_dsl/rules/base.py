@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..diagnostics import Diagnostic, Severity, Span
 
 if TYPE_CHECKING:
     from ..architecture import Architecture
+    from ..planner import Plan
     from ..template import Template
+
+# What a rule reports through: message, then optional span, hint and severity (a Reporter, in practice).
+Report = Callable[..., None]
 
 
 @dataclass
@@ -22,7 +26,7 @@ class Context:
     template: Template | None = None
 
     @cached_property
-    def graph(self):
+    def graph(self) -> Any:  # networkx.DiGraph (networkx ships no annotations)
         return self.arch.graph()
 
     @cached_property
@@ -35,7 +39,7 @@ class Context:
         return flow
 
     @cached_property
-    def plan(self):
+    def plan(self) -> Plan:
         from ..planner import plan
 
         return plan(self.arch)
@@ -79,10 +83,10 @@ class Rule:
     # Markdown: what it checks, why it matters, a failing example, what to write instead.
     docs: ClassVar[str]
 
-    def check_template(self, template: Template, report: Callable[..., None]) -> None:
+    def check_template(self, template: Template, report: Report) -> None:
         """Checks made once per file, on its declarations (before parameters are chosen)."""
 
-    def check(self, ctx: Context, report: Callable[..., None]) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         """Checks made on each concrete architecture (each point of a template's space)."""
 
 
@@ -93,7 +97,7 @@ class DeclarationRule(Rule):
     so that they are selected, ignored and documented like any other.
     """
 
-    def check_template(self, template: Template, report: Callable[..., None]) -> None:
+    def check_template(self, template: Template, report: Report) -> None:
         for diag in template.diagnostics:
             if diag.code == self.code:
                 report(diag.message, diag.span, diag.hint, diag.severity)
