@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..diagnostics import ArchonError
 from .common import (
@@ -21,6 +22,9 @@ from .common import (
     positive_int,
     print_diagnostics,
 )
+
+if TYPE_CHECKING:
+    from rich.text import JustifyMethod
 
 
 def _report(error: ArchonError) -> None:
@@ -112,7 +116,15 @@ def search(args: argparse.Namespace) -> int:
         check_or_exit(loaded, None, whole_space=True)
     data, scorer = _suite_or_data(args)
     options = {} if args.suite else _scorer_options(args.judge_model, args.baseline)
-    extra = {"unsafe_exec": True} if args.unsafe_exec else {}
+    extra: dict = {"unsafe_exec": True} if args.unsafe_exec else {}
+    if args.budget_rows is not None:
+        extra["budget_rows"] = args.budget_rows
+    if args.budget_usd is not None:
+        extra["budget_usd"] = args.budget_usd
+    if args.patience is not None:
+        extra["patience"] = args.patience
+    if args.workers != 1:
+        extra["workers"] = args.workers
     err = console(stderr=True)
     bar = _Progress(err, strategy, trials) if args.progress and not args.json else None
     try:
@@ -185,7 +197,9 @@ class _Progress:
 
     def update(self, trial, evaluations: int, budget: int) -> None:
         self.best = trial.score if self.best is None else max(self.best, trial.score)
-        self.progress.update(self.task, completed=evaluations, best=f"{self.best:.3f}")
+        self.progress.update(
+            self.task, total=budget, completed=min(evaluations, budget), best=f"{self.best:.3f}"
+        )
 
 
 def _plural(n: int, word: str) -> str:
@@ -204,7 +218,8 @@ def _print_result(console, result, template) -> None:
         return
     cost_unit = "$/query" if result.cost_metric == "cost_usd" else "calls/query"
     console.print(
-        f"[bold]{result.strategy}[/] search of [bold]{template.name}[/]: {_plural(result.evaluations, 'evaluation')}, "
+        f"[bold]{result.strategy}[/] search of [bold]{template.name}[/]: {_plural(result.evaluations, 'evaluation')} "
+        f"({result.rows_used} row evaluations = {result.full_equivalents:.1f} full), "
         f"{_plural(len(result.trials), 'trial')}, {_plural(result.skipped, 'infeasible point')} skipped "
         f"(stopped: {result.stopped})"
     )
@@ -216,6 +231,7 @@ def _print_result(console, result, template) -> None:
         f"  score {held}; development {best.score:.4f} ({result.rows_dev} rows); "
         f"cost {best.cost:.4g} {cost_unit}"
     )
+    _print_finalists(console, result)
     if best.errors:
         console.print(
             f"[yellow]warning[/]: {best.errors} of {result.rows_dev} development rows failed for the best "
@@ -251,6 +267,32 @@ def _print_result(console, result, template) -> None:
         )
     else:
         console.print("[dim]pass --out DIR to keep the trials, plots and best.arch[/]")
+
+
+def _print_finalists(console, result) -> None:
+    """The finalists with 95% intervals, the rule that chose, and whether the held-out rows separate them."""
+    choice = result.choice or {}
+    finalists = choice.get("finalists") or []
+    if len(finalists) < 2:
+        return
+
+    def interval(figures) -> str:
+        if not figures:
+            return ""
+        if "low" not in figures:
+            return f"{figures['score']:.3f}"
+        return f"{figures['score']:.3f} [{figures['low']:.3f}, {figures['high']:.3f}]"
+
+    console.print(f"  chosen by: {choice.get('rule')}")
+    for finalist in finalists:
+        estimate = finalist.get("estimate")
+        console.print(
+            f"  finalist trial {finalist['trial']}: development {interval(finalist)} ({finalist['rows']} rows)"
+            + (f", estimate {estimate:.3f}" if estimate is not None else "")
+            + (f"; held-out {interval(finalist['held_out'])}" if finalist.get("held_out") else "")
+        )
+    if choice.get("note"):
+        console.print(f"[yellow]note[/]: {choice['note']}")
 
 
 def rank_models(args: argparse.Namespace) -> int:
@@ -310,13 +352,14 @@ def rank_models(args: argparse.Namespace) -> int:
 
     out = console()
     table = Table(title=f"pool {pool}, best first", show_edge=False)
-    for column, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("#", "right"),
         ("model", "left"),
         ("id", "left"),
         ("score", "right"),
         ("was", "right"),
-    ):
+    )
+    for column, justify in columns:
         table.add_column(column, justify=justify)
     for rank, m in enumerate(ranking.ranked, 1):
         table.add_row(str(rank), m.name, m.id, f"{m.score:.4f}", str(m.position + 1))
@@ -353,7 +396,7 @@ def add_commands(sub) -> None:
         "--strategy",
         default="bo",
         metavar="NAME",
-        help="bo (Ax/BoTorch), random, greedy or grid (default: bo)",
+        help="bo (BoTorch), random, greedy, grid, sh, hyperband, bohb or ax (default: bo); docs/search.md",
     )
     p.add_argument(
         "--trials",
@@ -361,7 +404,27 @@ def add_commands(sub) -> None:
         type=positive_int("--trials"),
         default=20,
         metavar="N",
-        help="evaluations to spend (default: 20)",
+        help="full evaluations to spend, every development row each (default: 20)",
+    )
+    p.add_argument(
+        "--budget-rows",
+        type=positive_int("--budget-rows"),
+        metavar="N",
+        help="budget in row evaluations instead of --trials (multi-fidelity strategies spend it on few rows first)",
+    )
+    p.add_argument("--budget-usd", type=float, metavar="X", help="stop once the search has spent X dollars")
+    p.add_argument(
+        "--patience",
+        type=positive_int("--patience"),
+        metavar="K",
+        help="stop after K evaluations without the best improving by more than its standard error",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int("--workers"),
+        default=1,
+        metavar="N",
+        help="configurations evaluated at once (default: 1)",
     )
     p.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the strategy (default: 0)")
     _shared_options(p, split_help="fraction of rows held out to re-score the best (default: 0.2)")

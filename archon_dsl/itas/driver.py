@@ -1,4 +1,4 @@
-"""Runs a search: splits the data, asks a strategy for points, evaluates them, keeps the record, re-scores the best."""
+"""Runs a search: splits the data, asks a strategy for points, evaluates them (several at once), keeps the record, chooses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,11 @@ from .evaluate import Evaluation, Evaluator, ExecutorEvaluator
 from .outputs import SearchDirectory
 from .pareto import pareto_front
 from .space import SearchSpace, plan_figures
-from .strategy import Strategy
-from .trials import OBJECTIVES, History, Trial
+from .strategy import WAIT, Proposal, Strategy
+from .trials import OBJECTIVES, History, Trial, standard_error
 
-STRATEGIES = ("bo", "random", "greedy", "grid")
+STRATEGIES = ("bo", "random", "greedy", "grid", "sh", "hyperband", "bohb", "ax")
+MULTI_FIDELITY = ("sh", "hyperband", "bohb")
 # Free trials in a row (architectures already evaluated) after which a search stops.
 MAX_FREE_IN_A_ROW = 200
 
@@ -44,13 +45,23 @@ class SearchResult:
     seed: int
     evaluations: int
     skipped: int  # points refused before evaluation (constraint, budget or rule)
-    stopped: str  # budget | exhausted | repeats
+    stopped: str  # budget | dollars | patience | exhausted | repeats
     rows_dev: int
     rows_held_out: int
     held_out: dict[int, Evaluation] = field(default_factory=dict)  # trial index -> held-out evaluation
     out: Path | None = None
     rules_checked: bool = True
     notes: list[str] = field(default_factory=list)  # problems writing the outputs
+    rows_used: int = 0  # row evaluations spent on the development split
+    budget_rows: int = 0
+    usd_used: float = 0.0
+    workers: int = 1
+    choice: dict[str, Any] = field(default_factory=dict)  # the rule, the finalists and their intervals
+
+    @property
+    def full_equivalents(self) -> float:
+        """Row evaluations spent, in evaluations of every development row."""
+        return self.rows_used / max(self.rows_dev, 1)
 
     @property
     def best_score(self) -> float | None:
@@ -66,6 +77,11 @@ class SearchResult:
             "objective": self.objective,
             "cost_metric": self.cost_metric,
             "evaluations": self.evaluations,
+            "rows_used": self.rows_used,
+            "budget_rows": self.budget_rows,
+            "full_equivalents": round(self.full_equivalents, 3),
+            "usd_used": self.usd_used,
+            "workers": self.workers,
             "trials": len(self.trials),
             "skipped": self.skipped,
             "stopped": self.stopped,
@@ -76,6 +92,7 @@ class SearchResult:
             "best_score": self.best_score,
             "front": [t.to_dict() for t in self.front],
             "held_out": {str(k): _evaluation_dict(v) for k, v in self.held_out.items()},
+            "choice": self.choice,
             "notes": self.notes,
         }
 
@@ -154,9 +171,17 @@ def make_strategy(name: str, space: SearchSpace, history: History, **options: An
         from .greedy import GreedySearch as cls
     elif name == "grid":
         from .grid import GridSearch as cls
+    elif name == "sh":
+        from .multifidelity import SuccessiveHalving as cls
+    elif name == "hyperband":
+        from .multifidelity import Hyperband as cls
+    elif name == "bohb":
+        from .multifidelity import BOHB as cls
+    elif name == "ax":
+        from .ax_bo import AxOptimization as cls
     else:
         raise ValueError(f"unknown strategy {name!r}; strategies: {', '.join(STRATEGIES)}")
-    if name != "bo":
+    if name not in ("bo", "ax"):
         options.pop("init_trials", None)
     return cls(space, history, **options)
 
@@ -206,6 +231,12 @@ def search(
     scorer_options: dict[str, Any] | None = None,
     on_trial: Callable[[Trial, int, int], None] | None = None,
     unsafe_exec: bool = False,
+    budget_rows: int | None = None,
+    budget_usd: float | None = None,
+    patience: int | None = None,
+    workers: int = 1,
+    evaluate: Callable[[Architecture, list[dict]], Awaitable[Evaluation]] | None = None,
+    ray: str | bool | None = None,
 ) -> SearchResult:
     """Search a template's parameters for the best configuration on a dataset.
 
@@ -213,8 +244,16 @@ def search(
     data: rows (dicts with "question" and "answer"), a .jsonl path, or a built-in dataset name.
     scorer: exact | numeric | mc | regex | regex:PATTERN | code | judge | module:function | a callable
         f(answer, row) -> float | a Scorer.
-    strategy: bo (Ax/BoTorch) | random | greedy | grid. trials: evaluations to spend (points that share
-        an evaluated point's architecture are free and not counted).
+    strategy: bo (BoTorch GP over distinct architectures) | random | greedy | grid | sh | hyperband |
+        bohb (multi-fidelity over rows) | ax (Ax's generation strategy). trials: full evaluations to
+        spend (points that share an evaluated point's architecture are free and not counted).
+    budget_rows: the budget in row evaluations instead (default trials x development rows);
+        budget_usd: stop once this many dollars are spent. patience: stop after this many evaluations
+        without the incumbent improving by more than its standard error.
+    workers: evaluations at once. evaluate: an async `evaluate(arch, rows) -> Evaluation` to run
+        evaluations elsewhere (a cluster); default: the evaluator in worker threads.
+    ray: True (a local Ray instance) or a cluster's address: each trial's rows run as Ray tasks,
+        `workers` trials at once, under one rate limit and one cache (archon_dsl.scale, docs/scale.md).
     split: fraction of rows held out; the best (and, for score,cost, the Pareto) configurations are
         re-scored on them and that score is reported.
     objective: "score", or "score,cost" for a quality-versus-cost Pareto front (cost in dollars per
@@ -230,6 +269,7 @@ def search(
     >>> result.best.params, result.best_score
     """
     objective = _checked_options(objective, trials, strategy)
+    _check_limits(budget_rows, budget_usd, patience, workers)
     template = _as_template(template)
     space = SearchSpace(template, rules=rules)
     rows = load_rows(data)
@@ -250,6 +290,7 @@ def search(
         "split_seed": split_seed,
         "objective": objective,
         "trials": trials,
+        "budget_rows": budget_rows,
         "sim": sim,
     }
     previous, prior_metric = _open_directory(directory, state, resume)
@@ -259,9 +300,22 @@ def search(
     if evaluator is None:
         if sim:
             _register_sim_answers(rows)
-        evaluator = ExecutorEvaluator(
-            score_fn, sim=sim, cache=cache, concurrency=concurrency, unsafe_exec=unsafe_exec
-        )
+        if ray is not None and ray is not False:  # trials on a Ray cluster
+            from ..scale.search import RayEvaluator
+
+            evaluator = RayEvaluator(
+                score_fn,
+                address=None if ray is True else ray,
+                sim=sim,
+                cache=cache,
+                concurrency=concurrency,
+                unsafe_exec=unsafe_exec,
+            )
+            evaluate = evaluate or evaluator.aevaluate
+        else:
+            evaluator = ExecutorEvaluator(
+                score_fn, sim=sim, cache=cache, concurrency=concurrency, unsafe_exec=unsafe_exec
+            )
 
     run = SearchRun(
         template=template,
@@ -278,6 +332,11 @@ def search(
         directory=directory,
         state=state,
         on_trial=on_trial,
+        budget_rows=budget_rows,
+        budget_usd=budget_usd,
+        patience=patience,
+        workers=workers,
+        evaluate=evaluate,
     )
     run.resume(previous)
     return run.run()
@@ -299,6 +358,19 @@ def _checked_options(objective: str, trials: int, strategy: str) -> str:
             f"did you mean {guess!r}?" if guess else f"strategies: {', '.join(STRATEGIES)}",
         )
     return objective
+
+
+def _check_limits(
+    budget_rows: int | None, budget_usd: float | None, patience: int | None, workers: int
+) -> None:
+    if budget_rows is not None and budget_rows < 1:
+        raise _usage(f"--budget-rows must be at least 1, got {budget_rows}")
+    if budget_usd is not None and budget_usd <= 0:
+        raise _usage(f"--budget-usd must be above 0, got {budget_usd}")
+    if patience is not None and patience < 1:
+        raise _usage(f"--patience must be at least 1, got {patience}")
+    if workers < 1:
+        raise _usage(f"--workers must be at least 1, got {workers}")
 
 
 def _as_template(template: Template | str | Path) -> Template:
@@ -353,7 +425,15 @@ def _register_sim_answers(rows: list[dict]) -> None:
 
 @dataclass
 class SearchRun:
-    """One search under way: its pieces and its history; resume, loop over trials, finish."""
+    """One search under way: its pieces and its history; resume, loop over trials, finish.
+
+    Configurations are evaluated through one async function, `evaluate(arch, rows) -> Evaluation`
+    (by default the evaluator's, in a worker thread); up to `workers` run at once. Another backend
+    (Ray) replaces `evaluate` and keeps everything else.
+
+    In-process entry point for benchmarks: `search(template, rows, evaluator=..., strategy=...,
+    budget_rows=..., seed=..., split=0)` returns a SearchResult without writing files (no `out`).
+    """
 
     template: Template
     space: SearchSpace
@@ -362,15 +442,29 @@ class SearchRun:
     evaluator: Evaluator
     strategy: str
     seed: int
-    budget: int
+    budget: int  # full-evaluation equivalents (--trials)
     objective: str
     state: dict[str, Any]  # what state.json records; carries the cost metric
     directory: SearchDirectory | None = None
     owns_evaluator: bool = False  # closed when the search ends
     init_trials: int | None = None
     on_trial: Callable[[Trial, int, int], None] | None = None
+    budget_rows: int | None = None  # row evaluations; default: budget x development rows
+    budget_usd: float | None = None  # dollars; the search stops once it has spent them
+    patience: int | None = None  # evaluations without the incumbent improving beyond its standard error
+    workers: int = 1  # evaluations at once
+    evaluate: Callable[[Architecture, list[dict]], Awaitable[Evaluation]] | None = None
     history: History = field(default_factory=History)
     _arch_keys: dict[str, str] = field(default_factory=dict)  # point key -> architecture key
+    _since_improved: int = 0
+    _incumbent: Trial | None = None
+
+    def __post_init__(self) -> None:
+        # The rows in one seeded order: fidelity r is the first r of them, the same for every configuration.
+        self.order = list(self.dev)
+        random.Random(f"rows-{self.state.get('split_seed', 0)}").shuffle(self.order)
+        if self.budget_rows is None:
+            self.budget_rows = self.budget * len(self.dev)
 
     @property
     def cost_metric(self) -> str:
@@ -379,6 +473,10 @@ class SearchRun:
     @property
     def multi(self) -> bool:
         return self.objective == "score,cost"
+
+    @property
+    def full_equivalents(self) -> float:
+        return self.history.rows_used / max(len(self.dev), 1)
 
     def arch_key_of(self, point: dict[str, Any]) -> str | None:
         """The architecture key of a feasible point (memoised), None for an infeasible one."""
@@ -393,12 +491,25 @@ class SearchRun:
     def resume(self, previous: list[Trial]) -> None:
         """Put trials recorded by an earlier run of this search back into the history."""
         for trial in previous:
+            if trial.evaluated and not trial.rows:  # recorded before fidelities: every development row
+                trial.rows = len(self.dev)
             point = self.space.from_json(trial.params)
-            self.history.add(trial, self.space.key(point), self.arch_key_of(point) or self.space.key(point))
+            akey = self.arch_key_of(point) or self.space.key(point)
+            known = self.history.by_arch.get(akey)
+            paid = trial.rows - (known.rows if known is not None and known.evaluated else 0)
+            self.history.add(trial, self.space.key(point), akey, max(paid, 0) if trial.evaluated else 0)
+            if trial.evaluated and trial.cost_usd is not None:
+                self.history.usd_used += trial.cost_usd - (known.cost_usd or 0.0 if known else 0.0)
+            self._track_incumbent(trial)
 
     def run(self) -> SearchResult:
-        """Spend the budget, re-score the best on the held-out rows, write the outputs."""
+        """Spend the budget, choose among the finalists, re-score them on the held-out rows, write the outputs."""
+        import anyio
+
         self._write_state("running")
+        options: dict[str, Any] = {}
+        if self.strategy in ("sh", "hyperband", "bohb"):
+            options["max_rows"] = len(self.dev)
         chooser = make_strategy(
             self.strategy,
             self.space,
@@ -408,10 +519,11 @@ class SearchRun:
             multi_objective=self.multi,
             arch_key=self.arch_key_of,
             init_trials=self.init_trials,
+            **options,
         )
         stopped = "budget"
         try:
-            stopped = self._loop(chooser)
+            stopped = anyio.run(self._loop, chooser)
             result = self._finish(stopped)
         finally:
             chooser.close()
@@ -427,100 +539,226 @@ class SearchRun:
                     **self.state,
                     "status": status,
                     "evaluations": self.history.evaluations,
+                    "rows_used": self.history.rows_used,
                     "skipped": self.history.skipped,
                     **extra,
                 }
             )
 
-    def _loop(self, chooser: Strategy) -> str:
-        """Propose, evaluate (or reuse a twin architecture's result), record; why it stopped."""
-        proposals = chooser.proposals()
-        reply: Trial | None = None
-        free_in_a_row = 0
-        try:
-            while self.history.evaluations < self.budget:
-                started = time.perf_counter()
-                try:
-                    proposal = next(proposals) if reply is None else proposals.send(reply)
-                except StopIteration:
-                    return "exhausted"
-                reply = self._trial(chooser.name, proposal, started)
-                free_in_a_row = free_in_a_row + 1 if reply.same_as is not None else 0
-                if free_in_a_row >= MAX_FREE_IN_A_ROW:
-                    return "repeats"
-            return "budget"
-        finally:
-            proposals.close()
+    # -- the loop -------------------------------------------------------------
+    async def _evaluate_locally(self, arch: Architecture, rows: list[dict]) -> Evaluation:
+        """The default `evaluate`: the evaluator in a worker thread (its own event loop serves the calls)."""
+        import anyio
 
-    def _trial(self, chooser_name: str, proposal: Any, started: float) -> Trial:
-        """One proposed point evaluated on the development rows (or priced as its twin), recorded and reported."""
+        return await anyio.to_thread.run_sync(self.evaluator.evaluate, arch, rows, limiter=self._limiter)
+
+    def _stop_reason(self, committed: int) -> str | None:
+        if committed >= (self.budget_rows or 0):
+            return "budget"
+        if self.budget_usd is not None and self.history.usd_used >= self.budget_usd:
+            return "dollars"
+        if self.patience is not None and self._since_improved >= self.patience:
+            return "patience"
+        return None
+
+    async def _loop(self, chooser: Strategy) -> str:
+        """Ask, evaluate up to `workers` at once (or reuse a twin's result), record, tell; why it stopped."""
+        import anyio
+
+        self._limiter = anyio.CapacityLimiter(max(1, self.workers))
+        evaluate = self.evaluate or self._evaluate_locally
+        send, receive = anyio.create_memory_object_stream[tuple](max_buffer_size=max(1, self.workers))
+        running: dict[int, int] = {}  # task number -> rows it is paying for
+        free_in_a_row = 0
+        stopped: str | None = None
+        number = 0
+
+        async def work(task: int, job: tuple) -> None:
+            arch, rows = job[1], job[2]
+            try:
+                evaluation = await evaluate(arch, rows)
+                await send.send((task, job, evaluation, None))
+            except Exception as error:  # handed to the loop, which raises it
+                await send.send((task, job, None, error))
+
+        async def collect() -> None:
+            nonlocal free_in_a_row
+            task, job, evaluation, error = await receive.receive()
+            running.pop(task, None)
+            if error is not None:
+                raise error
+            trial = self._record(chooser.name, job, evaluation)
+            free_in_a_row = 0
+            chooser.tell(job[0], trial)
+
+        async with anyio.create_task_group() as group:
+            while True:
+                committed = self.history.rows_used + sum(running.values())
+                stopped = stopped or self._stop_reason(committed)
+                if stopped is not None or len(running) >= max(1, self.workers):
+                    if not running:
+                        break
+                    await collect()
+                    continue
+                started = time.perf_counter()
+                proposal = chooser.ask()
+                if proposal is WAIT or proposal is None:
+                    if running:
+                        await collect()
+                        continue
+                    if proposal is WAIT:
+                        raise RuntimeError(f"strategy {chooser.name} waits with no evaluation under way")
+                    stopped = "exhausted"
+                    break
+                assert isinstance(proposal, Proposal)
+                job = self._prepare(chooser, proposal, started)
+                if job is None:  # answered from the record (a twin, or a replay after --resume)
+                    free_in_a_row += 1
+                    if free_in_a_row >= MAX_FREE_IN_A_ROW:
+                        stopped = "repeats"
+                    continue
+                rows_to_pay = len(job[2])
+                if self.history.rows_used + sum(running.values()) + rows_to_pay > (self.budget_rows or 0):
+                    self._release(job)
+                    stopped = "budget"
+                    continue
+                number += 1
+                running[number] = rows_to_pay
+                group.start_soon(work, number, job)
+        return stopped or "budget"
+
+    def _wanted_rows(self, proposal: Proposal) -> int:
+        rows = len(self.order) if proposal.rows is None else proposal.rows
+        return max(1, min(rows, len(self.order)))
+
+    def _prepare(self, chooser: Strategy, proposal: Proposal, started: float) -> tuple | None:
+        """What to evaluate for a proposal: (proposal, arch, rows to run, started, point key, arch key,
+        earlier trial, wanted rows); None when the record answers it (told to the strategy already)."""
         space, history = self.space, self.history
         point = proposal.point
         feasibility = space.feasibility(point)
         if not feasibility.ok:  # a strategy's bug must never cost an evaluation
-            raise RuntimeError(f"strategy {chooser_name} proposed an infeasible point: {feasibility.reason}")
+            raise RuntimeError(f"strategy {chooser.name} proposed an infeasible point: {feasibility.reason}")
         pkey = space.key(point)
-        if pkey in history.by_point:
-            raise RuntimeError(f"strategy {chooser_name} proposed a point twice: {space.describe(point)}")
-        akey = self.arch_key_of(point)
-        twin = history.by_arch.get(akey)
-        evaluation_time = 0.0
-        if twin is not None:
-            trial = Trial(
-                index=len(history.trials),
-                params=space.to_json(point),
-                score=twin.score,
-                cost=twin.cost,
-                cost_usd=twin.cost_usd,
-                calls=twin.calls,
-                tokens=twin.tokens,
-                errors=twin.errors,
-                source=proposal.source,
-                same_as=twin.index if twin.same_as is None else twin.same_as,
+        akey = self.arch_key_of(point) or pkey
+        if pkey in history.pending or akey in history.pending:
+            raise RuntimeError(
+                f"strategy {chooser.name} proposed a point under evaluation: {space.describe(point)}"
             )
-        else:
-            evaluation = self.evaluator.evaluate(feasibility.arch, self.dev)
-            evaluation_time = evaluation.duration
-            trial = Trial(
-                index=len(history.trials),
-                params=space.to_json(point),
-                score=evaluation.score,
-                cost=_objective_cost(evaluation, self.cost_metric, feasibility),
-                cost_usd=evaluation.cost_usd,
-                calls=evaluation.calls,
-                tokens=evaluation.tokens,
-                errors=evaluation.errors,
-                duration=round(evaluation.duration, 4),
-                source=proposal.source,
-            )
-        trial.overhead = round(max(time.perf_counter() - started - evaluation_time, 0.0), 6)
-        history.add(trial, pkey, akey)
-        if self.directory:
-            self.directory.append_trial(trial)
-        if self.on_trial:
-            self.on_trial(trial, history.evaluations, self.budget)
+        wanted = self._wanted_rows(proposal)
+        earlier = history.by_arch.get(akey)
+        if earlier is not None and earlier.evaluated and earlier.rows >= wanted:
+            if pkey in history.by_point:  # asked again (a resumed run replaying its decisions)
+                chooser.tell(proposal, _at_rows(earlier, wanted))
+                return None
+            trial = self._twin(earlier, point, proposal.source, started)
+            chooser.tell(proposal, trial)
+            return None
+        if earlier is not None and not earlier.evaluated:
+            earlier = None
+        have = earlier.rows if earlier is not None else 0
+        history.pending.update((pkey, akey))
+        return (proposal, feasibility.arch, self.order[have:wanted], started, pkey, akey, earlier, wanted)
+
+    def _release(self, job: tuple) -> None:
+        self.history.pending.difference_update((job[4], job[5]))
+
+    def _twin(self, twin: Trial, point: dict[str, Any], source: str, started: float) -> Trial:
+        """A free trial: the point runs an architecture evaluated already; its figures are the twin's."""
+        trial = Trial(
+            index=len(self.history.trials),
+            params=self.space.to_json(point),
+            score=twin.score,
+            cost=twin.cost,
+            cost_usd=twin.cost_usd,
+            calls=twin.calls,
+            tokens=twin.tokens,
+            errors=twin.errors,
+            source=source,
+            same_as=twin.index if twin.same_as is None else twin.same_as,
+            rows=twin.rows,
+            stderr=twin.stderr,
+        )
+        trial.overhead = round(max(time.perf_counter() - started, 0.0), 6)
+        self._add(trial, self.space.key(point), self.arch_key_of(point) or self.space.key(point), 0, 0.0)
         return trial
 
+    def _record(self, chooser_name: str, job: tuple, evaluation: Evaluation) -> Trial:
+        """An evaluation (of the missing rows, for a promotion) merged with what was known, recorded and reported."""
+        proposal, arch, rows, started, pkey, akey, earlier, wanted = job
+        self._release(job)
+        merged = _merged(earlier, evaluation, len(rows))
+        feasibility = self.space.feasibility(proposal.point)
+        trial = Trial(
+            index=len(self.history.trials),
+            params=self.space.to_json(proposal.point),
+            score=merged.score,
+            cost=_objective_cost(merged, self.cost_metric, feasibility),
+            cost_usd=merged.cost_usd,
+            calls=merged.calls,
+            tokens=merged.tokens,
+            errors=merged.errors,
+            duration=round(evaluation.duration, 4),
+            source=proposal.source,
+            rows=merged.rows,
+            stderr=_rounded(standard_error(merged.scores)) if len(merged.scores) == merged.rows else None,
+            row_scores=list(merged.scores) if len(merged.scores) == merged.rows else [],
+        )
+        trial.overhead = round(max(time.perf_counter() - started - evaluation.duration, 0.0), 6)
+        self._add(trial, pkey, akey, len(rows), evaluation.cost_usd or 0.0)
+        self._track_incumbent(trial)
+        return trial
+
+    def _add(self, trial: Trial, pkey: str, akey: str, rows_paid: int, usd_paid: float) -> None:
+        self.history.add(trial, pkey, akey, rows_paid, usd_paid)
+        if self.directory:
+            self.directory.append_trial(trial)
+        if self.on_trial:  # progress in full-evaluation equivalents (a promotion pays only its new rows)
+            full = max(len(self.dev), 1)
+            self.on_trial(
+                trial, int(self.history.rows_used / full), max(1, round((self.budget_rows or 0) / full))
+            )
+
+    def _track_incumbent(self, trial: Trial) -> None:
+        """--patience: evaluations since the best on the top fidelity last improved by more than its standard error."""
+        if not trial.evaluated:
+            return
+        top = self.history.full_rows()
+        incumbent = self._incumbent
+        if trial.rows >= top and (
+            incumbent is None
+            or incumbent.rows < top
+            or trial.score > incumbent.score + (incumbent.stderr or 0.0)
+        ):
+            self._incumbent, self._since_improved = trial, 0
+        else:
+            self._since_improved += 1
+
+    # -- the end ----------------------------------------------------------------
     def _arch_of(self, trial: Trial) -> Architecture:
         return self.space.feasibility(self.space.from_json(trial.params)).arch
 
     def _finish(self, stopped: str) -> SearchResult:
-        """The result: best, front, held-out scores; written to the directory when there is one."""
+        """The result: the chosen configuration among the finalists, the front, held-out scores."""
+        from .final import choose
+
         trials = self.history.trials
-        best = self.history.best()
+        for trial in trials:  # a resumed search may choose anew: only the current ones keep a held-out score
+            trial.held_out = None
         front = (
             pareto_front(trials) if self.multi else []
-        )  # the one front: result.json, front/ and pareto.png show it
-        for (
-            trial
-        ) in trials:  # a resumed search may have a new best: only the current ones keep a held-out score
-            trial.held_out = None
+        )  # the one front: result.json, front/ and pareto.png
+        choice = choose(self.space, self.history, self.multi)
+        best = choice.chosen
         held_out: dict[int, Evaluation] = {}
         if best is not None and self.held:
-            # The reported figures come from rows the search never saw.
-            for trial in [best] + [t for t in front if t.index != best.index]:
+            # The reported figures come from rows the search never saw; finalists are scored on the same rows.
+            for trial in choice.finalists + [t for t in front if t not in choice.finalists]:
+                if trial.index in held_out:
+                    continue
                 held_out[trial.index] = evaluation = self.evaluator.evaluate(self._arch_of(trial), self.held)
                 trial.held_out = evaluation.score
+            choice.compare_held_out(held_out)
         result = SearchResult(
             trials=trials,
             best=best,
@@ -538,6 +776,11 @@ class SearchRun:
             held_out=held_out,
             out=self.directory.path if self.directory else None,
             rules_checked=self.space.rules_checked,
+            rows_used=self.history.rows_used,
+            budget_rows=self.budget_rows or 0,
+            usd_used=round(self.history.usd_used, 6),
+            workers=self.workers,
+            choice=choice.to_dict(),
         )
         if self.directory:
             self._write_outputs(self.directory, result)
@@ -560,6 +803,48 @@ class SearchRun:
         directory.plot_progress(result.trials, title)
         cost_label = "dollars per query" if result.cost_metric == "cost_usd" else "LLM calls per query"
         directory.plot_front(result.trials, result.front, cost_label, title)  # the front result.json reports
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def _at_rows(trial: Trial, rows: int) -> Trial:
+    """The trial as seen on its first `rows` rows (a rung's paired score), when its per-row scores are known."""
+    if trial.rows <= rows or len(trial.row_scores) < rows:
+        return trial
+    from dataclasses import replace
+
+    part = trial.row_scores[:rows]
+    return replace(trial, score=sum(part) / rows, rows=rows, stderr=_rounded(standard_error(part)))
+
+
+def _merged(earlier: Trial | None, evaluation: Evaluation, new_rows: int) -> Evaluation:
+    """A promotion's figures: the earlier rows' and the new rows' together (totals over all rows)."""
+    if earlier is None:
+        return evaluation
+    rows = earlier.rows + new_rows
+    if len(earlier.row_scores) == earlier.rows and len(evaluation.scores) == new_rows:
+        scores = list(earlier.row_scores) + list(evaluation.scores)
+        score = sum(scores) / rows
+    else:
+        scores = []
+        score = (earlier.score * earlier.rows + evaluation.score * new_rows) / rows
+    cost_usd = (
+        None
+        if earlier.cost_usd is None or evaluation.cost_usd is None
+        else earlier.cost_usd + evaluation.cost_usd
+    )
+    return Evaluation(
+        score=score,
+        cost_usd=cost_usd,
+        calls=earlier.calls + evaluation.calls,
+        tokens=earlier.tokens + evaluation.tokens,
+        errors=earlier.errors + evaluation.errors,
+        rows=rows,
+        duration=evaluation.duration,
+        scores=scores,
+    )
 
 
 def _objective_cost(evaluation: Evaluation, metric: str, feasibility) -> float:

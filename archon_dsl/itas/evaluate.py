@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -126,15 +127,17 @@ class ExecutorEvaluator:
         self.env_file = env_file
         self._stack: ExitStack | None = None
         self._portal = None
+        self._portal_lock = threading.Lock()
         self._provider = None
 
     def _ensure_portal(self):
-        if self._portal is None:
-            from anyio.from_thread import start_blocking_portal
+        with self._portal_lock:  # several search workers may ask for it at once: one portal for all
+            if self._portal is None:
+                from anyio.from_thread import start_blocking_portal
 
-            self._stack = ExitStack()
-            self._portal = self._stack.enter_context(start_blocking_portal())
-        return self._portal
+                self._stack = ExitStack()
+                self._portal = self._stack.enter_context(start_blocking_portal())
+            return self._portal
 
     async def _run(self, arch: Architecture, rows: list[dict]) -> list[Any]:
         from ..api import arun_dataset

@@ -6,11 +6,12 @@ from .strategy import Proposal, Proposals, Strategy
 
 
 class GridSearch(Strategy):
-    """Exhaustive in declaration order of the params; with fewer trials than points, a prefix of the grid."""
+    """Exhaustive in declaration order of the params, each architecture once; with a smaller budget, a prefix."""
 
     name = "grid"
+    parallel = True
 
     def proposals(self) -> Proposals:
         for point in self.space.points():
-            if self.new_and_feasible(point):
+            if self.fresh_architecture(point):
                 yield Proposal(point, "grid")

@@ -1,19 +1,21 @@
-"""Random search: feasible points in a seeded random order, never one twice."""
+"""Random search: distinct architectures in a seeded random order, never one twice."""
 
 from __future__ import annotations
 
 import random
 
+from .model import random_distinct
 from .strategy import Proposal, Proposals, Strategy
 
 
 class RandomSearch(Strategy):
-    """Uniform over the space: a shuffled listing when it can be enumerated, else seeded draws."""
+    """Uniform over distinct architectures when the template can list them, else over the points (an
+    architecture already proposed is skipped either way)."""
 
     name = "random"
+    parallel = True
 
     def proposals(self) -> Proposals:
-        rng = random.Random(self.seed)
-        for point in self.random_points(rng):
-            if self.new_and_feasible(point):
+        for point in random_distinct(self.space, random.Random(self.seed)):
+            if self.fresh_architecture(point):
                 yield Proposal(point, "random")

@@ -1,9 +1,9 @@
-"""Ax encoding of template dimensions, Ax kept quiet, and BO's handling of refused points."""
+"""Ax encoding of template dimensions (strategy ax), BO kept quiet, and its handling of refused points."""
 
 from __future__ import annotations
 
 from archon_dsl.itas import FunctionEvaluator, SearchSpace, search
-from archon_dsl.itas.bo import AxEncoding
+from archon_dsl.itas.ax_bo import AxEncoding
 from archon_dsl.loader import load_text
 
 TEMPLATE = """\

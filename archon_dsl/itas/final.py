@@ -1,0 +1,127 @@
+"""The noise-aware final choice: finalists on the same rows, a model's estimate, intervals, a stated rule."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .evaluate import Evaluation
+from .space import SearchSpace
+from .trials import History, Trial, merit, standard_error
+
+FINALISTS = 3  # configurations re-scored on the held-out rows and reported with intervals
+Z95 = 1.96
+MIN_MODELLED = 6  # configurations on the top fidelity before the model's estimate is used
+
+
+@dataclass
+class Choice:
+    """Which configuration the search returns, among which finalists, and why."""
+
+    rule: str
+    chosen: Trial | None
+    finalists: list[Trial]
+    estimates: dict[int, float] = field(default_factory=dict)  # trial index -> the rule's estimate
+    held_out: dict[int, dict[str, float]] = field(default_factory=dict)
+    separable: bool | None = None  # does the held-out split tell the top two finalists apart?
+    note: str = ""
+
+    def compare_held_out(self, evaluations: dict[int, Evaluation]) -> None:
+        """Each finalist's held-out score with a 95% interval; the top two compared on the same rows."""
+        for trial in self.finalists:
+            evaluation = evaluations.get(trial.index)
+            if evaluation is not None:
+                self.held_out[trial.index] = _interval(evaluation.score, evaluation.scores)
+        if len(self.finalists) < 2:
+            return
+        first, second = (evaluations.get(t.index) for t in self.finalists[:2])
+        if first is None or second is None or len(first.scores) != len(second.scores) or not first.scores:
+            return
+        differences = [a - b for a, b in zip(first.scores, second.scores, strict=True)]
+        gap = sum(differences) / len(differences)
+        error = standard_error(differences) or 0.0
+        self.separable = abs(gap) > Z95 * error
+        if not self.separable:
+            self.note = (
+                f"the held-out split ({len(differences)} rows) cannot separate the finalists: trials "
+                f"{self.finalists[0].index} and {self.finalists[1].index} differ by {gap:+.3f} "
+                f"± {Z95 * error:.3f} there (95%); the choice rests on the development rows"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "chosen": self.chosen.index if self.chosen is not None else None,
+            "finalists": [
+                {
+                    "trial": t.index,
+                    "rows": t.rows,
+                    **_interval(t.score, t.row_scores, t.stderr),
+                    "estimate": _round(self.estimates.get(t.index)),
+                    "held_out": self.held_out.get(t.index),
+                }
+                for t in self.finalists
+            ],
+            "held_out_separates": self.separable,
+            "note": self.note,
+        }
+
+
+def choose(space: SearchSpace, history: History, multi_objective: bool) -> Choice:
+    """The finalists are the configurations on the most rows (so they are compared on the same rows);
+    the rule: the highest posterior mean of a GP fitted to all of them (it discounts a score that its
+    neighbours do not back up), or, without BoTorch, with few of them or without per-row scores (so
+    no noise to see), the highest mean score.
+    For score and cost, the best score of the evaluations (the front is reported beside it)."""
+    top = history.full_rows()
+    pool = [t for t in history.latest() if t.rows >= top]
+    if not pool:
+        return Choice("none", None, [])
+    if multi_objective:
+        ranked = sorted(pool, key=merit)
+        return Choice("best score on the development rows", ranked[0], ranked[:FINALISTS])
+    estimates = _posterior_means(space, pool)
+    if estimates is None:
+        ranked = sorted(pool, key=merit)
+        return Choice("highest mean score on the same development rows", ranked[0], ranked[:FINALISTS])
+    ranked = sorted(pool, key=lambda t: (-estimates[t.index], *merit(t)))
+    return Choice(
+        "highest posterior mean of a GP over the configurations on the same development rows",
+        ranked[0],
+        ranked[:FINALISTS],
+        estimates,
+    )
+
+
+def _posterior_means(space: SearchSpace, pool: list[Trial]) -> dict[int, float] | None:
+    from .model import Encoding, fit, model_available
+
+    if len(pool) < MIN_MODELLED or not space.dimensions or not model_available():
+        return None
+    if any(len(t.row_scores) < 2 for t in pool):  # no per-row scores: the noise cannot be seen
+        return None
+    from .bo import quiet_torch
+
+    encoding = Encoding(space)
+    features = [encoding.encode(space.from_json(t.params)) for t in pool]
+    with quiet_torch():
+        surrogate = fit(features, [t.score for t in pool])
+        if surrogate is None:
+            return None
+        means, _ = surrogate.predict(features)
+    return {t.index: m for t, m in zip(pool, means, strict=True)}
+
+
+def _interval(score: float, scores: list[float], stderr: float | None = None) -> dict[str, float]:
+    error = standard_error(scores) if scores else stderr
+    if error is None or math.isnan(error):
+        return {"score": round(score, 6)}
+    low, high = score - Z95 * error, score + Z95 * error
+    if all(0.0 <= x <= 1.0 for x in scores or [score]):  # a mean of 0..1 scores stays in 0..1
+        low, high = max(low, 0.0), min(high, 1.0)
+    return {"score": round(score, 6), "low": round(low, 6), "high": round(high, 6)}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
