@@ -62,6 +62,7 @@ class Dimension:
     def grid(self, points: int = FLOAT_GRID) -> tuple[Any, ...]:
         if self.values is not None:
             return self.values
+        assert self.low is not None and self.high is not None  # a float range has both bounds
         step = (self.high - self.low) / (points - 1)
         return tuple(round(self.low + i * step, 10) for i in range(points))
 
@@ -160,7 +161,7 @@ class SearchSpace:
         """Number of points, or None if a float range makes the space continuous."""
         if any(not d.finite for d in self.dimensions):
             return None
-        return math.prod(len(d.values) for d in self.dimensions)
+        return math.prod(len(d.values or ()) for d in self.dimensions)
 
     def grid_size(self) -> int:
         return math.prod(len(d.grid(self.float_points)) for d in self.dimensions)
@@ -216,13 +217,13 @@ class SearchSpace:
             if len(dim.parents) != 1 or dim.parents[0] not in self.by_name:
                 return None
             parent = self.by_name[dim.parents[0]]
-            if not parent.finite:
-                return None
-            param = template.params[dim.name]
+            when = template.params[dim.name].when
+            if parent.values is None or when is None:
+                return None  # a float range has no values to hang children on
             children = tree.setdefault(parent.name, {value: [] for value in parent.values})
             for value in parent.values:
                 scope = {**template.static_scope, parent.name: value}
-                if truth(evaluate(param.when, scope), param.when.span):
+                if truth(evaluate(when, scope), when.span):
                     children[value].append(dim.name)
         return tree
 
@@ -233,9 +234,9 @@ class SearchSpace:
             return self._random_distinct(rng)
         point = dict(self.default())
         for dim in self.dimensions:
-            if dim.finite:
+            if dim.values is not None:
                 point[dim.name] = dim.values[rng.randrange(len(dim.values))]
-            else:
+            elif dim.low is not None and dim.high is not None:
                 point[dim.name] = rng.uniform(dim.low, dim.high)
         return point
 
@@ -245,8 +246,8 @@ class SearchSpace:
         shaped = draw(self.template, rng, self.float_points, self._branches)
         point = {**self.default(), **shaped}
         for dim in self.dimensions:
-            if not dim.finite and dim.name in shaped:
-                point[dim.name] = rng.uniform(dim.low, dim.high)
+            if dim.low is not None and dim.high is not None and dim.name in shaped:
+                point[dim.name] = rng.uniform(dim.low, dim.high)  # a float range: anywhere within it
         return point
 
     def neighbours(self, assignment: dict[str, Any], name: str) -> list[dict[str, Any]]:
@@ -328,11 +329,11 @@ class SearchSpace:
             return start
         here = [d.index(start[d.name]) for d in dims]
         seen = 0
-        for radius in range(1, sum(len(d.values) for d in dims) + 1):
+        for radius in range(1, sum(len(d.values or ()) for d in dims) + 1):
             for offsets in _offsets(dims, here, radius):
                 point = dict(start)
                 for dim, i in zip(dims, offsets, strict=True):
-                    point[dim.name] = dim.values[i]
+                    point[dim.name] = (dim.values or ())[i]
                 seen += 1
                 if accept(point):
                     return point
@@ -351,7 +352,7 @@ def _offsets(dims: list[Dimension], here: list[int], radius: int) -> Iterator[li
             return
         dim, h = dims[k], here[k]
         options = []
-        for i in range(len(dim.values)):
+        for i in range(len(dim.values or ())):
             step = (0 if i == h else 1) if dim.categorical else abs(i - h)
             if step <= left:
                 options.append((step, i))

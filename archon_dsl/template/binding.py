@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..architecture import MODEL_OPTIONS, REWARD_MODELS, TRANSPORTS, EnvVar, Layer, ModelSpec
 from ..diagnostics import Span
 from ..kinds import is_kind, kind_names, kind_spec
@@ -86,7 +88,7 @@ def model_from_decl(decl: ast.ModelDecl, scope: dict[str, Any], with_fallbacks: 
     return ModelSpec.model_construct(name=decl.name, id=decl.model_id, params=params, **fields)
 
 
-def validated(model: type, values: dict[str, Any], decl, where: str):
+def validated(model: type[BaseModel], values: dict[str, Any], decl, where: str):
     """`model` from `values`, a wrongly typed option reported at its declaration."""
     try:
         return model.model_validate(values)

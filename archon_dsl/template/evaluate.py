@@ -196,7 +196,7 @@ def _slice(expr: ast.Slice, scope: dict[str, Any]) -> list:
     target = evaluate(expr.target, scope)
     if not isinstance(target, list):
         raise invalid(f"cannot slice a {type_name(target)}", expr.span)
-    bounds = []
+    bounds: list[int | None] = []
     for part in (expr.start, expr.stop):
         if part is None:
             bounds.append(None)

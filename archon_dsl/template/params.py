@@ -43,6 +43,7 @@ class Param:
             return self.values
         if points == 1:
             return [self.default]
+        assert self.low is not None and self.high is not None  # a float range has both bounds
         step = (self.high - self.low) / (points - 1)
         return [round(self.low + i * step, 10) for i in range(points)]
 
@@ -54,6 +55,7 @@ class Param:
                 or (self.type == "float" and isinstance(value, (int, float)) and value == v)
                 for v in self.values
             )
+        assert self.low is not None and self.high is not None  # a float range has both bounds
         return (
             isinstance(value, (int, float)) and not isinstance(value, bool) and self.low <= value <= self.high
         )

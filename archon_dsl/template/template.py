@@ -292,7 +292,8 @@ class Template:
             if isinstance(statement, ast.LayerDecl):
                 out.append(layer_from_decl(statement, scope))
             elif isinstance(statement, ast.Repeat):
-                if statement.var is None:
+                if statement.range is None:
+                    assert statement.count is not None  # the grammar gives a repeat a count or a range
                     count = evaluate(statement.count, scope)
                     if isinstance(count, bool) or not isinstance(count, int):
                         raise invalid(
@@ -308,14 +309,16 @@ class Template:
                             raise invalid(
                                 f"a repeat range needs int bounds, got {type_name(bound)}", part.span
                             )
-                    outer = scope.get(statement.var, _MISSING)
+                    var = statement.var
+                    assert var is not None  # a repeat over a range names its variable
+                    outer = scope.get(var, _MISSING)
                     for i in range(low, high + 1):
-                        scope[statement.var] = i
+                        scope[var] = i
                         self._expand(statement.body, scope, out)
                     if outer is _MISSING:
-                        scope.pop(statement.var, None)
+                        scope.pop(var, None)
                     else:
-                        scope[statement.var] = outer
+                        scope[var] = outer
             elif isinstance(statement, ast.If):
                 if truth(evaluate(statement.condition, scope), statement.condition.span):
                     self._expand(statement.then, scope, out)
