@@ -82,7 +82,9 @@ def one_round(queries: int, latency: float, fraction: float) -> bool:
             raise SystemExit(f"the run ended before the kill point: {process.stderr.read().decode()[-2000:]}")
         for model in replies():  # stall: new requests hang; wait for the ones being answered
             server.set(model, Reply.hanging())
-        time.sleep(latency + 1.0)  # and for the workers' last replies to reach the cache actor
+        time.sleep(
+            latency + 3.0
+        )  # and for the workers' last replies to reach the cache (a loaded CPU: seconds)
         hung = server.in_flight
         hits_at_kill = server.total_hits
         done_at_kill = len(lines(out))

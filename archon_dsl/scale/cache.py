@@ -48,10 +48,12 @@ class CacheService:
         return [self.cache.get(key) for key in keys]
 
     def put_many(self, items: list[tuple[str, CachedReply]]) -> None:
+        """Store replies, returning once they are committed (a killed driver takes the actor with it)."""
         for key, reply in items:
             self.cache.put(key, reply)
             self._added.append(_short(key))
         self.puts += len(items)
+        self.cache.flush()  # concurrent put_many calls share one commit (the writer batches)
 
     def stats(self) -> dict[str, Any]:
         return {"puts": self.puts, "hits": self.cache.hits, "misses": self.cache.misses}

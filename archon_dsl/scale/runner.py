@@ -138,7 +138,9 @@ class RaySession:
         if path is not None:
             self.service = (
                 ray.remote(CacheService)
-                .options(num_cpus=0, max_concurrency=8, **on_this_node())
+                .options(
+                    num_cpus=0, max_concurrency=32, **on_this_node()
+                )  # threads: hits are not held up by commits
                 .remote(str(path))
             )
 
