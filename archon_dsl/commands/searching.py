@@ -125,6 +125,8 @@ def search(args: argparse.Namespace) -> int:
         extra["patience"] = args.patience
     if args.workers != 1:
         extra["workers"] = args.workers
+    if args.ray is not None:
+        extra["ray"] = args.ray or True  # --ray alone: a local Ray instance (docs/scale.md)
     err = console(stderr=True)
     bar = _Progress(err, strategy, trials) if args.progress and not args.json else None
     try:
@@ -449,6 +451,13 @@ def add_commands(sub) -> None:
         "--unsafe-exec",
         action="store_true",
         help="let unit-test evaluators run generated code without an isolation backend",
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="run each trial's rows as Ray tasks on the cluster at ADDRESS (none: a local Ray instance)",
     )
 
     p = add_command(sub, "rank-models", rank_models)
