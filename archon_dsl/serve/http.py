@@ -261,35 +261,26 @@ def _streamer(engine: Engine, model, chat: ChatRequest, rid: str, finish):
 
     async def produce(emit: Callable[[bytes], None]) -> None:
         created = int(time.time())
-        sent = [""] * chat.n  # the answer text each choice has streamed so far
-        broken = [False] * chat.n  # a retry started the reply over after some of it was sent
+        streams = [_AnswerStream() for _ in range(chat.n)]
 
         def delta(i: int, text: str) -> None:
             if text:
                 emit(sse(chunk(rid, model.id, created, i, {"content": redact(text)})))
 
         def streaming(i: int, text: str) -> None:
-            # The answer is the reply stripped: leading blanks are never sent, trailing ones wait.
-            ready = text.lstrip().rstrip()
-            if broken[i] or len(ready) <= len(sent[i]):
-                return
-            if not ready.startswith(sent[i]):
-                broken[i] = True
-                return
-            delta(i, ready[len(sent[i]) :])
-            sent[i] = ready
+            delta(i, streams[i].advance(text))
 
         def done(i: int, result: QueryResult) -> None:
             if result.error is not None:
                 return
-            answer = result.answer or ""
-            if broken[i] or not answer.startswith(sent[i]):
+            rest = streams[i].rest(result.answer or "")
+            if rest is None:
                 error = ApiError(
                     502, "the answer changed after it began streaming (a retry)", code="stream_restarted"
                 )
                 emit(sse(error.body()))
                 return
-            delta(i, answer[len(sent[i]) :])
+            delta(i, rest)
             emit(sse(chunk(rid, model.id, created, i, {}, "stop", archon=archon_extension([result]))))
 
         for i in range(chat.n):
@@ -331,6 +322,41 @@ def _streamer(engine: Engine, model, chat: ChatRequest, rid: str, finish):
         finish(results, 200)
 
     return produce
+
+
+class _AnswerStream:
+    """One choice's answer as its final call streams: the reply's text so far in, what to send out.
+
+    The answer is the reply stripped, so leading blanks are never sent and trailing ones wait for
+    more text. Each step costs the new text only. A shorter text than before is a retry starting
+    over: nothing more streams, and `rest` tells whether the answer still follows what was sent."""
+
+    def __init__(self) -> None:
+        self.seen = 0  # characters of the reply read so far
+        self.held = ""  # trailing blanks not sent yet
+        self.sent: list[str] = []
+        self.tail = ""  # the end of the text read so far, to tell a retry's text from more of it
+        self.broken = False
+
+    def advance(self, text: str) -> str:
+        # A new attempt's text is shorter, or differs where the last one ended (its last 32 characters).
+        if self.broken or len(text) < self.seen or text[self.seen - len(self.tail) : self.seen] != self.tail:
+            self.broken = True
+            return ""
+        new, self.seen, self.tail = text[self.seen :], len(text), text[-32:]
+        if not self.sent and not self.held:
+            new = new.lstrip()
+        pending = self.held + new
+        body = pending.rstrip()
+        self.held = pending[len(body) :]
+        if body:
+            self.sent.append(body)
+        return body
+
+    def rest(self, answer: str) -> str | None:
+        """What of `answer` is left to send; None if it does not begin with what was sent."""
+        sent = "".join(self.sent)
+        return answer[len(sent) :] if answer.startswith(sent) else None
 
 
 class EventStream(Response):
@@ -388,6 +414,14 @@ class EventStream(Response):
                                 data = await events.receive()
                             except anyio.EndOfStream:
                                 break
+                        if data is not None:  # what else is queued goes out in the same write
+                            parts = [data]
+                            while True:
+                                try:
+                                    parts.append(events.receive_nowait())
+                                except (anyio.WouldBlock, anyio.EndOfStream):
+                                    break
+                            data = b"".join(parts)
                         await send(
                             {"type": "http.response.body", "body": data or KEEP_ALIVE, "more_body": True}
                         )

@@ -120,7 +120,7 @@ class OpenAITransport:
 
     async def _stream(self, client, kwargs: dict[str, Any], on_text: Callable[[str], None]) -> Reply:
         """The reply streamed (`stream=True`), `on_text` called with the text so far at each delta."""
-        parts: list[str] = []
+        text = ""
         usage = None
         try:
             stream = await client.chat.completions.create(
@@ -130,12 +130,12 @@ class OpenAITransport:
                 usage = getattr(chunk, "usage", None) or usage
                 delta = chunk.choices[0].delta.content if chunk.choices else None
                 if delta:
-                    parts.append(delta)
-                    on_text("".join(parts))
+                    text += delta  # grown in place: no quadratic join over a long reply
+                    on_text(text)
         except ValueError as e:  # a chunk that is not JSON, or not a chunk
             raise MalformedReply(f"the stream is not chat completion chunks ({_first_line(e)})") from None
         return Reply(
-            "".join(parts),
+            text,
             int(getattr(usage, "prompt_tokens", 0) or 0) if usage is not None else 0,
             int(getattr(usage, "completion_tokens", 0) or 0) if usage is not None else 0,
         )
