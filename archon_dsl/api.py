@@ -254,7 +254,7 @@ class _Session:
             writer = TraceWriter(trace, include_messages)
             self._owned.append(writer)
         # Passed only when asked, so an executor without the keyword keeps working.
-        extra = {"unsafe_exec": True} if unsafe_exec else {}
+        extra: dict[str, Any] = {"unsafe_exec": True} if unsafe_exec else {}
         self.executor = Executor(
             architecture,
             provider,

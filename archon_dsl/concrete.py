@@ -45,7 +45,8 @@ def literal(value: Any) -> ast.Expr:
     if isinstance(value, str):
         return ast.Str(value)
     if isinstance(value, EnvVar):
-        args = [ast.Str(value.env)] + ([ast.Str(value.default)] if value.default is not None else [])
+        args: list[ast.Expr] = [ast.Str(value.env)]
+        args += [ast.Str(value.default)] if value.default is not None else []
         return ast.Call("env", args)
     if isinstance(value, (list, tuple)):
         return ast.ListExpr([literal(v) for v in value])
@@ -129,7 +130,7 @@ def architecture_to_module(arch: Architecture) -> ast.Module:
         statements.append(ast.Budget(budget.metric, budget.op, literal(limit)))
 
     for layer in arch.layers:
-        refs = [ast.Name(names[m]) for m in layer.models]
+        refs: list[ast.Expr] = [ast.Name(names[m]) for m in layer.models]
         options = (
             [ast.Option("model", refs[0])] if len(refs) == 1 else [ast.Option("models", ast.ListExpr(refs))]
         )

@@ -6,6 +6,7 @@ import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ class Diagnostic:
         return (self.path or "", span.line, span.column, self.code)
 
     def to_dict(self) -> dict:
-        out = {
+        out: dict[str, Any] = {
             "code": self.code,
             "name": self.name,
             "severity": self.severity.value,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 
 # errno -> what to tell the user (strerror's wording is terse or misleading for these).
-_PLAIN = {
+_PLAIN: dict[int | None, str] = {
     errno.ENOSPC: "disk full",
     errno.EDQUOT: "disk quota exceeded",
     errno.EROFS: "read-only file system",

@@ -224,8 +224,8 @@ def plan(architecture: Architecture, *, tokens_per_call: int | None = None) -> P
                 unpriced.setdefault(model.id, None)
                 cost_max = cost_min = None
                 continue
-            if cost_max is not None:
-                one = reads * info.input_cost_per_token + out * info.output_cost_per_token
+            one = info.cost(reads, out)
+            if cost_max is not None and cost_min is not None and one is not None:
                 cost_max += one * per_model_max
                 cost_min += one * per_model_min
         out_max = max(outputs) if outputs else 0

@@ -61,9 +61,10 @@ class ModelInfo:
 
     def cost(self, input_tokens: float, output_tokens: float) -> float | None:
         """Dollars for a call of this size, or None when either price is unknown."""
-        if not self.priced:
+        per_input, per_output = self.input_cost_per_token, self.output_cost_per_token
+        if per_input is None or per_output is None:
             return None
-        return input_tokens * self.input_cost_per_token + output_tokens * self.output_cost_per_token
+        return input_tokens * per_input + output_tokens * per_output
 
 
 def litellm_dir() -> Path | None:
@@ -129,7 +130,7 @@ def _tables() -> tuple[dict[str, dict[str, Any]], frozenset[str], dict[str, str]
         except (OSError, ValueError, EOFError, TypeError):
             pass
     entries, providers = _build_tables()
-    lower: dict[str, str] = {}
+    lower = {}
     for key in entries:
         lower.setdefault(key.lower(), key)
     if cached is not None:
@@ -266,7 +267,7 @@ def model_info(model_id: str) -> ModelInfo | None:
     if provider:
         for candidate in (rest, lower.get(rest.lower()), f"{provider}/{rest}"):
             entry = entries.get(candidate) if candidate else None
-            if entry and _provider_matches(str(entry.get("litellm_provider") or ""), provider):
+            if candidate and entry and _provider_matches(str(entry.get("litellm_provider") or ""), provider):
                 return _info(candidate, entry)
     return None
 

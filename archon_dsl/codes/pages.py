@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..rules.pages import rule_page
 from . import Code
 
@@ -15,7 +17,7 @@ def code_page(entry: Code) -> str:
     )
 
 
-def index_page(codes) -> str:
+def index_page(codes: Iterable[Code]) -> str:
     lines = [
         "# Diagnostic codes",
         "",

@@ -7,7 +7,7 @@ import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ..diagnostics import ArchonError
 
@@ -83,7 +83,7 @@ def choice(*choices: str):
     return parse
 
 
-def fail_usage(message: str, hint: str | None = None) -> None:
+def fail_usage(message: str, hint: str | None = None) -> NoReturn:
     """Print a usage problem and exit 2."""
     sys.stderr.write(f"archonc: error: {message}\n")
     if hint:

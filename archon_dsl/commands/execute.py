@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .common import (
     EXIT_FINDINGS,
@@ -22,6 +23,9 @@ from .common import (
     load_template_or_exit,
     positive_int,
 )
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 def _architecture(args: argparse.Namespace):
@@ -405,8 +409,8 @@ class _ProgressBar:
         self.cost: float | None = 0.0
         self.fresh_ids: set[str] = set()
         self.started = 0.0
-        self._progress = None
-        self._task = None
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> _ProgressBar:
         if self.enabled:
@@ -428,7 +432,7 @@ class _ProgressBar:
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
-            self._progress.__exit__(*exc)
+            self._progress.stop()  # what Progress.__exit__ does
 
     def start(self, total: int, already_done: int) -> None:
         import time

@@ -27,7 +27,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..architecture import Architecture, Defaults, Layer, ModelSpec
 from ..diagnostics import ArchonError, Diagnostic, Severity, Span, did_you_mean, read_source
@@ -174,7 +174,7 @@ def _paths_text(paths: list[JsonPath]) -> str:
     if len(paths) == 1:
         return path_text(paths[0])
     component, key = _split_component(paths[0])
-    indices = [_split_component(p)[0][-1] for p in paths]
+    indices = [cast(int, _split_component(p)[0][-1]) for p in paths]  # a component's index
     if sorted(indices) == list(range(min(indices), max(indices) + 1)):
         part = f"{min(indices)}..{max(indices)}"
     else:
@@ -262,10 +262,8 @@ def import_text(text: str, path: str = "<string>", arch_path: str | None = None)
     parsed: list[list[_Component]] = []
     if isinstance(layers, list):
         for i, layer in enumerate(layers):
-            components = (
-                _component(value, where, notes) for value, where in _layer_components(layer, i, notes)
-            )
-            parsed.append([c for c in components if c is not None])
+            read = (_component(value, where, notes) for value, where in _layer_components(layer, i, notes))
+            parsed.append([c for c in read if c is not None])
     if notes.errors:
         raise ArchonError(notes.errors)
 
@@ -450,7 +448,7 @@ def _component(data: Any, where: JsonPath, notes: _Notes) -> _Component | None:
     ):
         if key in data and not isinstance(data[key], bool) and data[key] is not None:
             notes.error(where + (key,), f"expected true or false, got {_type(data[key])}")
-    if len(notes.errors) > errors:
+    if len(notes.errors) > errors or kind is None or model is None:  # no error above: both are set
         return None
     for key in ("temperature", "max_tokens"):
         if key not in data:

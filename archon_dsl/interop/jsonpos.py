@@ -18,7 +18,7 @@ _NEWLINE = re.compile(r"\n")
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Skips one value at C speed (the text was accepted by json.loads already): the decoder's
 # scanner itself, without raw_decode's wrapper around it.
-_SCAN_VALUE = json.JSONDecoder().scan_once
+_SCAN_VALUE = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set by __init__, not in typeshed
 _SPACE_CHARS = " \t\n\r"
 
 # (member key or element index, where the key or element is written, its length, where its value starts)
@@ -115,6 +115,7 @@ def _scan(text: str, i: int) -> list[_Member]:
     while True:
         if opening == "{":
             member = _KEY.match(text, i)  # the key, its colon and the space up to the value, at once
+            assert member is not None  # json.loads accepted the text
             raw = member.group(1)
             key: str | int = raw[1:-1] if "\\" not in raw else json.loads(raw)
             where, length, value_at = i, len(raw), member.end()
@@ -124,6 +125,7 @@ def _scan(text: str, i: int) -> list[_Member]:
         _, end = _SCAN_VALUE(text, value_at)
         out.append((key, where, length, value_at))
         after = _AFTER.match(text, end)  # the comma or the closing bracket, and the space after it
+        assert after is not None  # json.loads accepted the text
         if after.group(1) == closing:
             return out
         i = after.end()
@@ -179,4 +181,4 @@ def _skip(text: str, i: int) -> int:
     """The first offset at or after `i` that is not whitespace."""
     if i < len(text) and text[i] not in _SPACE_CHARS:
         return i  # most tokens follow one another directly, or after one space
-    return _SPACE.match(text, i).end()
+    return _SPACE.match(text, i).end()  # type: ignore[union-attr]  # `\s*` matches anywhere

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from lark import Token
 
@@ -115,7 +116,7 @@ def lexemes(text: str) -> Iterator[tuple[str, int]]:
 # start and end are (line, column) pairs as Lark counts them. Comments are
 # collected into `comments` in the same pass.
 def _tokens(text: str, comments: list[ast.Comment]) -> list[tuple]:
-    out = []
+    out: list[tuple] = []
     append = out.append
     line, line_start = 1, 0
     pos, n = 0, len(text)
@@ -124,7 +125,7 @@ def _tokens(text: str, comments: list[ast.Comment]) -> list[tuple]:
         m = match(text, pos)
         if m is None:
             raise _GiveUp
-        kind = m.lastgroup
+        kind = m.lastgroup or ""  # every alternative of the lexer's pattern is a named group
         end = m.end()
         if kind == "COMMENT":
             comments.append(ast.Comment.at(text, pos, end, line, pos - line_start + 1))
@@ -253,8 +254,8 @@ class _Parser:
             name = self.take("NAME")
             self.take("=")
             string = self.take("STRING")
-            options, end = self.options() if self.peek() == "{" else (None, string[3])
-            return build["model_decl"](_Meta(first[2], end), [first[4], name[4], string[4], options])
+            model_options, end = self.options() if self.peek() == "{" else (None, string[3])
+            return build["model_decl"](_Meta(first[2], end), [first[4], name[4], string[4], model_options])
         if kind == "provider":
             string = self.take("STRING")
             options, end = self.options()
@@ -334,7 +335,7 @@ class _Parser:
 
     def options(self) -> tuple[list, tuple]:
         self.take("{")
-        options = []
+        options: list[Any] = []
         build = self.build
         while True:
             kind = self.peek()
@@ -366,7 +367,7 @@ class _Parser:
 
     def items(self, close: str) -> list:
         """`[expr ("," expr)* ","?]` up to `close` (not taken)."""
-        items = []
+        items: list[Any] = []
         if self.peek() == close:
             return items
         while True:

@@ -6,7 +6,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+from lark import Lark, Token, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.exceptions import VisitError
 
 from ..diagnostics import ArchonError, Diagnostic, Severity, Source, Span, gc_paused
@@ -116,7 +116,8 @@ def _parse(text: str, path: str) -> ast.Module:
 def _parse_collecting(text: str, comments: list[ast.Comment]) -> object:
     """Parse, keeping every comment (with its position) for the formatter."""
     lark = _lark()
-    _COMMENTS.tokens = tokens = []
+    tokens: list[Token] = []
+    _COMMENTS.tokens = tokens
     try:
         tree = lark.parse(text)
     finally:

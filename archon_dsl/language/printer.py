@@ -288,7 +288,11 @@ def _statement(writer: _Writer, s, depth: int) -> None:
         _options(writer, f"layer {s.kind}", s.options, depth, span)
         return
     elif isinstance(s, ast.Repeat):
-        head = f"repeat {expr_text(s.count)}" if s.var is None else f"repeat {s.var} in {range_text(s.range)}"
+        if s.count is not None:  # `repeat N`
+            head = f"repeat {expr_text(s.count)}"
+        else:  # `repeat i in lo..hi`
+            assert s.range is not None
+            head = f"repeat {s.var} in {range_text(s.range)}"
         _block(writer, head, s.body, depth, span, span.end_line if span else None)
         writer.lines.append(INDENT * depth + "}")
     elif isinstance(s, ast.If):

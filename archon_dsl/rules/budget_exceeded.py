@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..diagnostics import Severity
-from .base import Rule
+from .base import Context, Report, Rule
+
+if TYPE_CHECKING:
+    from ..planner import Plan
 
 
-def plan_figure(plan, metric: str):
+def plan_figure(plan: Plan, metric: str) -> Any:
     """The plan figure a budget metric limits (calls: the most per query), or None if unknown."""
     data = plan.to_dict()
     if metric == "calls":
@@ -57,7 +62,7 @@ layer fuser { model = a }
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         if not ctx.arch.budgets:
             return
         for budget in ctx.arch.budgets:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..kinds import kind_spec
-from .base import Rule
+from .base import Context, Report, Rule
 
 
 class CriticBeforeConsumer(Rule):
@@ -39,7 +39,7 @@ layer fuser { model = a }
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         # In the data-flow graph a critic's critiques edge goes to the ranker or
         # fuser that reads them; a later critic takes over that edge.
         layers = ctx.arch.layers

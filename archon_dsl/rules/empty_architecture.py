@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Rule
+from .base import Context, Report, Rule
 
 
 class EmptyArchitecture(Rule):
@@ -35,7 +35,7 @@ param depth: int = 1 in 1..3
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         # A file of declarations only is a library for `include`, not an architecture.
         if ctx.template is not None and not ctx.template.body:
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Rule
+from .base import Context, Report, Rule
 
 
 class FirstLayerGenerators(Rule):
@@ -37,7 +37,7 @@ layer unit_test_evaluator { model = gpt4o }
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         layers = ctx.arch.layers
         if layers and layers[0].kind != "generator":
             report(

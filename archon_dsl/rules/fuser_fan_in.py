@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..kinds import kind_spec
-from .base import Rule
+from .base import Context, Report, Rule
+
+if TYPE_CHECKING:
+    from ..architecture import Layer
 
 # Prompt text around the candidates, in tokens, for the context-window estimate.
 _PROMPT_OVERHEAD_TOKENS = 600
@@ -41,7 +46,7 @@ layer fuser { model = gpt4o }
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         arch = ctx.arch
         limit = arch.defaults.fan_in
         produced_tokens = arch.defaults.max_tokens
@@ -60,7 +65,9 @@ layer fuser { model = gpt4o }
                 produced_tokens = layer.max_tokens or _model_max_tokens(layer) or arch.defaults.max_tokens
 
     @staticmethod
-    def _context(ctx, layer, index, incoming, produced_tokens, report) -> None:
+    def _context(
+        ctx: Context, layer: Layer, index: int, incoming: int, produced_tokens: int, report: Report
+    ) -> None:
         from ..pricing import model_info
 
         for model in layer.models:
@@ -82,6 +89,6 @@ layer fuser { model = gpt4o }
                 )
 
 
-def _model_max_tokens(layer) -> int | None:
+def _model_max_tokens(layer: Layer) -> int | None:
     values = [m.max_tokens for m in layer.models if m.max_tokens]
     return max(values) if values else None

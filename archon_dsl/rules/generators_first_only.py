@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Rule
+from .base import Context, Report, Rule
 
 
 class GeneratorsFirstOnly(Rule):
@@ -35,7 +35,7 @@ layer fuser { models = [a, b] }
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         for index, layer in enumerate(ctx.arch.layers[1:], start=2):
             if layer.kind == "generator":
                 report(

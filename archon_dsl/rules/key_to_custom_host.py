@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..diagnostics import Severity
-from .base import Rule
+from .base import Context, Report, Rule
 from .walk import declared_models, inline_models
+
+if TYPE_CHECKING:
+    from ..architecture import ModelSpec
+    from ..diagnostics import Span
+    from ..template import Template
 
 
 class KeyToCustomHost(Rule):
@@ -45,18 +52,18 @@ model gpt = "openai/gpt-4o" { api_base = "https://llm-proxy.example.com/v1"; api
 ```
 """
 
-    def check_template(self, template, report) -> None:
+    def check_template(self, template: Template, report: Report) -> None:
         """Declared models, once each, with the file's provider blocks."""
         for model, span in declared_models(template):
             self._model(model, template.providers, span, report)
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         """Models written inline as strings, per architecture."""
         for model, span in inline_models(ctx):
             self._model(model, ctx.arch.providers, span, report)
 
     @staticmethod
-    def _model(model, providers, span, report) -> None:
+    def _model(model: ModelSpec, providers: dict[str, Any] | None, span: Span | None, report: Report) -> None:
         from ..runtime.keys import inherits_key_at_custom_host
 
         where, api_base = _static_api_base(model, providers)
@@ -73,7 +80,7 @@ model gpt = "openai/gpt-4o" { api_base = "https://llm-proxy.example.com/v1"; api
         )
 
 
-def _static_api_base(model, providers) -> tuple[str, str | None]:
+def _static_api_base(model: ModelSpec, providers: dict[str, Any] | None) -> tuple[str, str | None]:
     """Where a model's calls go as the file says it (an env() by its default), and whose setting that is."""
     from ..architecture import EnvVar
 

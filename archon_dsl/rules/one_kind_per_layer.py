@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Rule
+from .base import Report, Rule
 
 
 class OneKindPerLayer(Rule):
@@ -36,7 +36,7 @@ layer fuser { model = b }
 ```
 """
 
-    def check_kinds(self, kinds_by_layer: list[list[str]], report) -> None:
+    def check_kinds(self, kinds_by_layer: list[list[str]], report: Report) -> None:
         """For importers: `kinds_by_layer[i]` lists the component kinds of layer i."""
         for index, kinds in enumerate(kinds_by_layer):
             distinct = sorted(set(kinds))

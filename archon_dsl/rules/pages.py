@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .base import Rule
 
 
@@ -9,7 +11,7 @@ def rule_page(rule: Rule) -> str:
     return f"# {rule.code} {rule.name} ({rule.severity.value})\n\n{rule.summary}\n\n{rule.docs}"
 
 
-def index_page(rules) -> str:
+def index_page(rules: Iterable[Rule]) -> str:
     lines = [
         "# Rules",
         "",

@@ -6,7 +6,7 @@ import re
 
 from ..diagnostics import Severity, did_you_mean
 from ..kinds import kind_spec
-from .base import Rule
+from .base import Context, Report, Rule
 
 # As the components read templates: `{name}` is a placeholder, `{{` and `}}` are braces.
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -56,7 +56,7 @@ layer fuser { model = m; prompt = "Merge these answers to {query}: {candidates}"
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         for index, layer in enumerate(ctx.arch.layers, start=1):
             known = kind_spec(layer.kind).placeholders
             for option in ("prompt", "system"):

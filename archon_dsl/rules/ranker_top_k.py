@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..diagnostics import Severity
-from .base import Rule
+from .base import Context, Report, Rule
 
 
 class RankerTopK(Rule):
@@ -39,7 +39,7 @@ layer ranker { model = a; top_k = 5 }
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         for index, layer in enumerate(ctx.arch.layers):
             if layer.kind not in ("ranker", "unit_test_evaluator"):
                 continue

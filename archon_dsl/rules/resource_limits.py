@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Rule
+from .base import Context, Report, Rule
 
 
 class OverLimit(Rule):
@@ -36,7 +36,7 @@ layer generator { models = [gpt4o, sonnet, qwen]; samples = 5 }
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         from ..limits import over_limits
 
         for index, message, hint in over_limits(ctx.arch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..diagnostics import Severity
 from ..kinds import kind_spec
-from .base import Rule
+from .base import Context, Report, Rule
 
 
 class SingleAnswer(Rule):
@@ -39,7 +39,7 @@ layer ranker { model = gpt4o; top_k = 1 }
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         layers = ctx.arch.layers
         if not layers:
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..kinds import kind_spec
-from .base import Rule
+from .base import Context, Report, Rule
 
 
 class SingleModelKind(Rule):
@@ -33,7 +33,7 @@ layer ranker { model = gpt4o; top_k = 5 }
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         for index, layer in enumerate(ctx.arch.layers, start=1):
             if kind_spec(layer.kind).single_model and len(layer.models) > 1:
                 report(

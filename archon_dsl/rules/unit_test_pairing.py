@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Rule
+from .base import Context, Report, Rule
 
 
 class UnitTestPairing(Rule):
@@ -36,7 +36,7 @@ layer unit_test_evaluator { model = a; top_k = 1 }
 ```
 """
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         layers = ctx.arch.layers
         kinds = {layer.kind for layer in layers}
         if not kinds & {"unit_test_generator", "unit_test_evaluator"}:

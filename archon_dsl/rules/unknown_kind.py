@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..diagnostics import did_you_mean
 from ..kinds import is_kind, kind_names
-from .base import Rule
+from .base import Report, Rule
 from .walk import layer_decls
+
+if TYPE_CHECKING:
+    from ..template import Template
 
 
 class UnknownKind(Rule):
@@ -34,7 +39,7 @@ layer fuser { model = gpt4o }
 ```
 """
 
-    def check_template(self, template, report) -> None:
+    def check_template(self, template: Template, report: Report) -> None:
         for decl in layer_decls(template.module):
             if not is_kind(decl.kind):
                 guess = did_you_mean(decl.kind, kind_names())

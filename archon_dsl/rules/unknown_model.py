@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..diagnostics import Severity
-from .base import Rule
+from .base import Context, Report, Rule
 from .walk import declared_models, inline_models
+
+if TYPE_CHECKING:
+    from ..architecture import ModelSpec
+    from ..diagnostics import Span
+    from ..template import Template
 
 
 class UnknownModel(Rule):
@@ -42,18 +49,18 @@ model n = "together_ai/new-model" { cost_in = 0.9; cost_out = 0.9 }
 ```
 """
 
-    def check_template(self, template, report) -> None:
+    def check_template(self, template: Template, report: Report) -> None:
         """Declared models are checked once, even where no configuration instantiates."""
         for model, span in declared_models(template):
             self._model(model, span, report)
 
-    def check(self, ctx, report) -> None:
+    def check(self, ctx: Context, report: Report) -> None:
         """Models written inline as strings, per architecture."""
         for model, span in inline_models(ctx):
             self._model(model, span, report)
 
     @staticmethod
-    def _model(model, span, report) -> None:
+    def _model(model: ModelSpec, span: Span | None, report: Report) -> None:
         from ..diagnostics import did_you_mean
         from ..pricing import known_provider, model_info, provider_names
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
 from ..architecture import DEFAULT_OPTIONS, PROVIDER_OPTIONS
 from ..diagnostics import did_you_mean
 from ..kinds import is_kind, kind_spec
 from ..language import ast
-from .base import Rule
+from .base import Report, Rule
 from .walk import layer_decls
+
+if TYPE_CHECKING:
+    from ..template import Template
 
 
 class UnknownOption(Rule):
@@ -41,7 +47,7 @@ layer ranker { model = gpt4o; top_k = 5 }
 ```
 """
 
-    def check_template(self, template, report) -> None:
+    def check_template(self, template: Template, report: Report) -> None:
         for decl in layer_decls(template.module):
             if not is_kind(decl.kind):
                 continue  # unknown-kind says it
@@ -65,7 +71,7 @@ layer ranker { model = gpt4o; top_k = 5 }
             self._options(decl.options, PROVIDER_OPTIONS, "a provider", report)
 
     @staticmethod
-    def _options(options, allowed, where: str, report) -> None:
+    def _options(options: list[ast.Option], allowed: Collection[str], where: str, report: Report) -> None:
         for option in options:
             if option.name in allowed:
                 continue

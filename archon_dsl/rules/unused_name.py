@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..diagnostics import Severity
 from ..language import ast
-from .base import Rule
+from .base import Report, Rule
 from .walk import names_in
+
+if TYPE_CHECKING:
+    from ..template import Template
 
 
 class UnusedName(Rule):
@@ -41,7 +46,7 @@ layer generator { model = gpt4o; samples = samples }
 ```
 """
 
-    def check_template(self, template, report) -> None:
+    def check_template(self, template: Template, report: Report) -> None:
         if not template.body:
             return  # a library of declarations for `include`: its users use them
         module = template.module

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..language import ast
+
+if TYPE_CHECKING:
+    from ..architecture import ModelSpec
+    from ..diagnostics import Span
+    from ..template import Template
+    from .base import Context
 
 # Nodes whose children may be layer statements.
 _BLOCKS = (ast.Module, ast.Repeat, ast.If)
@@ -28,7 +35,7 @@ def names_in(node: ast.Node) -> Iterator[ast.Name]:
             yield child
 
 
-def declared_models(template) -> Iterator[tuple]:
+def declared_models(template: Template) -> Iterator[tuple[ModelSpec, Span | None]]:
     """This file's own model declarations, once each, with their spans (an included file is checked on its own).
 
     One pass over the statements, not a list search per declaration (which made validate quadratic).
@@ -39,7 +46,7 @@ def declared_models(template) -> Iterator[tuple]:
             yield model, decl.span
 
 
-def inline_models(ctx) -> Iterator[tuple]:
+def inline_models(ctx: Context) -> Iterator[tuple[ModelSpec, Span | None]]:
     """Models written inline as strings (`models = ["openai/gpt-4o"]`), once each, with their layer's span."""
     declared = set(ctx.template.models.values()) if ctx.template is not None else set()
     seen: set[str] = set()

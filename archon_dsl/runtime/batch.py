@@ -190,14 +190,14 @@ class _Lock:
                 break
             os.close(fd)  # the holder removed this lock file as we opened it: lock the new one
         self._fd = fd
-        holder = {
+        record = {
             "pid": os.getpid(),
             "host": socket.gethostname() or "an unnamed host",
             "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
         }
         try:
             os.ftruncate(fd, 0)
-            os.write(fd, json.dumps(holder).encode())
+            os.write(fd, json.dumps(record).encode())
         except OSError:
             pass  # who holds it is a courtesy to the next run (a full disk may not allow it); the lock holds
 

@@ -421,7 +421,8 @@ class Cache:
                 held = []
             elif replies:
                 held = self._commit(connection, replies)
-            if held and (stop or events):  # closing, or someone waits: try a while longer, then give up
+            # Closing, or someone waits: try a while longer, then give up.
+            if held and connection is not None and (stop or events):
                 deadline = time.monotonic() + CLOSE_WAIT
                 while held and time.monotonic() < deadline:
                     time.sleep(RETRY_WAIT)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import anyio
 from anyio import WouldBlock
@@ -84,6 +84,10 @@ class Limit:
         return cls(**values)
 
 
+@overload
+def _positive(value: Any, where: str, path: str | None, *, integer: Literal[True]) -> int | None: ...
+@overload
+def _positive(value: Any, where: str, path: str | None, *, integer: bool) -> float | int | None: ...
 def _positive(value: Any, where: str, path: str | None, *, integer: bool) -> float | int | None:
     if value is None:
         return None
@@ -454,7 +458,8 @@ def _from_file(path: Path) -> tuple[int | None, dict[str, Limit], dict[str, Limi
             f'use {prefix}concurrency, [{prefix}providers.NAME] or [{prefix}models."provider/model"]',
         )
     global_limit = _positive(data.get("concurrency"), f"{prefix}concurrency", str(path), integer=True)
-    providers, models = {}, {}
+    providers: dict[str, Limit] = {}
+    models: dict[str, Limit] = {}
     for section, out in (("providers", providers), ("models", models)):
         table = data.get(section, {})
         if not isinstance(table, dict):

@@ -23,7 +23,7 @@ from ..pricing import spec_info
 from .cache import Cache, CachedReply, cache_key
 from .keys import credential_for, is_custom_host, load_env_file, redact
 from .limits import Limits
-from .transports import Reply, Request
+from .transports import Reply, Request, Transport
 from .transports.endpoints import default_base, speaks_openai, with_path
 from .transports.litellm import litellm_module  # noqa: F401  (imported on first call; kept for callers)
 
@@ -212,7 +212,7 @@ class Provider:
         # A simulated call reports the latency it simulates (it is not slept unless asked): the
         # trace and the records then show what the real models would take.
         result.latency_s = simulated if simulated is not None else time.perf_counter() - start
-        if result.error is None and key is not None:
+        if result.error is None and result.text is not None and key is not None and self.cache is not None:
             self.cache.put(
                 key,
                 CachedReply(
@@ -225,6 +225,7 @@ class Provider:
         """The transport called `name` ("openai", "litellm", "sim"), created on first use."""
         found = self._transports.get(name)
         if found is None:
+            make: Callable[[], Transport]
             if name == "openai":
                 from .transports.openai_sdk import OpenAITransport as make
             elif name == "sim":

@@ -177,6 +177,7 @@ def _supervisor():
                 "verdict_fd": write_end,
                 "token": token,
             }
+            assert proc.stdin is not None  # started with stdin=PIPE
             try:
                 proc.stdin.write(json.dumps(payload).encode())
                 proc.stdin.close()
