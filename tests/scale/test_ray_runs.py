@@ -173,3 +173,16 @@ def test_an_address_that_does_not_answer_is_e041_at_once(tmp_path):
     assert done.returncode == 2
     assert f"E041 [ray-unreachable] cannot join the Ray cluster at 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_search_with_ray_evaluates_what_a_local_search_does(cluster):
+    from archon_dsl import search
+
+    options = dict(strategy="random", trials=3, sim=True, cache=None, seed=3, split=0)
+    local = search("examples/itas.arch", "arithmetic", "numeric", **options)
+    on_ray = search("examples/itas.arch", "arithmetic", "numeric", workers=2, ray=True, **options)
+
+    def trials(result) -> list:  # in the order they finished, which two at a time may change
+        return sorted((json.dumps(t.params, sort_keys=True), t.score) for t in result.trials)
+
+    assert trials(on_ray) == trials(local) and on_ray.best_score == local.best_score
