@@ -132,6 +132,20 @@ def test_n_choices_are_independent_runs(served, fake):
     assert reply.model_extra["archon"]["calls"] == 3 and fake.total_hits == 3
 
 
+def test_a_stream_of_n_choices_carries_each_by_its_index(served, fake):
+    fake.script("gen", [Reply.ok("first answer"), Reply.ok("second answer")])
+    stream = served.client().chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": "two ways"}], n=2, stream=True
+    )
+    texts, finished = {0: "", 1: ""}, []
+    for chunk in stream:
+        for choice in chunk.choices:
+            texts[choice.index] += choice.delta.content or ""
+            if choice.finish_reason:
+                finished.append(choice.index)
+    assert sorted(texts.values()) == ["first answer", "second answer"] and sorted(finished) == [0, 1]
+
+
 def test_a_second_identical_request_is_answered_from_the_shared_cache(served, fake):
     client = served.client()
     messages = [{"role": "user", "content": "cache me"}]
