@@ -51,7 +51,7 @@ class LimiterService:
         self._parts: dict[tuple, _Part] = {}
         self._global = _Part(Limit(concurrency=limits.concurrency), self.clock)
         self._deferred: dict[str, float] = {}
-        self._leases: dict[int, tuple[float, list[_Part], int]] = {}
+        self._leases: dict[int, tuple[float, list[_Part], list[_Part], int]] = {}
         self._ids = itertools.count(1)
         self._reaper: asyncio.Task | None = None
         self.granted = 0
@@ -96,24 +96,29 @@ class LimiterService:
             if part.tokens is not None:
                 wait = max(wait, part.tokens.reserve(tokens))
         lease = next(self._ids)
-        self._leases[lease] = (
-            self.clock() + wait + LEASE_SECONDS,
-            held + [p for p in parts if p.tokens],
-            tokens,
-        )
+        self._leases[lease] = (self.clock() + wait + LEASE_SECONDS, held, parts, tokens)
         self.granted += 1
         return lease, wait
 
-    def release(self, lease: int, tokens: int | None = None) -> None:
-        """The call of `lease` ended: free its slots and charge the tokens it used instead of the estimate."""
+    def release(self, lease: int, tokens: int | None = None, void: bool = False) -> None:
+        """The call of `lease` ended: free its slots and charge the tokens it used instead of the estimate.
+
+        `void`: the call did not start (its worker missed the booked time and books again): its
+        request and tokens go back, so the next booking takes its place instead of leaving a gap.
+        """
         entry = self._leases.pop(lease, None)
         if entry is None:
             return
-        _, parts, estimate = entry
+        _, held, parts, estimate = entry
+        for part in held:
+            part.slots.release()  # type: ignore[union-attr]
         for part in parts:
-            if part.slots is not None:
-                part.slots.release()
-            if part.tokens is not None and tokens is not None:
+            if void:
+                if part.requests is not None:
+                    part.requests.give_back(1)
+                if part.tokens is not None:
+                    part.tokens.give_back(estimate)
+            elif part.tokens is not None and tokens is not None:
                 if tokens > estimate:
                     part.tokens.level -= tokens - estimate
                 elif tokens < estimate:
@@ -134,7 +139,7 @@ class LimiterService:
         while True:
             await asyncio.sleep(LEASE_SECONDS / 10)
             now = self.clock()
-            for lease in [k for k, (deadline, _, _) in self._leases.items() if deadline < now]:
+            for lease in [k for k, (deadline, *_) in self._leases.items() if deadline < now]:
                 self.release(lease)
 
 
@@ -256,10 +261,11 @@ class _ClusterSlot:
                     raise
             if time.monotonic() - booked > LATE and rebooked < REBOOKS:
                 # This worker was held up past its booked time (a busy CPU): sent now, the call would
-                # bunch with those booked after it. Its booking is left spent; it books again.
+                # bunch with those booked after it. Its booking goes back (the next caller takes the
+                # place) and it books again, at the end of the queue.
                 rebooked += 1
                 self.late += 1
-                self._release()
+                self._release(void=True)
                 continue
             return self
         self.local = owner.share.slot(model_id, self.estimate)
@@ -271,11 +277,11 @@ class _ClusterSlot:
             await self.local.__aexit__(*exc)
         self._release()
 
-    def _release(self) -> None:
+    def _release(self, void: bool = False) -> None:
         if self.lease is not None:
             lease, self.lease = self.lease, None
             try:
-                self.owner.service.release.remote(lease, self.used)
+                self.owner.service.release.remote(lease, self.used, void)
             except Exception:
                 pass  # a lost actor holds no slot to free
 
