@@ -503,10 +503,37 @@ def _teach_simulator(rows: list[Any], queries: list[Any]) -> None:
     )
 
 
-def dataset_rows(rows: Iterable[Any] | str | Path) -> list[Any]:
-    """Rows from a JSONL path (any row shape `run_dataset` takes), a built-in dataset name, or an iterable."""
-    if not isinstance(rows, (str, Path)):
-        return list(rows)
-    from .datasets import read_rows
+def dataset_rows(rows: Iterable[Any] | str | Path, *, search: bool = False) -> list[Any]:
+    """Rows from a JSONL path, a built-in dataset name, or an iterable: the one reader of rows, for run and search.
 
-    return read_rows(rows)
+    For a run, any row shape `run_dataset` takes. For a search (`search=True`), a path is an evaluation
+    dataset (`load_dataset`: each row an id, a question and an answer), and every row becomes an object
+    with an id (a string is a question; an id defaults to the row's position); a row of another type, or
+    no rows at all, is a search-usage error (R021).
+    """
+    if isinstance(rows, (str, Path)):
+        from .datasets import load_dataset, read_rows
+
+        listed = load_dataset(str(rows)) if search else read_rows(rows)
+    else:
+        listed = list(rows)
+    if not search:
+        return listed
+    out = []
+    for position, row in enumerate(listed):
+        if isinstance(row, str):
+            row = {"question": row}
+        elif not isinstance(row, dict):
+            raise _search_usage(f"row {position + 1} is a {type(row).__name__}, not an object")
+        row = dict(row)
+        row.setdefault("id", str(position))
+        out.append(row)
+    if not out:
+        raise _search_usage("the dataset has no rows")
+    return out
+
+
+def _search_usage(message: str) -> ArchonError:
+    from .diagnostics import Severity
+
+    return ArchonError([Diagnostic("R021", "search-usage", Severity.ERROR, message)])

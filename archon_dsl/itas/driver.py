@@ -115,25 +115,12 @@ def _evaluation_dict(e: Evaluation) -> dict[str, Any]:
 
 
 def load_rows(data: Any) -> list[dict[str, Any]]:
-    """Rows from a list (dicts or strings), a .jsonl path or a built-in dataset name; each gets an id."""
-    if isinstance(data, (str, Path)):
-        from ..datasets import load_dataset
+    """Rows from a list (dicts or strings), a .jsonl path or a built-in dataset name; each gets an id.
 
-        rows = load_dataset(str(data))
-    else:
-        rows = list(data)
-    out = []
-    for position, row in enumerate(rows):
-        if isinstance(row, str):
-            row = {"question": row}
-        elif not isinstance(row, dict):
-            raise _usage(f"row {position + 1} is a {type(row).__name__}, not an object")
-        row = dict(row)
-        row.setdefault("id", str(position))
-        out.append(row)
-    if not out:
-        raise _usage("the dataset has no rows")
-    return out
+    The search's name for `api.dataset_rows(data, search=True)`, the one reader of rows."""
+    from ..api import dataset_rows
+
+    return dataset_rows(data, search=True)
 
 
 def split_rows(rows: Sequence[dict], fraction: float, seed: int = 0) -> tuple[list[dict], list[dict]]:
