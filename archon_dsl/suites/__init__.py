@@ -45,7 +45,7 @@ def get_suite(name: str, **options: Any) -> Any:
         guess = did_you_mean(name, list(SUITES))
         hint = f"did you mean '{guess}'?" if guess else f"suites: {', '.join(SUITES)}"
         raise SuiteError(
-            [Diagnostic("D002", "unknown-suite", Severity.ERROR, f"unknown suite '{name}'", hint=hint)]
+            [Diagnostic("D001", "bad-dataset", Severity.ERROR, f"unknown suite '{name}'", hint=hint)]
         )
     module, cls = SUITES[key]
     suite_class = getattr(import_module(f".{module}", __name__), cls)
