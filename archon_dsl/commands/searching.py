@@ -108,13 +108,13 @@ def search(args: argparse.Namespace) -> int:
         )
     if resume and out is None:
         fail_usage("--resume needs --out DIR", "the directory of the search to continue")
+    data, scorer = _suite_or_data(args)  # before the whole-space check: a usage error is said at once
     cache = _cache(args.no_cache, args.cache_dir)
     if out is not None and out.exists() and not out.is_dir():
         fail_usage(f"--out {out} is a file", "search writes several files: give a directory")
     loaded = load_template_or_exit(args.template, declarations=args.no_check)
     if not args.no_check:
         check_or_exit(loaded, None, whole_space=True)
-    data, scorer = _suite_or_data(args)
     options = {} if args.suite else _scorer_options(args.judge_model, args.baseline)
     extra: dict = {"unsafe_exec": True} if args.unsafe_exec else {}
     if args.budget_rows is not None:

@@ -13,13 +13,23 @@ from tests.suites.support import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = str(ROOT / "examples" / "itas_sim.arch")
+SMALL = """archon "small space"
+model s1 = "sim/s1" { skill = 0.5 }
+model s2 = "sim/s2" { skill = 0.8 }
+pool generators = [s1, s2]
+param n_gen: int = 1 in 1..2
+layer generator { models = generators[:n_gen] }
+layer fuser { model = s2 }
+"""
 
 
 def test_search_on_a_suite_scores_with_the_suites_scorer(tmp_path, capsys):
+    template = tmp_path / "small.arch"
+    template.write_text(SMALL)
     code = dispatch(
         [
             "search",
-            TEMPLATE,
+            str(template),
             "--suite",
             "gsm8k",
             "--data",
