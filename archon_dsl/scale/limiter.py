@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -45,9 +46,9 @@ class _Part:
 class LimiterService:
     """The cluster's limits, run as a Ray actor (async: questions for a slot wait without blocking others)."""
 
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic):
         self.limits = limits
-        self.clock = time.monotonic
+        self.clock = clock
         self._parts: dict[tuple, _Part] = {}
         self._global = _Part(Limit(concurrency=limits.concurrency), self.clock)
         self._deferred: dict[str, float] = {}
