@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,8 +181,26 @@ def check_template(
     seed: int = 0,
 ) -> CheckResult:
     """Every rule over every point of `template`'s space (sampled past `max_points`)."""
+    space = SpaceCheck(template, RuleSelection(select, ignore), max_points=max_points, seed=seed)
     with gc_frozen():
-        return SpaceCheck(template, RuleSelection(select, ignore), max_points=max_points, seed=seed).run()
+        result = space.run()
+    if select is None and ignore is None:  # every rule: what point_errors answers
+        _SPACE_CHECKS[template] = space
+    return result
+
+
+# Each template's last whole-space check (every rule), kept while the template lives: a search checks
+# the space up front and then each point it draws, and the second reads the first's memo.
+_SPACE_CHECKS: weakref.WeakKeyDictionary[Template, SpaceCheck] = weakref.WeakKeyDictionary()
+
+
+def point_errors(template: Template, assignment: dict[str, Any]) -> list[Diagnostic]:
+    """Error-level rule findings on the architecture at `assignment`, through the memo of the template's
+    whole-space check (points agreeing on the parameters read share one result), started if none ran."""
+    space = _SPACE_CHECKS.get(template)
+    if space is None:
+        space = _SPACE_CHECKS[template] = SpaceCheck(template, RuleSelection())
+    return [d for d in space.point_result(assignment).diagnostics if d.is_error]
 
 
 class SpaceCheck:

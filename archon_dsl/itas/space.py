@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..architecture import BUDGET_METRICS, Architecture, ModelSpec
-from ..diagnostics import ArchonError, Diagnostic, Severity
+from ..diagnostics import ArchonError, Diagnostic
 from ..language.printer import expr_text
 from ..template import FLOAT_GRID, EvalError, InstantiateError, Param, Template, evaluate, format_value
 from ..template.conditions import branches, draw
@@ -98,13 +98,15 @@ def plan_figures(arch: Architecture) -> dict[str, float | None]:
     return {metric: plan_figure(figures, metric) for metric in BUDGET_METRICS}
 
 
-def _rule_errors(arch: Architecture) -> list[Diagnostic] | None:
-    """Error-level findings of the linter on one configuration; None when no linter is installed."""
+def _rule_errors(template: Template, assignment: dict[str, Any]) -> list[Diagnostic] | None:
+    """Error-level findings of the linter on one configuration; None when no linter is installed.
+
+    Read from the memo of the up-front whole-space check (checker.point_errors): rules do not run twice."""
     try:
-        from ..checker import check_architecture
+        from ..checker import point_errors
     except ImportError:
         return None
-    return [d for d in check_architecture(arch) if d.severity is Severity.ERROR]
+    return point_errors(template, assignment)
 
 
 class SearchSpace:
@@ -292,7 +294,7 @@ class SearchSpace:
         except (InstantiateError, ArchonError) as e:
             return Feasibility(False, e.diagnostics[0].message if e.diagnostics else str(e))
         if self.rules:
-            errors = _rule_errors(arch)
+            errors = _rule_errors(template, full)
             if errors is None:
                 self.rules_checked = False
             elif errors:
