@@ -49,6 +49,7 @@ def evaluate(args: argparse.Namespace) -> int:
         )
     architectures = [_architecture(path) for path in args.files]
     rows = suite.load(args.data, args.limit)
+    _claim(args.out, suite.name, args.data)
     if suite.needs_sandbox:
         from ..runtime.isolation import select
 
@@ -133,6 +134,31 @@ def evaluate(args: argparse.Namespace) -> int:
             shown.print(line, markup=False, highlight=False)
         shown.print("report: " + ", ".join(str(p) for p in written.values()), highlight=False)
     return EXIT_OK
+
+
+def _claim(out: Path, suite: str, data: Path | None) -> None:
+    """Mark `out` as this suite's and data file's (DIR/eval.json), or stop if it holds another's: answers
+    read back by question id must be answers to these questions."""
+    manifest = out / "eval.json"
+    wanted = {"suite": suite, "data": str(data.resolve()) if data is not None else None}
+    if manifest.is_file():
+        try:
+            found = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            found = None
+        if not isinstance(found, dict) or {k: found.get(k) for k in wanted} != wanted:
+            shown = (
+                f"{found.get('suite')} on {found.get('data') or 'its packaged data'}"
+                if isinstance(found, dict)
+                else "something else"
+            )
+            fail_usage(
+                f"--out {out} holds the results of {shown}; its answers are not answers to these questions",
+                "give another --out directory (or the one of that run to resume it)",
+            )
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    manifest.write_text(json.dumps(wanted) + "\n", encoding="utf-8")
 
 
 def _interrupted(label: str, bar, out: Path, code: int) -> int:

@@ -350,3 +350,33 @@ def test_a_missing_key_is_said_before_any_call(tmp_path, capsys, monkeypatch):
     )
     assert code == 2 and "OPENAI_API_KEY is not set" in capsys.readouterr().err
     assert not (tmp_path / "o" / "results").exists()
+
+
+def test_an_out_directory_of_another_suite_is_refused(tmp_path, capsys):
+    out = str(tmp_path / "o")
+    code, _, err = evaluate(
+        capsys,
+        str(EXAMPLES[0]),
+        "--suite",
+        "math",
+        "--data",
+        str(FIXTURES / "math.jsonl"),
+        "--sim",
+        "--out",
+        out,
+        "--no-cache",
+    )
+    assert code == 0, err
+    code, _, err = evaluate(
+        capsys,
+        str(EXAMPLES[0]),
+        "--suite",
+        "gsm8k",
+        "--data",
+        str(FIXTURES / "gsm8k_50.jsonl"),
+        "--sim",
+        "--out",
+        out,
+        "--no-cache",
+    )
+    assert code == 2 and "holds the results of math on" in err
