@@ -110,7 +110,7 @@ def add_commands(sub) -> None:
     p.add_argument(
         "--api-key-env",
         metavar="VAR",
-        help="require `Authorization: Bearer <the value of VAR>` on /v1/ (401 otherwise)",
+        help="require `Authorization: Bearer` with the value of VAR on /v1/ (401 otherwise)",
     )
     p.add_argument(
         "--log-requests",
