@@ -1,7 +1,10 @@
 """The offline simulator behind `sim/<name>` models (see docs/sim.md); importing it sets no process-wide state.
 
 Names load on first use, so reading a sim model's default price (pricing.py, skills.py) does not
-load the simulator itself.
+load the simulator itself. For judging a search: `expected_score(arch, rows, scorer)` is a
+configuration's exact expected score over simulator seeds (expected.py), and
+`SimEvaluator(scorer, seed)` scores configurations in-process as the executor would at that seed
+(fast.py).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ _EXPORTS = {
     **dict.fromkeys(
         ("MEDIUM_SKILL", "default_latency", "default_prices", "default_skill", "skill_of"), "skills"
     ),
+    **dict.fromkeys(("RowRun", "SimEvaluator", "UnsupportedLayer", "run_row"), "fast"),
+    **dict.fromkeys(("expected_score", "expected_scores"), "expected"),
 }
 __all__ = sorted(_EXPORTS)
 

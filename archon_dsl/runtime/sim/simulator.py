@@ -3,17 +3,19 @@
 The simulator is not a model. It reads which component is asking (from the call's metadata, its
 `response_format`, or the prompt), finds the ground truth of the query (the built-in datasets,
 rows given to `register_answers`, or plain arithmetic it can compute), and answers in the format
-that component parses, right or wrong by a deterministic draw against the model's skill:
+that component parses, right or wrong by deterministic draws under the model of model.py:
 
-* generators (and a fuser answering on its own) are right with probability `skill`; wrong answers
-  come from a few plausible mistakes, most of them the same mistake, so votes and fusion matter;
-* critics, verifiers, unit-test writers and judges judge correctly with probability
-  0.5 + skill / 2 (judging is easier than solving);
-* rankers and fusers see the right answer among the candidates with probability `skill`, else go
-  with the majority (nudged by critiques, or half the time by the most common mistake).
+* questions have a difficulty every model shares, families share blind spots, and a model's
+  samples on a question share its mood in that run, so they are not independent draws;
+* a wrong answer is mostly the question's most tempting mistake (it gathers votes), else
+  another plausible one;
+* critics, rankers, fusers and verifiers see through a question by their skill and its
+  difficulty; rankers and fusers weigh agreement and critiques when they do not.
 
 Python tasks are answered with real code (the reference solution, or a broken variant) so the
-sandbox can run it. Same seed, model, messages, sample index and attempt: same reply.
+sandbox can run it. A reply depends on the seed, the model, the question, what the call is shown
+(the candidates' answers, not their wording) and the sample index and attempt; fast.py simulates
+the same calls without messages and expected.py computes their expectation over seeds.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 
 from ...architecture import KINDS, Architecture, ModelSpec
 from ...components.parsing import extract_code
+from . import model as M
 from .skills import MEDIUM_SKILL, default_latency, default_skill
 
 PROVIDER = "sim"
@@ -43,10 +46,11 @@ class SimConfig:
     """How one simulated model behaves; set per model in .arch: `{ skill = 0.8; latency = 0.05 }`.
 
     skill: 0..1, see the module doc. latency: the seconds a call is reported to take (default: by
-    skill and reply length, skills.default_latency); the call waits that long only with
-    `sleep = true`. seed: the draw (default: env ARCHON_SIM_SEED, else 0). messy: chance a
+    skill, prompt and reply length, skills.default_latency); the call waits that long only with
+    `sleep = true`. seed: the run's draw (default: env ARCHON_SIM_SEED, else 0). messy: chance a
     structured reply ignores response_format and comes as prose the tolerant parsers must read.
-    broken: chance a reply is unusable (retries, degradation).
+    broken: chance a reply is unusable (retries, degradation). family: models of one family share
+    blind spots (default: the vendor by name, else the model alone; model.family_of).
     """
 
     skill: float = MEDIUM_SKILL
@@ -55,6 +59,7 @@ class SimConfig:
     messy: float = 0.0
     broken: float = 0.0
     sleep: bool = False
+    family: str = ""
 
     @classmethod
     def for_model(cls, model: str, params: Mapping[str, Any] | None = None) -> SimConfig:
@@ -66,6 +71,9 @@ class SimConfig:
         sleep = params.get("sleep", False)
         if not isinstance(sleep, bool):
             raise ValueError(f"sim model '{model}': sleep must be true or false, got {sleep!r}")
+        family = params.get("family")
+        if family is not None and not isinstance(family, str):
+            raise ValueError(f"sim model '{model}': family must be a name in quotes, got {family!r}")
         config = cls(
             skill=_number(params, "skill", default_skill(model)),
             latency=None if latency is None else _number(params, "latency", 0.0),
@@ -73,6 +81,7 @@ class SimConfig:
             messy=_number(params, "messy", 0.0),
             broken=_number(params, "broken", 0.0),
             sleep=sleep,
+            family=M.family_of(model, family),
         )
         for name in ("skill", "messy", "broken"):
             if not 0.0 <= getattr(config, name) <= 1.0:
@@ -83,14 +92,14 @@ class SimConfig:
             raise ValueError(f"sim model '{model}': latency must be >= 0 seconds, got {config.latency}")
         return config
 
-    def latency_for(self, output_tokens: int) -> float:
-        """Seconds a call writing `output_tokens` tokens takes: the set latency, else the default by skill."""
-        return self.latency if self.latency is not None else default_latency(self.skill, output_tokens)
+    def latency_for(self, output_tokens: int, prompt_tokens: int = 0, jitter: float = 0.5) -> float:
+        """Seconds a call takes: the set latency, else the default by skill, prompt and reply length.
 
-    @property
-    def judging(self) -> float:
-        """Chance one judgement (a critique, verdict or test result) is right."""
-        return 0.5 + 0.5 * self.skill
+        `jitter` in [0, 1) (a draw of the call) spreads the default by -20%..+20%, as real calls vary.
+        """
+        if self.latency is not None:
+            return self.latency
+        return round(default_latency(self.skill, output_tokens, prompt_tokens) * (0.8 + 0.4 * jitter), 4)
 
 
 def _number(params: Mapping[str, Any], name: str, default: float) -> float:
@@ -123,6 +132,20 @@ class Truth:
     wrong: tuple[str, ...]  # plausible wrong answers, as shown, most tempting first
     tests: tuple[str, ...] = ()
     buggy_fails: tuple[tuple[int, ...], ...] = ()  # per wrong code variant: indices of tests it fails
+    question: str = ""  # the question, whitespace-normalised: the key of its draws
+    difficulty: float | None = None  # the row's `difficulty` (0..1), if it gives one
+
+    @property
+    def hardness(self) -> float:
+        """The question's difficulty in the simulator's units (model.difficulty)."""
+        return M.difficulty(self.question, self.difficulty)
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """The plausible mistakes other than the most tempting one (as shown)."""
+        if len(self.wrong) > 1 or self.kind != "number":
+            return self.wrong[1:]
+        return tuple(w for w in _number_slips(self.answer) if w not in self.wrong)
 
 
 _REGISTRY: dict[str, Truth] = {}
@@ -159,26 +182,38 @@ def truth_from_row(row: Mapping[str, Any]) -> Truth:
     """The simulator's view of a dataset row with a question and its answer."""
     question, answer = str(row["question"]), row["answer"]
     given_wrong = [str(w) for w in row.get("distractors") or ()]
+    key = _norm_question(question)
+    given = row.get("difficulty")
+    level = float(given) if isinstance(given, (int, float)) and not isinstance(given, bool) else None
     if "tests" in row or "entry_point" in row:
         reference = str(answer)
         buggy = [str(b) for b in row.get("buggy") or ()] or [_mutate_code(reference, k) for k in range(2)]
         fails = tuple(tuple(f) for f in row.get("buggy_fails") or ())
         return Truth(
-            "code", _canonical_code(reference), reference, tuple(buggy), tuple(row.get("tests") or ()), fails
+            "code",
+            _canonical_code(reference),
+            reference,
+            tuple(buggy),
+            tuple(row.get("tests") or ()),
+            fails,
+            key,
+            level,
         )
     number = _canonical_number(answer) if not isinstance(answer, bool) else None
     if number is not None:
         wrong = [w for w in (_canonical_number(w) for w in given_wrong) if w and w != number]
-        return Truth("number", number, number, tuple(wrong or _number_slips(number)))
+        return Truth(
+            "number", number, number, tuple(wrong or _number_slips(number)), question=key, difficulty=level
+        )
     options = _options(question)
     letter = str(answer).strip().strip("()").upper()
     if len(letter) == 1 and letter in options:
         wrong = [w.upper() for w in given_wrong if w.upper() in options and w.upper() != letter]
         wrong += [o for o in options if o != letter and o not in wrong]
-        return Truth("letter", letter, letter, tuple(wrong))
+        return Truth("letter", letter, letter, tuple(wrong), question=key, difficulty=level)
     text = str(answer).strip()
     wrong = given_wrong or [f"not {text}", "It cannot be determined from the information given."]
-    return Truth("text", _canonical_text(text), text, tuple(wrong))
+    return Truth("text", _canonical_text(text), text, tuple(wrong), question=key, difficulty=level)
 
 
 def _canonical_text(text: str) -> str:
@@ -228,7 +263,7 @@ def truth_for(text: str) -> Truth | None:
         return _REGISTRY[max(inside, key=len)]
     value = _arithmetic(text)
     if value is not None:
-        return Truth("number", value, value, tuple(_number_slips(value)))
+        return Truth("number", value, value, tuple(_number_slips(value)), question=key)
     return None
 
 
@@ -451,8 +486,8 @@ def _is_right(truth: Truth | None, text: str) -> bool | None:
     return answer_in(truth, text) == truth.answer
 
 
-def _present(truth: Truth, shown: str, rng: _Draw, fused: bool = False) -> str:
-    """A reply giving `shown` as its answer, worded by the draw."""
+def _present(truth: Truth, shown: str, rng: _Draw, fused_round: int = 0) -> str:
+    """A reply giving `shown` as its answer, worded by the draw; a fuser's says which fusion round wrote it."""
     if truth.kind == "code":
         lead = (
             rng.pick(
@@ -463,8 +498,8 @@ def _present(truth: Truth, shown: str, rng: _Draw, fused: bool = False) -> str:
                     "This function does what is asked:",
                 ],
             )
-            if not fused
-            else "Combining the candidates, the most reliable implementation is:"
+            if not fused_round
+            else f"Combining the candidates, the most reliable implementation is (fusion round {fused_round}):"
         )
         return f"{lead}\n\n```python\n{shown.rstrip()}\n```\n"
     opening = (
@@ -477,8 +512,8 @@ def _present(truth: Truth, shown: str, rng: _Draw, fused: bool = False) -> str:
                 "First, identify what is being asked.",
             ],
         )
-        if not fused
-        else "Comparing the candidate responses and checking their working:"
+        if not fused_round
+        else f"Comparing the candidate responses and checking their working (fusion round {fused_round}):"
     )
     middle = rng.pick(
         "middle",
@@ -494,25 +529,61 @@ def _present(truth: Truth, shown: str, rng: _Draw, fused: bool = False) -> str:
     return f"{opening}\n{middle}\nAnswer: {shown}"
 
 
-def _wrong_answer(truth: Truth, rng: _Draw) -> tuple[str, int]:
-    """A plausible mistake, most often the most tempting one; with its index in truth.wrong."""
-    weights = [0.55, 0.3, 0.15, 0.1, 0.05][: len(truth.wrong)] or [1.0]
-    index = rng.weighted("mistake", weights)
-    return (truth.wrong[index] if truth.wrong else ""), index
+OTHER_WEIGHTS = (0.3, 0.15, 0.1, 0.05)  # how often each of the other mistakes is made, relatively
+
+
+def mistake(truth: Truth, common: float, other: float) -> str:
+    """A wrong answer (as shown) by two draws: the most tempting mistake with COMMON_MISTAKE, else another."""
+    if not truth.wrong:
+        return ""
+    others = truth.others
+    if not others or common < M.COMMON_MISTAKE:
+        return truth.wrong[0]
+    return others[M.weighted(other, OTHER_WEIGHTS[: len(others)] or (1.0,))]
+
+
+def canonical_of(truth: Truth, shown: str) -> str | None:
+    """The canonical form of an answer as shown, for comparing with truth.answer."""
+    if truth.kind == "code":
+        return _canonical_code(shown)
+    return _canonical_for(truth, shown)
+
+
+def classify(truth: Truth, text: str) -> tuple[str, str | None]:
+    """(class, canonical answer) of a reply: R right, W the most tempting mistake, O anything else."""
+    found = answer_in(truth, text)
+    if found is not None and found == truth.answer:
+        return "R", found
+    if found is not None and truth.wrong and found == canonical_of(truth, truth.wrong[0]):
+        return "W", found
+    return "O", found
+
+
+_ROUND = re.compile(r"\(fusion round (\d+)\)")
+
+
+def round_of(text: str) -> int:
+    """How many fusion rounds wrote this candidate (0: a generator's)."""
+    found = _ROUND.search(text)
+    return int(found.group(1)) if found else 0
 
 
 # --------------------------------------------------------------------------- deterministic draws
 
 
 class _Draw:
-    """Pseudo-random choices fixed by (seed, model, kind, messages, sample, attempt) and a label."""
+    """Pseudo-random choices fixed by a key (a call's, model.call_key) and a label."""
 
-    def __init__(self, *key: Any):
-        self.key = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+    def __init__(self, key: str):
+        self.key = key
 
-    def random(self, *label: Any) -> float:
-        digest = hashlib.sha256(f"{self.key}|{label!r}".encode()).digest()
-        return int.from_bytes(digest[:8], "big") / 2**64
+    @classmethod
+    def of(cls, *parts: Any) -> _Draw:
+        """Draws keyed by the whole of a call (its messages): for kinds outside the exact model."""
+        return cls(hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest())
+
+    def random(self, label: Any) -> float:
+        return M.uniform(f"{self.key}|{label}")
 
     def chance(self, label: Any, probability: float) -> bool:
         return self.random(label) < probability
@@ -521,35 +592,64 @@ class _Draw:
         return options[int(self.random(label) * len(options))]
 
     def weighted(self, label: Any, weights: list[float]) -> int:
-        point, total = self.random(label) * sum(weights), 0.0
-        for i, weight in enumerate(weights):
-            total += weight
-            if point < total:
-                return i
-        return len(weights) - 1
+        return M.weighted(self.random(label), weights)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who makes a call and which: the model, its seed, the sample index and the attempt."""
+
+    name: str
+    cfg: SimConfig
+    sample: int = 0
+    attempt: int = 0
+
+    def draw(self, kind: str, truth: Truth, round_: int = 0, seen: str = "") -> _Draw:
+        return _Draw(
+            M.call_key(
+                self.cfg.seed, self.name, kind, truth.question, round_, seen, self.sample, self.attempt
+            )
+        )
 
 
 # --------------------------------------------------------------------------- the components' replies
 
 
-def _generator(req: Request, cfg: SimConfig, rng: _Draw) -> str:
+def generated(truth: Truth, who: Caller) -> tuple[str, str]:
+    """(reply, answer as shown) of one generator sample; model.py says how likely it is right."""
+    rng = who.draw("generator", truth)
+    chances = M.solve_chances(who.cfg.skill, who.name, who.cfg.family, truth.question, truth.hardness)
+    level = M.mood_level(who.cfg.seed, who.name, truth.question)
+    if rng.random("right") < chances[level]:
+        shown = truth.shown
+    else:
+        shown = mistake(truth, rng.random("common"), rng.random("other"))
+    return _present(truth, shown, rng), shown
+
+
+def _generator(req: Request, who: Caller, rng: _Draw) -> str:
     truth = req.truth
     if truth is None:
         return (
             f"{rng.pick('opening', ['Here is my response.', 'In short:', 'To answer this:'])}\n"
             f"{req.query.strip()[:200]}\n(simulated draft {int(rng.random('draft') * 1000)})"
         )
-    if rng.chance("right", cfg.skill):
-        return _present(truth, truth.shown, rng)
-    return _present(truth, _wrong_answer(truth, rng)[0], rng)
+    return generated(truth, who)[0]
 
 
-def _judged_right(req: Request, cfg: SimConfig, rng: _Draw, k: int) -> bool:
-    """A judge's view of candidate k: the truth with probability cfg.judging, else the opposite."""
+def verdict_good(truth: Truth, who: Caller, round_: int, cls: str, answer: str | None) -> bool:
+    """A critic's verdict on one answer: right with probability model.judging; the same answer, the same verdict."""
+    rng = who.draw("critic", truth, round_, f"{cls}:{answer}")
+    correct = rng.random("verdict") < M.judging(who.cfg.skill, truth.hardness)
+    return (cls == "R") == correct
+
+
+def _judged_right(req: Request, who: Caller, rng: _Draw, k: int) -> bool:
+    """A verifier's view of candidate k: the truth with probability model.judging, else the opposite."""
     right = _is_right(req.truth, req.candidates[k])
-    if right is None:
+    if right is None or req.truth is None:
         return rng.chance(("unknown", k), 0.5)
-    return right if rng.chance(("judge", k), cfg.judging) else not right
+    return right if rng.chance(("judge", k), M.judging(who.cfg.skill, req.truth.hardness)) else not right
 
 
 def _critique(req: Request, good: bool, k: int) -> tuple[str, str]:
@@ -578,8 +678,14 @@ def _critique(req: Request, good: bool, k: int) -> tuple[str, str]:
     )
 
 
-def _critic(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
-    items = [_critique(req, _judged_right(req, cfg, rng, k), k) for k in range(len(req.candidates))]
+def _critic(req: Request, who: Caller, rng: _Draw, prose: int) -> str:
+    truth = req.truth
+    if truth is None:
+        verdicts = [rng.chance(("unknown", k), 0.5) for k in range(len(req.candidates))]
+    else:
+        round_ = max(map(round_of, req.candidates))
+        verdicts = [verdict_good(truth, who, round_, *classify(truth, c)) for c in req.candidates]
+    items = [_critique(req, good, k) for k, good in enumerate(verdicts)]
     if prose == 0:
         return json.dumps(
             {
@@ -597,44 +703,73 @@ def _critic(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
 
 
 def _critique_signal(text: str | None) -> int:
+    """+1 per critic that found the answer right, -1 per critic that found it wrong."""
     if not text:
         return 0
-    if "looks wrong" in text:
-        return -1
-    if "checks out" in text or "handles the stated cases correctly" in text:
-        return 1
-    return 0
+    return (
+        text.count("checks out")
+        + text.count("handles the stated cases correctly")
+        - text.count("looks wrong")
+    )
 
 
-def _answers(req: Request) -> list[str]:
-    """What each candidate answers, for counting agreement (its normalised text when truth is unknown)."""
+@dataclass(frozen=True)
+class Shown:
+    """What a ranker or fuser is shown, by class: counts, critiques' signals, the call's round."""
+
+    classes: str  # one letter per candidate, in order: R, W or O
+    round: int
+    signal_r: int
+    signal_w: int
+
+    @property
+    def r(self) -> int:
+        return self.classes.count("R")
+
+    @property
+    def w(self) -> int:
+        return self.classes.count("W")
+
+
+def shown_to(req: Request, truth: Truth) -> Shown:
+    classes = "".join(classify(truth, c)[0] for c in req.candidates)
+    signals = {"R": 0, "W": 0}
+    for cls in signals:  # the first candidate of a class speaks for it (critics judge answers)
+        first = classes.find(cls)
+        signals[cls] = _critique_signal(req.critiques.get(first + 1)) if first >= 0 else 0
+    return Shown(classes, max(map(round_of, req.candidates)), signals["R"], signals["W"])
+
+
+def ranked_order(truth: Truth, who: Caller, shown: Shown) -> list[int]:
+    """A ranker's order of the candidates (0-based, best first): by class, model.prefers_right between R and W."""
+    right_first = True
+    if shown.r and shown.w:
+        rng = who.draw("ranker", truth, shown.round, shown.classes)
+        right_first = M.prefers_right(
+            shown.r,
+            shown.w,
+            shown.signal_r,
+            shown.signal_w,
+            rng.random("sees") < M.discernment(who.cfg.skill, truth.hardness),
+            rng.random("lured") < M.LURE,
+            rng.random("coin") < 0.5,
+        )
+    order = M.class_order(shown.r, shown.w, right_first)
+    return sorted(range(len(shown.classes)), key=lambda k: (order.index(shown.classes[k]), k))
+
+
+def _agreement_order(req: Request, rng: _Draw) -> list[int]:
+    """Without ground truth: the candidates that agree with most others first, a little noise between."""
+    texts = [" ".join(c.split()).lower() for c in req.candidates]
+    scores = [texts.count(t) + 0.5 * rng.random(("noise", k)) for k, t in enumerate(texts)]
+    return sorted(range(len(texts)), key=lambda k: (-scores[k], k))
+
+
+def _ranker(req: Request, who: Caller, rng: _Draw, prose: int) -> str:
     if req.truth is None:
-        return [" ".join(c.split()).lower() for c in req.candidates]
-    return [answer_in(req.truth, c) or f"?{k}" for k, c in enumerate(req.candidates)]
-
-
-def _scores(req: Request, cfg: SimConfig, rng: _Draw) -> list[float]:
-    """How much a ranker or fuser of this skill favours each candidate."""
-    n = len(req.candidates)
-    answers = _answers(req)
-    share = [answers.count(a) / n for a in answers]
-    signal = [_critique_signal(req.critiques.get(k + 1)) for k in range(n)]
-    noise = [rng.random(("noise", k)) for k in range(n)]
-    truth = req.truth
-    if truth is not None and rng.chance("sees", cfg.skill):
-        return [
-            3.0 * (answers[k] == truth.answer) + share[k] + 0.3 * signal[k] + 0.1 * noise[k] for k in range(n)
-        ]
-    lure = None
-    if truth is not None and rng.chance("lured", 0.5):
-        wrong = [a for a in answers if a != truth.answer]
-        lure = max(wrong, key=wrong.count) if wrong else None
-    return [share[k] + 0.1 * signal[k] + 0.7 * (answers[k] == lure) + 0.3 * noise[k] for k in range(n)]
-
-
-def _ranker(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
-    scores = _scores(req, cfg, rng)
-    order = [k + 1 for k in sorted(range(len(scores)), key=lambda k: (-scores[k], k))]
+        order = [k + 1 for k in _agreement_order(req, rng)]
+    else:
+        order = [k + 1 for k in ranked_order(req.truth, who, shown_to(req, req.truth))]
     if prose == 0:
         return json.dumps({"ranking": order})
     if prose == 1:
@@ -642,26 +777,43 @@ def _ranker(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
     return "Ranking from best to worst:\n" + "\n".join(f"{i}. Candidate {k}" for i, k in enumerate(order, 1))
 
 
-def _fuser(req: Request, cfg: SimConfig, rng: _Draw) -> str:
+def fused(truth: Truth, who: Caller, shown: Shown, other: str) -> tuple[str, str, str]:
+    """(reply, class, answer as shown) of a fuser (model.fused_class); `other` is its answer if it goes with another mistake."""
+    rng = who.draw("fuser", truth, shown.round, shown.classes)
+    sees = M.discernment(who.cfg.skill, truth.hardness)
+    cls = M.fused_class(
+        shown.r,
+        shown.w,
+        shown.signal_r,
+        shown.signal_w,
+        rng.random("sees") < sees,
+        rng.random("lured") < M.LURE,
+        rng.random("coin") < 0.5,
+        rng.random("solves")
+        < M.SOLVE
+        * M.mean_solve_chance(who.cfg.skill, who.name, who.cfg.family, truth.question, truth.hardness),
+    )
+    answer = truth.shown if cls == "R" else (truth.wrong[0] if cls == "W" else other)
+    return _present(truth, answer, rng, fused_round=shown.round + 1), cls, answer
+
+
+def _fuser(req: Request, who: Caller, rng: _Draw) -> str:
     truth = req.truth
     if not req.candidates:
-        return _generator(req, cfg, rng)
-    scores = _scores(req, cfg, rng)
-    best = max(range(len(scores)), key=lambda k: (scores[k], -k))
+        return _generator(req, who, rng)
     if truth is None:
+        best = _agreement_order(req, rng)[0]
         return f"Combining the strongest points of the candidates:\n\n{req.candidates[best].strip()}"
-    answers = _answers(req)
-    if truth.answer not in answers and rng.chance("solves", cfg.skill * 0.5):
-        return _present(truth, truth.shown, rng, fused=True)
-    if truth.kind == "code":
-        return _present(truth, extract_code(req.candidates[best]), rng, fused=True)
-    chosen = answers[best]
-    shown = next((w for w in truth.wrong if _canonical_for(truth, w) == chosen), None)
-    if chosen == truth.answer:
-        shown = truth.shown
-    if shown is None:
-        return req.candidates[best].strip()
-    return _present(truth, shown, rng, fused=True)
+    shown = shown_to(req, truth)
+    other = ""
+    if "O" in shown.classes:  # goes with the first other mistake, as that candidate gave it
+        text = req.candidates[shown.classes.index("O")]
+        if truth.kind == "code":
+            other = extract_code(text)
+        else:
+            found = answer_in(truth, text)
+            other = next((w for w in truth.wrong if canonical_of(truth, w) == found), found or "")
+    return fused(truth, who, shown, other)[0]
 
 
 def _canonical_for(truth: Truth, shown: str) -> str | None:
@@ -672,8 +824,12 @@ def _canonical_for(truth: Truth, shown: str) -> str | None:
     return _canonical_text(shown)
 
 
-def _verifier(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
-    good = _judged_right(req, cfg, rng, 0) if req.candidates else rng.chance("unknown", 0.5)
+def _judging(who: Caller, truth: Truth | None) -> float:
+    return M.judging(who.cfg.skill, truth.hardness if truth is not None else 0.0)
+
+
+def _verifier(req: Request, who: Caller, rng: _Draw, prose: int) -> str:
+    good = _judged_right(req, who, rng, 0) if req.candidates else rng.chance("unknown", 0.5)
     reasoning = (
         "Each step checks out and the final result is consistent with the question."
         if good
@@ -727,16 +883,17 @@ _PROPERTY_TESTS = (
 )
 
 
-def _unit_tests(req: Request, cfg: SimConfig, rng: _Draw) -> list[str]:
+def _unit_tests(req: Request, who: Caller, rng: _Draw) -> list[str]:
     truth, count = req.truth, max(1, req.count)
     if truth is not None and truth.kind == "code" and truth.tests:
         return [
-            t if rng.chance(("test", i), cfg.judging) else _mutate_test(t)
+            t if rng.chance(("test", i), _judging(who, truth)) else _mutate_test(t)
             for i, t in enumerate(truth.tests[:count])
         ]
     tests = []
     if truth is not None:
-        shown = truth.shown if rng.chance("expected", cfg.judging) or not truth.wrong else truth.wrong[0]
+        right = rng.chance("expected", _judging(who, truth))
+        shown = truth.shown if right or not truth.wrong else truth.wrong[0]
         tests.append(
             f"The final answer is {shown}." if truth.kind != "code" else "The code runs without errors."
         )
@@ -744,8 +901,8 @@ def _unit_tests(req: Request, cfg: SimConfig, rng: _Draw) -> list[str]:
     return tests[:count]
 
 
-def _unit_test_writer(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
-    tests = _unit_tests(req, cfg, rng)
+def _unit_test_writer(req: Request, who: Caller, rng: _Draw, prose: int) -> str:
+    tests = _unit_tests(req, who, rng)
     if prose == 0:
         return json.dumps({"tests": tests})
     if prose == 1 and all(t.startswith("assert") for t in tests):
@@ -767,7 +924,7 @@ def _passes(req: Request, rng: _Draw, i: int, test: str) -> bool:
         known = [k for k, b in enumerate(truth.wrong) if _canonical_code(b) == code]
         if true_test and known and known[0] < len(truth.buggy_fails):
             return truth.tests.index(test) not in truth.buggy_fails[known[0]]
-        digest = _Draw(code or "", test)  # the same broken code fails the same tests, whatever the call
+        digest = _Draw.of(code or "", test)  # the same broken code fails the same tests, whatever the call
         return digest.chance("fails", 0.15) if not true_test else not digest.chance("fails", 0.6)
     match = re.match(r"The final answer is (.+)\.$", test)
     if match:
@@ -775,11 +932,11 @@ def _passes(req: Request, rng: _Draw, i: int, test: str) -> bool:
     return True
 
 
-def _unit_test_judge(req: Request, cfg: SimConfig, rng: _Draw, prose: int) -> str:
+def _unit_test_judge(req: Request, who: Caller, rng: _Draw, prose: int) -> str:
     verdicts = []
     for i, test in enumerate(req.tests):
         real = _passes(req, rng, i, test)
-        verdicts.append(real if rng.chance(("judge-test", i), cfg.judging) else not real)
+        verdicts.append(real if rng.chance(("judge-test", i), _judging(who, req.truth)) else not real)
     if prose == 0:
         return json.dumps({"results": [{"test": i + 1, "passed": v} for i, v in enumerate(verdicts)]})
     if prose == 1:
@@ -826,28 +983,29 @@ def complete(
     cfg = config if config is not None else SimConfig.for_model(name, params)
     kind = kind_of(messages, response_format, kind)
     req = read_request(messages, kind, response_format)
-    rng = _Draw(
+    rng = _Draw.of(
         cfg.seed, name, kind, [[m.get("role"), _text(m.get("content"))] for m in messages], sample, attempt
     )
+    who = Caller(name, cfg, sample, attempt)
     if cfg.broken and rng.chance("broken", cfg.broken):
         return _broken_reply(req)
     # 0: the JSON asked for; 1, 2: prose forms, for calls without response_format or messy models.
     prose = 0 if req.structured and not rng.chance("messy", cfg.messy) else 1 + int(rng.random("form") * 2)
     if kind == "generator":
-        return _generator(req, cfg, rng)
+        return _generator(req, who, rng)
     if kind == "fuser":
-        return _fuser(req, cfg, rng)
+        return _fuser(req, who, rng)
     if kind == "unit_test_generator":
-        return _unit_test_writer(req, cfg, rng, prose)
+        return _unit_test_writer(req, who, rng, prose)
     if not req.candidates:
-        return _generator(req, cfg, rng)
+        return _generator(req, who, rng)
     responders = {
         "critic": _critic,
         "ranker": _ranker,
         "verifier": _verifier,
         "unit_test_evaluator": _unit_test_judge,
     }
-    reply = responders[kind](req, cfg, rng, prose)
+    reply = responders[kind](req, who, rng, prose)
     if prose == 0 and req.structured and cfg.messy and rng.chance("fenced", 0.5):
         reply = f"Sure, here it is:\n```json\n{reply}\n```"
     return reply

@@ -37,8 +37,10 @@ _SIZE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?:x(\d+(?:\.\d+)?))?b\b")
 PRICE_FLOOR = 0.02  # $ per million input tokens at skill 0
 PRICE_GROWTH = 200.0  # input price multiplies by this from skill 0 to skill 1
 OUTPUT_PRICE_RATIO = 4.0
-# Default latency: time to the first token grows with skill (bigger models), generation slows.
+# Default latency: time to the first token grows with skill (bigger models) and with the prompt
+# (prefill), generation slows.
 FIRST_TOKEN_S = (0.2, 0.6)  # seconds at skill 0, extra at skill 1
+PREFILL_TOKENS_PER_S = (8000.0, 6000.0)  # prompt tokens read a second at skill 0, fewer at skill 1
 TOKENS_PER_S = (200.0, 150.0)  # tokens a second at skill 0, fewer at skill 1
 
 
@@ -70,12 +72,13 @@ def default_prices(skill: float) -> tuple[float, float]:
     return cost_in, _round(cost_in * OUTPUT_PRICE_RATIO)
 
 
-def default_latency(skill: float, output_tokens: int) -> float:
-    """Seconds a call of a simulated model of this skill would take to write `output_tokens` tokens."""
+def default_latency(skill: float, output_tokens: int, prompt_tokens: int = 0) -> float:
+    """Seconds a call of a simulated model of this skill takes to read `prompt_tokens` and write `output_tokens`."""
     skill = min(1.0, max(0.0, skill))
     first = FIRST_TOKEN_S[0] + FIRST_TOKEN_S[1] * skill
+    prefill = PREFILL_TOKENS_PER_S[0] - PREFILL_TOKENS_PER_S[1] * skill
     speed = TOKENS_PER_S[0] - TOKENS_PER_S[1] * skill
-    return round(first + output_tokens / speed, 4)
+    return round(first + prompt_tokens / prefill + output_tokens / speed, 4)
 
 
 def _round(value: float) -> float:

@@ -14,7 +14,7 @@ class SimTransport:
     name = "sim"
 
     async def send(self, request: Request) -> Reply:
-        from ..sim import simulator
+        from ..sim import model, simulator
 
         archon: Any = (request.metadata or {}).get("archon") if request.metadata else None
         archon = archon if isinstance(archon, dict) else {}
@@ -34,7 +34,8 @@ class SimTransport:
             text = text[: request.max_tokens * 4]
         prompt = simulator.prompt_tokens(request.messages)
         completion = simulator.tokens(text)
-        latency = config.latency_for(completion)
+        jitter = model.uniform(f"latency|{config.seed}|{request.model.id}|{prompt}|{text}")
+        latency = config.latency_for(completion, prompt, jitter)
         if config.sleep and latency > 0:
             import anyio
 
