@@ -68,6 +68,9 @@ def serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+KEEP_ALIVE_S = 75
+
+
 def _run(app, host: str, port: int, names: list[str], graceful_timeout: float) -> None:
     """uvicorn on `host:port`; one line on stderr once it listens (with the port, when 0 asked for any)."""
     import uvicorn
@@ -90,6 +93,9 @@ def _run(app, host: str, port: int, names: list[str], graceful_timeout: float) -
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=max(1, round(graceful_timeout)),
+        # Idle connections are kept longer than clients keep theirs (httpx: 5 s), so a client never
+        # reuses one the server is closing that instant (a lost request, with no retry).
+        timeout_keep_alive=KEEP_ALIVE_S,
         lifespan="on",
     )
     Server(config).run()
