@@ -3,8 +3,8 @@
     python benchmarks/bench_search_workers.py [--trials 16] [--workers 4] [--latency 0.1] [--rounds 3]
 
 The loopback OpenAI-compatible server runs in a subprocess with `--latency` seconds per call. The
-template has 16 distinct architectures (a generator with 1-4 samples at 4 temperatures, then a
-fuser: two calls in sequence per row), 4 development rows, no held-out split and no cache, so
+template has 16 distinct architectures (a generator and three fusers, the first and last at one of 4
+temperatures each: four calls in sequence per row), 4 development rows, no held-out split and no cache, so
 every trial pays its calls. Each run is a cold process (`archonc search --strategy random`, the
 real openai SDK underneath); printed: the search's wall time as result.json does not carry it,
 measured around the `search` call inside that process, and the whole process's wall time, median
@@ -29,10 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = """\
 archon "workers-bench"
 model g = "openai/gen" {{ api_base = "{base}" }}
-param n: int = 1 in 1..4
 param t: float = 0.0 in {{0.0, 0.3, 0.6, 0.9}}
-layer generator {{ models = [g]; samples = n; temperature = t }}
+param u: float = 0.0 in {{0.0, 0.3, 0.6, 0.9}}
+layer generator {{ model = g; temperature = t }}
 layer fuser {{ model = g }}
+layer fuser {{ model = g }}
+layer fuser {{ model = g; temperature = u }}
 """
 
 RUN = """\
@@ -104,7 +106,7 @@ def main() -> None:
         server.wait()
     print(
         f"{args.trials}-trial random search, loopback provider at {args.latency * 1000:.0f} ms per call, "
-        f"2 calls in sequence per row, 4 rows, cache off; median of {args.rounds} cold processes"
+        f"4 calls in sequence per row, 4 rows, cache off; median of {args.rounds} cold processes"
     )
     medians = {}
     for workers, figures in runs.items():

@@ -68,11 +68,12 @@ class Choice:
         }
 
 
-def choose(space: SearchSpace, history: History, multi_objective: bool) -> Choice:
+def choose(space: SearchSpace, history: History, multi_objective: bool, modelled: bool = True) -> Choice:
     """The finalists are the configurations on the most rows (so they are compared on the same rows);
-    the rule: the highest posterior mean of a GP fitted to all of them (it discounts a score that its
-    neighbours do not back up), or, without BoTorch, with few of them or without per-row scores (so
-    no noise to see), the highest mean score.
+    the rule, for a model-based strategy (`modelled`: bo, bohb): the highest posterior mean of a GP
+    fitted to all of them (it discounts a score that its neighbours do not back up); else, or
+    without BoTorch, with few of them or without per-row scores (so no noise to see), the highest
+    mean score on those rows.
     For score and cost, the best score of the evaluations (the front is reported beside it)."""
     top = history.full_rows()
     pool = [t for t in history.latest() if t.rows >= top]
@@ -81,7 +82,7 @@ def choose(space: SearchSpace, history: History, multi_objective: bool) -> Choic
     if multi_objective:
         ranked = sorted(pool, key=merit)
         return Choice("best score on the development rows", ranked[0], ranked[:FINALISTS])
-    estimates = _posterior_means(space, pool)
+    estimates = _posterior_means(space, pool) if modelled else None
     if estimates is None:
         ranked = sorted(pool, key=merit)
         return Choice("highest mean score on the same development rows", ranked[0], ranked[:FINALISTS])

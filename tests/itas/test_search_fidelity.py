@@ -158,7 +158,7 @@ def test_a_dollar_budget_stops_the_search():
 
 
 def test_final_choice_reports_finalists_with_intervals():
-    result = _search(RowScorer(), strategy="random", trials=12, seed=5)
+    result = _search(RowScorer(), strategy="bo", trials=12, seed=5)
     choice = result.choice
     assert choice["chosen"] == result.best.index and len(choice["finalists"]) == 3
     for finalist in choice["finalists"]:
