@@ -10,6 +10,7 @@ results = await ad.arun_dataset(arch, rows, sim=True, cache=shared_cache, concur
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -192,8 +193,13 @@ def open_cache(cache: Any) -> Cache | None:
     return cache
 
 
-def _prepare(arch: ArchLike, params: dict[str, Any] | None, sim: bool, check: bool = True) -> Architecture:
-    """The architecture to run, checked first (ArchitectureError if validate finds an error), simulated if asked."""
+def _prepare(
+    arch: ArchLike, params: dict[str, Any] | None, sim: bool, check: bool = True, sim_seed: int | None = None
+) -> Architecture:
+    """The architecture to run, checked first (ArchitectureError if validate finds an error), simulated if asked.
+
+    sim_seed (else env ARCHON_SIM_SEED): the seed of every sim model, in its params (so in the cache key).
+    """
     if not isinstance(arch, (Architecture, Template)):
         arch = load(arch)
     if check:
@@ -203,6 +209,10 @@ def _prepare(arch: ArchLike, params: dict[str, Any] | None, sim: bool, check: bo
         from .runtime import sim as simulator
 
         architecture = simulator.simulate(architecture)
+    if sim_seed is not None or os.environ.get("ARCHON_SIM_SEED") is not None:
+        from .runtime import sim as simulator
+
+        architecture = simulator.seeded(architecture, sim_seed)
     return architecture
 
 
@@ -276,6 +286,7 @@ async def arun(
     *,
     params: dict[str, Any] | None = None,
     sim: bool = False,
+    sim_seed: int | None = None,
     cache: Any = True,
     trace: str | Path | None = None,
     include_messages: bool = False,
@@ -291,7 +302,7 @@ async def arun(
 
     query = Query.of(question)  # bad messages are refused before anything is opened
     session = _Session(
-        _prepare(arch, params, sim, check),
+        _prepare(arch, params, sim, check, sim_seed),
         provider=provider,
         cache=cache,
         env_file=env_file,
@@ -317,6 +328,7 @@ def run(arch: ArchLike, question: Question, **options: Any) -> QueryResult:
         raise conversation.MessagesError (a ValueError) naming the field, e.g. "messages[1].role".
     params: template parameter values, e.g. {"n_gen": 5}.
     sim: route every model to the offline simulator (no network, no keys).
+    sim_seed: the simulator's seed (every sim model's; default env ARCHON_SIM_SEED, else 0).
     cache: True (default: .archon/cache), False, a directory, or a shared Cache instance.
     trace: a path to append a JSONL trace of every call to; include_messages adds prompts and replies.
     concurrency: calls in flight at most (default: the architecture's; 0: no bound).
@@ -339,6 +351,7 @@ async def arun_dataset(
     *,
     params: dict[str, Any] | None = None,
     sim: bool = False,
+    sim_seed: int | None = None,
     cache: Any = True,
     concurrency: int | None = None,
     query_concurrency: int | None = None,
@@ -390,7 +403,7 @@ async def arun_dataset(
             if on_start is not None:  # nothing to run: no provider, no simulator to start
                 on_start(len(queries), len(queries))
             return [output.done[q.id] for q in queries]
-        architecture = _prepare(arch, params, sim, check)
+        architecture = _prepare(arch, params, sim, check, sim_seed)
         if sim or _uses_simulator(architecture):
             _teach_simulator(rows, queries)
         session = _Session(

@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     cache = False if args.no_cache else (args.cache_dir if args.cache_dir is not None else True)
     options = dict(
         sim=args.sim,
+        sim_seed=args.sim_seed,
         cache=cache,
         trace=args.trace,
         include_messages=args.trace_messages,
@@ -202,6 +203,12 @@ def add_commands(sub) -> None:
     )
     add_params_option(p)
     p.add_argument("--sim", action="store_true", help="run offline: every model goes to the simulator")
+    p.add_argument(
+        "--sim-seed",
+        type=int,
+        metavar="N",
+        help="the simulator's seed (default: env ARCHON_SIM_SEED, else 0)",
+    )
     p.add_argument(
         "--data",
         metavar="DATA",

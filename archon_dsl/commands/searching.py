@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,6 +89,7 @@ def search(args: argparse.Namespace) -> int:
     from ..api import search as run_search
     from ..itas import STRATEGIES
 
+    _use_sim_seed(args)
     strategy, objective, trials, split, out, resume = (
         args.strategy,
         args.objective,
@@ -297,8 +299,16 @@ def _print_finalists(console, result) -> None:
         console.print(f"[yellow]note[/]: {choice['note']}")
 
 
+def _use_sim_seed(args: argparse.Namespace) -> None:
+    """--sim-seed N: every evaluation goes through api._prepare, which puts the seed into each sim
+    model's params (so into the cache key); setting it for this process is enough, as it ends with the command."""
+    if args.sim_seed is not None:
+        os.environ["ARCHON_SIM_SEED"] = str(args.sim_seed)
+
+
 def rank_models(args: argparse.Namespace) -> int:
     """Score each model of a pool alone and write the pool back best-first (in the file that declares it)."""
+    _use_sim_seed(args)
     from ..itas.ranking import rank_models as run_ranking
     from ..itas.scorers import get_scorer
 
@@ -478,6 +488,12 @@ def add_commands(sub) -> None:
 def _shared_options(p, split_help: str) -> None:
     p.add_argument("--split", type=float, default=0.2, metavar="X", help=split_help)
     p.add_argument("--sim", action="store_true", help="run offline: every model goes to the simulator")
+    p.add_argument(
+        "--sim-seed",
+        type=int,
+        metavar="N",
+        help="the simulator's seed (default: env ARCHON_SIM_SEED, else 0)",
+    )
     p.add_argument(
         "--concurrency",
         "-j",

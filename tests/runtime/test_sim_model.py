@@ -118,3 +118,14 @@ def test_a_sim_evaluator_scores_and_prices_like_a_search_needs():
     assert result.rows == 10 and len(result.scores) == 10 and 0 <= result.score <= 1
     assert result.calls == 10 * (6 + 1 + 1 + 3 + 1 + 1 + 1) and result.cost_usd > 0
     assert evaluator.row_evaluations == 10
+
+
+def test_sim_seed_reaches_every_sim_model_and_the_cache_key(tmp_path):
+    from archon_dsl.api import run
+
+    arch = fused_arch()
+    questions = [row["question"] for row in ARITHMETIC[:6]]
+    at = {seed: [run(arch, q, sim_seed=seed, cache=tmp_path).answer for q in questions] for seed in (0, 9)}
+    assert at[0] != at[9]  # a cached seed-0 reply is not served at seed 9
+    assert at[9] == [fast.run_row(arch, row, 9).answer for row in ARITHMETIC[:6]]
+    assert sim.seeded(arch, 9).layers[0].models[0].params["seed"] == 9

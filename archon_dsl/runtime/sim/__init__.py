@@ -23,6 +23,7 @@ _EXPORTS = {
             "complete",
             "kind_of",
             "register_answers",
+            "seeded",
             "prompt_tokens",
             "sim_id",
             "simulate",

@@ -79,6 +79,9 @@ class QuestionModel:
         self.fused: dict[tuple, dict[tuple[int, int], float]] = {}
         self.net: dict[tuple, dict[int, float]] = {}
         self.forward: dict[tuple, dict[State, float]] = {}
+        self.finals: dict[tuple, Probabilities] = {}
+        self.steps: dict[tuple, list[tuple[float, State]]] = {}
+        self.fuser_chances: dict[tuple, tuple[float, float]] = {}
 
     def generators(self, signature: tuple) -> tuple[int, dict[tuple[int, int], float]]:
         """(candidates, P(r right, w tempting-wrong)) after a generator layer (its signature: _signature)."""
@@ -132,6 +135,13 @@ class QuestionModel:
 
     def transitions(self, layer: tuple, state: State) -> list[tuple[float, State]]:
         """[(probability, state after)] of one layer (its signature) run on candidates in `state`."""
+        key = (layer, state)
+        found = self.steps.get(key)
+        if found is None:
+            found = self.steps[key] = self._transitions(layer, state)
+        return found
+
+    def _transitions(self, layer: tuple, state: State) -> list[tuple[float, State]]:
         kind, models, samples, top_k = layer
         r, w, o, sr, sw = state
         n = r + w + o
@@ -188,26 +198,37 @@ class QuestionModel:
             r, w, o, sr, sw = state
             _, models, samples, _ = layer
             found = {(0, 0): 1.0}
-            for _id, skill, family in models:
-                name, question = _id.removeprefix("sim/"), self.truth.question
-                solve = M.SOLVE * M.mean_solve_chance(skill, name, family, question, self.hardness)
-                chances = M.fused_chances(r, w, o, sr, sw, M.discernment(skill, self.hardness), solve)
+            for model in models:
+                sees, solve = self._fuser_chances(model)
+                chances = M.fused_chances(r, w, o, sr, sw, sees, solve)
                 for _ in range(samples):
                     found = _convolve(found, _trinomial(1, chances))
             self.fused[key] = found
         return found
 
-    def final(self, signatures: Sequence[tuple]) -> Probabilities:
-        """(P(R), P(W), P(O)) of the answer of an architecture given by its layers' signatures.
+    def _fuser_chances(self, model: tuple) -> tuple[float, float]:
+        """(discernment, chance to solve all-wrong candidates) of a fuser model (id, skill, family) here."""
+        found = self.fuser_chances.get(model)
+        if found is None:
+            _id, skill, family = model
+            name, question = _id.removeprefix("sim/"), self.truth.question
+            solve = M.SOLVE * M.mean_solve_chance(skill, name, family, question, self.hardness)
+            found = self.fuser_chances[model] = (M.discernment(skill, self.hardness), solve)
+        return found
+
+    def final(self, prefix: tuple, rest: Suffix) -> Probabilities:
+        """(P(R), P(W), P(O)) of the answer of an architecture: its layers' signatures up to the first fuser, then the rest.
 
         Forward from the generators up to the first fuser (many states, few distinct prefixes),
         then backward values from there (few states, suffixes shared by many architectures).
         """
-        split = next((i for i, sig in enumerate(signatures) if sig[0] == "fuser"), len(signatures))
-        prefix = tuple(signatures[:split])
+        key = (prefix, rest.id)
+        found = self.finals.get(key)
+        if found is not None:
+            return found
         dist = self.forward.get(prefix)
         if dist is None:
-            n, generated = self.generators(signatures[0])
+            n, generated = self.generators(prefix[0])
             dist = {(r, w, n - r - w, 0, 0): p for (r, w), p in generated.items()}
             for layer in prefix[1:]:
                 nxt: dict[State, float] = {}
@@ -216,11 +237,11 @@ class QuestionModel:
                         nxt[after] = nxt.get(after, 0.0) + p * q
                 dist = nxt
             self.forward[prefix] = dist
-        rest = Suffix.of(tuple(signatures[split:]))
         right = wrong = other = 0.0
         for state, p in dist.items():
             a, b, c = self.value(rest, state)
             right, wrong, other = right + p * a, wrong + p * b, other + p * c
+        self.finals[key] = (right, wrong, other)
         return right, wrong, other
 
 
@@ -247,16 +268,20 @@ def _signature(layer: Layer, cfgs: dict[str, SimConfig]) -> tuple:
     return (layer.kind, models, layer.samples, layer.top_k)
 
 
-_MODELS: dict[str, QuestionModel] = {}
+_MODELS: dict[tuple, QuestionModel] = {}
 
 
 def question_model(row: Mapping[str, Any]) -> QuestionModel:
     """The memoised exact model of a row's question (shared by every architecture asked about it)."""
-    truth = truth_from_row(row)
-    key = f"{truth.question}|{truth.answer}|{truth.wrong}|{truth.difficulty}"
+    key = (
+        str(row["question"]),
+        str(row.get("answer")),
+        str(row.get("distractors")),
+        str(row.get("difficulty")),
+    )
     found = _MODELS.get(key)
     if found is None:
-        found = _MODELS[key] = QuestionModel(truth)
+        found = _MODELS[key] = QuestionModel(truth_from_row(row))
     return found
 
 
@@ -287,10 +312,12 @@ def expected_scores(
         raise UnsupportedLayer("the exact expectation needs a generator as the first layer")
     cfgs = configs(architecture, None)
     signatures = [_signature(layer, cfgs) for layer in architecture.layers]
+    split = next((i for i, sig in enumerate(signatures) if sig[0] == "fuser"), len(signatures))
+    prefix, rest = tuple(signatures[:split]), Suffix.of(tuple(signatures[split:]))
     out = []
     for row in rows:
         qm = question_model(row)
-        probabilities = qm.final(signatures)
+        probabilities = qm.final(prefix, rest)
         scores = _class_scores(qm.truth, row, scorer)
         out.append(sum(p * s for p, s in zip(probabilities, scores, strict=True)))
     return out

@@ -1060,10 +1060,38 @@ def simulated_model(model: ModelSpec) -> ModelSpec:
     return model.model_copy(update=update)
 
 
-def simulate(arch: Architecture) -> Architecture:
-    """A copy of `arch` with every model answered by the simulator (provider limits dropped)."""
+def simulate(arch: Architecture, seed: int | None = None) -> Architecture:
+    """A copy of `arch` with every model answered by the simulator (provider limits dropped); `seed`: seeded()."""
     layers = [
         layer.model_copy(update={"models": [simulated_model(m) for m in layer.models]})
         for layer in arch.layers
     ]
-    return arch.model_copy(update={"layers": layers, "providers": {}})
+    simulated = arch.model_copy(update={"layers": layers, "providers": {}})
+    return seeded(simulated, seed) if seed is not None else simulated
+
+
+def seeded(arch: Architecture, seed: int | None = None) -> Architecture:
+    """`arch` with every sim model's seed set: `seed`, else env ARCHON_SIM_SEED; unchanged when neither is set.
+
+    The seed goes into the model's params, so it is part of the cache key: replies cached at one
+    seed are not served at another. A model's own `seed` option is overridden.
+    """
+    if seed is None:
+        value = os.environ.get(SEED_ENV)
+        if value is None:
+            return arch
+        seed = _integer(value, "seed")
+    layers = [
+        layer.model_copy(
+            update={
+                "models": [
+                    m.model_copy(update={"params": {**m.params, "seed": seed}})
+                    if m.provider == PROVIDER
+                    else m
+                    for m in layer.models
+                ]
+            }
+        )
+        for layer in arch.layers
+    ]
+    return arch.model_copy(update={"layers": layers})
