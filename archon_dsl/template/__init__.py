@@ -1,7 +1,8 @@
 """Templates: a parsed .arch file's parameters, expressions, instantiation and space.
 
 The modules follow the data flow: `values` (type names, literals) -> `evaluate` (expressions)
--> `params` (domains, defaults) -> `binding` (options into models and layers) -> `template`
+-> `params` (domains, defaults) -> `conditions` (`when`: which parameters exist, distinct
+architectures, uniform draws) -> `binding` (options into models and layers) -> `template`
 (the Template: declarations, instantiate, the space) -> `assignment` (`-p name=value`).
 """
 
