@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from ..architecture import Layer
 from ..kinds import kind_spec
@@ -123,10 +123,10 @@ def _critiques_from_json(items: list, n: int) -> list[str]:
     if any(body is None for _, body in numbered):
         raise OutputError("a critique in the JSON reply has no text")
     if all(isinstance(k, int) and not isinstance(k, bool) for k, _ in numbered):
-        return _by_number(numbered, n)
+        return _by_number(cast("list[tuple[int, str]]", numbered), n)  # checked just above
     if len(items) != n:
         raise OutputError(f"{len(items)} critiques for {n} candidates")
-    return [body for _, body in numbered]
+    return [body for _, body in numbered if body is not None]  # none is None (above)
 
 
 def _critiques_from_text(text: str, n: int) -> list[str]:

@@ -217,7 +217,7 @@ def model_samples(layer: Layer) -> list[tuple[Any, int]]:
     (the sample index is part of the cache key).
     """
     seen: dict[Any, int] = {}
-    pairs = []
+    pairs: list[tuple[Any, int]] = []
     for model in layer.models:
         offset = seen.get(model, 0)
         pairs.extend((model, offset + s) for s in range(layer.samples))

@@ -94,7 +94,7 @@ def parse_ranking(text: str, n: int) -> list[int]:
             numbers = [_ref(item) for item in sequence]
             if any(k is None for k in numbers):
                 raise OutputError(f"ranking entries that are not candidate numbers: {sequence!r}")
-            return _permutation(numbers, n)
+            return _permutation([k for k in numbers if k is not None], n)  # none is None (above)
         except OutputError as e:
             json_error = e  # maybe a bracketed "[2]" in prose, not JSON: read the text instead
     try:

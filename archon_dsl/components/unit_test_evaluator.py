@@ -100,7 +100,7 @@ def _numbered_results(pairs: list[tuple[int, bool | None]], n_tests: int) -> tup
         raise OutputError(f"results for tests {sorted(numbers)}, expected tests 1..{n_tests} once each")
     if any(v is None for _, v in pairs):
         raise OutputError("a test result is neither pass nor fail")
-    return tuple(v for _, v in sorted(pairs))
+    return tuple(v for _, v in sorted(pairs) if v is not None)  # none is None (above)
 
 
 def parse_test_results(text: str, n_tests: int) -> tuple[bool, ...]:
@@ -138,7 +138,7 @@ def _results_from_json(items: list, n_tests: int) -> tuple[bool, ...]:
         raise OutputError(f"{len(values)} test results for {n_tests} tests")
     if any(v is None for v in values):
         raise OutputError("a test result is neither pass nor fail")
-    return tuple(values)
+    return tuple(v for v in values if v is not None)  # none is None (above)
 
 
 def _results_from_text(text: str, n_tests: int) -> tuple[bool, ...]:
@@ -241,6 +241,9 @@ class UnitTestEvaluator:
                 return state.with_(candidates=tuple(passing[: layer.first_k])), degradations
         order = sorted(
             range(n),
-            key=lambda j: (-(sum(scored[j].tests_passed) if scored[j].tests_passed is not None else -1), j),
+            key=lambda j: (
+                -(sum(scored[j].tests_passed or ()) if scored[j].tests_passed is not None else -1),
+                j,
+            ),
         )
         return state.with_(candidates=tuple(scored[j] for j in order[:keep])), degradations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -85,7 +86,7 @@ class UnitTestGenerator:
                 default_system=SYSTEM,
                 default_prompt=PROMPT,
                 values={"query": state.query, "count": count},
-                parse=lambda text, count=count: parse_tests(text, count),
+                parse=functools.partial(parse_tests, count=count),
                 tag=f"unit_test_generator[{m}]",
                 response_format=RESPONSE_FORMAT,
                 history=state.history,

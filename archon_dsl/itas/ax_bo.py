@@ -36,28 +36,31 @@ class AxEncoding:
         self.ordered: dict[str, list[Any]] = {}
         self.labels: dict[str, list[str]] = {}
         for dim in dimensions:
+            values = dim.values or ()  # None for a float dimension only
             if not dim.finite:
                 self.kind[dim.name] = "float"
             elif dim.categorical:
                 self.kind[dim.name] = "categorical"
-                labels = [str(dim.to_json(v)) for v in dim.values]
+                labels = [str(dim.to_json(v)) for v in values]
                 if len(set(labels)) < len(labels):
                     labels = [f"{i}:{label}" for i, label in enumerate(labels)]
                 self.labels[dim.name] = labels
-            elif dim.type == "int" and list(dim.values) == list(range(min(dim.values), max(dim.values) + 1)):
+            elif dim.type == "int" and list(values) == list(range(min(values), max(values) + 1)):
                 self.kind[dim.name] = "range"
             else:
                 self.kind[dim.name] = "index"
-                numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in dim.values)
-                self.ordered[dim.name] = sorted(dim.values) if numeric else list(dim.values)
+                numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+                self.ordered[dim.name] = sorted(values) if numeric else list(values)
 
     def parameters(self) -> list[Any]:
         from ax import ChoiceParameterConfig, RangeParameterConfig
 
-        configs = []
+        configs: list[Any] = []
         for dim in self.dimensions:
             kind = self.kind[dim.name]
+            values = dim.values or ()  # None for a float dimension only
             if kind == "float":
+                assert dim.low is not None and dim.high is not None  # a float dimension's bounds
                 configs.append(
                     RangeParameterConfig(name=dim.name, bounds=(dim.low, dim.high), parameter_type="float")
                 )
@@ -65,7 +68,7 @@ class AxEncoding:
                 configs.append(
                     RangeParameterConfig(
                         name=dim.name,
-                        bounds=(min(dim.values), max(dim.values)),
+                        bounds=(min(values), max(values)),
                         parameter_type="int",
                     )
                 )
@@ -73,7 +76,7 @@ class AxEncoding:
                 configs.append(
                     RangeParameterConfig(
                         name=dim.name,
-                        bounds=(0, len(dim.values) - 1),
+                        bounds=(0, len(values) - 1),
                         parameter_type="int",
                     )
                 )
@@ -89,7 +92,7 @@ class AxEncoding:
         return configs
 
     def to_ax(self, point: dict[str, Any]) -> dict[str, Any]:
-        out = {}
+        out: dict[str, Any] = {}
         for dim in self.dimensions:
             value, kind = point[dim.name], self.kind[dim.name]
             if kind == "float":
@@ -113,7 +116,7 @@ class AxEncoding:
             elif kind == "index":
                 point[dim.name] = self.ordered[dim.name][int(value)]
             else:
-                point[dim.name] = dim.values[self.labels[dim.name].index(value)]
+                point[dim.name] = (dim.values or ())[self.labels[dim.name].index(value)]
         return point
 
 
@@ -179,7 +182,7 @@ class AxOptimization(Strategy):
         self.init_trials = (
             init_trials if init_trials is not None else max(2, min(8, round(self.budget * 0.2)))
         )
-        self.client = None
+        self.client: Any = None  # Ax's Client, once configured
         self.encoding = AxEncoding(self.space.dimensions)
         self._threshold: float | None = None
         self._configured: tuple = ()

@@ -151,6 +151,7 @@ def _sha256(value: Any) -> str:
 
 
 def make_strategy(name: str, space: SearchSpace, history: History, **options: Any) -> Strategy:
+    cls: type[Strategy]
     if name == "bo":
         from .bo import BayesianOptimization as cls
     elif name == "random":
@@ -473,6 +474,7 @@ class SearchRun:
             return None
         pkey = self.space.key(point)
         if pkey not in self._arch_keys:
+            assert feasibility.arch is not None  # a feasible point has its architecture
             self._arch_keys[pkey] = arch_key(feasibility.arch)
         return self._arch_keys[pkey]
 
@@ -724,7 +726,9 @@ class SearchRun:
 
     # -- the end ----------------------------------------------------------------
     def _arch_of(self, trial: Trial) -> Architecture:
-        return self.space.feasibility(self.space.from_json(trial.params)).arch
+        arch = self.space.feasibility(self.space.from_json(trial.params)).arch
+        assert arch is not None  # a trial was run: its point instantiated
+        return arch
 
     def _finish(self, stopped: str) -> SearchResult:
         """The result: the chosen configuration among the finalists, the front, held-out scores."""

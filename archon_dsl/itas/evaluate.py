@@ -126,9 +126,9 @@ class ExecutorEvaluator:
         self.query_concurrency = query_concurrency
         self.env_file = env_file
         self._stack: ExitStack | None = None
-        self._portal = None
+        self._portal: Any = None  # anyio's BlockingPortal, while started
         self._portal_lock = threading.Lock()
-        self._provider = None
+        self._provider: Any = None  # a Provider, made on the first judge call
 
     def _ensure_portal(self):
         with self._portal_lock:  # several search workers may ask for it at once: one portal for all
@@ -217,7 +217,7 @@ class ExecutorEvaluator:
         if self._stack is not None:
             self._stack.close()
             self._stack = self._portal = None
-        if self._owns_cache:
+        if self._owns_cache and self.cache is not None:
             self.cache.close()
             self._owns_cache = False
 

@@ -254,7 +254,7 @@ def plotted_front(path: str | Path) -> list[dict[str, Any]]:
     from PIL import Image
 
     with Image.open(path) as image:
-        return json.loads(image.text[FRONT_KEY])
+        return json.loads(image.text[FRONT_KEY])  # type: ignore[attr-defined]  # a PNG's text chunks
 
 
 def _pyplot():

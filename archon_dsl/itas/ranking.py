@@ -192,10 +192,11 @@ def write_pool_order(path: Path, pool: str, order: list[int]) -> Path:
             str(where),
             decl.span,
         )
+    assert value.span is not None  # a parsed pool has its span
     start = _offset(text, value.span.line, value.span.column)
     end = _offset(text, value.span.end_line, value.span.end_column)
     items = [
-        text[_offset(text, i.span.line, i.span.column) : _offset(text, i.span.end_line, i.span.end_column)]
+        text[_offset(text, i.span.line, i.span.column) : _offset(text, i.span.end_line, i.span.end_column)]  # type: ignore[union-attr]  # parsed items have spans
         for i in value.items
     ]
     inside = text[start:end]

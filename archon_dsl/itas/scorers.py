@@ -414,7 +414,8 @@ class PairwiseJudge(Scorer):
         if todo:
             from ..api import resolve_architecture
 
-            results = await ctx.run(resolve_architecture(self.baseline), list(todo))
+            assert ctx.run is not None  # the evaluator gives every scorer its run
+            results = await ctx.run(resolve_architecture(self.baseline), [dict(r) for r in todo])
             for row, result in zip(todo, results, strict=True):
                 self._baseline_answers[_row_key(row)] = result.answer if result.error is None else None
         return [self._baseline_answers[_row_key(r)] for r in rows]
@@ -429,6 +430,7 @@ class PairwiseJudge(Scorer):
         state = State(query=question, candidates=(Candidate(first, "first"), Candidate(second, "second")))
         spec = COMPONENTS["ranker"].calls(layer, state, 0)[0]
         for attempt in range(3):
+            assert ctx.complete is not None  # the evaluator gives every scorer its complete
             reply = await ctx.complete(spec, "ranker", attempt)
             if reply.error is not None:
                 return None
@@ -498,6 +500,8 @@ def load_function(spec: str) -> Callable[..., Any]:
                 raise _error(f"custom scorer file {path} does not exist")
             name = f"archon_scorer_{path.stem}"
             module_spec = importlib.util.spec_from_file_location(name, path)
+            if module_spec is None or module_spec.loader is None:
+                raise _error(f"custom scorer file {path} is not a Python file")
             module = importlib.util.module_from_spec(module_spec)
             sys.modules[name] = module
             module_spec.loader.exec_module(module)
@@ -563,4 +567,4 @@ def get_scorer(name: str | Scorer | Callable[..., Any], **options: Any) -> Score
 def _options_of(cls: type) -> set[str]:
     import inspect
 
-    return set(inspect.signature(cls.__init__).parameters) - {"self"}
+    return set(inspect.signature(cls).parameters) - {"self"}

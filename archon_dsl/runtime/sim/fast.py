@@ -73,7 +73,7 @@ class RowRun:
 def model_samples(layer: Layer) -> list[tuple[Any, int]]:
     """(model, sample index) per call, model-major; a model listed twice continues its numbering (as the executor)."""
     seen: dict[Any, int] = {}
-    pairs = []
+    pairs: list[tuple[Any, int]] = []
     for model in layer.models:
         offset = seen.get(model, 0)
         pairs.extend((model, offset + s) for s in range(layer.samples))
@@ -174,9 +174,9 @@ def run_row(
         kind = layer.kind
         if kind == "generator":
             for model, s in model_samples(layer):
-                text, shown = generated(truth, Caller(model.id.removeprefix("sim/"), cfgs[model.id], s))
-                cls, canonical = TRUTHS.classify(truth, shown)
-                candidates.append(Candidate(text, cls, shown, canonical, 0))
+                text, said = generated(truth, Caller(model.id.removeprefix("sim/"), cfgs[model.id], s))
+                cls, canonical = TRUTHS.classify(truth, said)
+                candidates.append(Candidate(text, cls, said, canonical, 0))
                 calls += 1
                 spend(model.id, kind, 0, tokens(text))
             continue
@@ -290,10 +290,8 @@ class SimEvaluator:
             from ...pricing import spec_info
 
             info = spec_info(spec)
-            priced = info is not None and info.priced
-            self._prices[key] = (
-                (info.input_cost_per_token * 1e6, info.output_cost_per_token * 1e6) if priced else None
-            )
+            per_in, per_out = (info.cost(1e6, 0), info.cost(0, 1e6)) if info is not None else (None, None)
+            self._prices[key] = (per_in, per_out) if per_in is not None and per_out is not None else None
         return self._prices[key]
 
     def close(self) -> None:

@@ -329,7 +329,7 @@ def _mutate_code(code: str, variant: int) -> str:
     if not targets:
         return code.rstrip() + "\n    return None\n" if code.rstrip().endswith(":") else code + "\nNone\n"
     node = targets[variant % len(targets)]
-    swaps = {
+    swaps: dict[type, Any] = {
         ast.Lt: ast.LtE,
         ast.LtE: ast.Lt,
         ast.Gt: ast.GtE,
@@ -347,7 +347,7 @@ def _mutate_code(code: str, variant: int) -> str:
         node.ops = [swaps.get(type(op), ast.NotEq)() for op in node.ops]
     elif isinstance(node, ast.BinOp):
         node.op = swaps.get(type(node.op), ast.Add)()
-    else:
+    elif isinstance(node, ast.Constant) and isinstance(node.value, int):  # as chosen above
         node.value += 1
     return ast.unparse(tree) + "\n"
 
@@ -1054,9 +1054,10 @@ def simulated_model(model: ModelSpec) -> ModelSpec:
         from ...pricing import model_info
 
         info = model_info(model.id)
-        if info is not None and info.priced:
-            update["cost_in"] = round(info.input_cost_per_token * 1_000_000, 6)
-            update["cost_out"] = round(info.output_cost_per_token * 1_000_000, 6)
+        cost_in, cost_out = (info.cost(1, 0), info.cost(0, 1)) if info is not None else (None, None)
+        if cost_in is not None and cost_out is not None:
+            update["cost_in"] = round(cost_in * 1_000_000, 6)
+            update["cost_out"] = round(cost_out * 1_000_000, 6)
     return model.model_copy(update=update)
 
 
