@@ -21,6 +21,7 @@ from .cluster import connect, on_this_node
 
 SHARDS_PER_WORKER = 4  # a worker's rows come in this many shards: a lost worker costs a quarter of its share
 SHARD_RETRIES = 2  # times a shard whose worker died is started again
+MIN_SHARD_ROWS = 16  # fewer rows are not worth a task of their own (a search trial's few rows: one task)
 
 
 def run_rows_on_ray(arch: Any, rows: Any, out: str | Path | None = None, **options: Any) -> list[QueryResult]:
@@ -299,8 +300,9 @@ async def _run_on_cluster(
 
 
 def _shards(queries: list[Any], count: int) -> list[list[Any]]:
-    """`queries` cut into at most `count` runs of neighbours (so answers come back roughly in row order)."""
-    size = max(1, math.ceil(len(queries) / max(1, count)))
+    """`queries` cut into at most `count` runs of neighbours (so answers come back roughly in row order),
+    of MIN_SHARD_ROWS at least."""
+    size = max(MIN_SHARD_ROWS, math.ceil(len(queries) / max(1, count)))
     return [queries[i : i + size] for i in range(0, len(queries), size)]
 
 
