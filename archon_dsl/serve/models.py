@@ -164,16 +164,15 @@ def load_models(paths: list[str | Path], *, sim: bool = False) -> list[ServedMod
         model = ServedModel(id=template.name or path.stem, path=str(path), template=template, sim=sim)
         try:
             model.plan = plan(model.architecture()).to_dict()
-        except ParamsError as e:  # the defaults are a point with errors, though others are valid
-            from ..diagnostics import Diagnostic, Severity
-
-            failed.append(
-                CheckResult(
-                    path=str(path),
-                    diagnostics=[Diagnostic("E000", "bad-defaults", Severity.ERROR, str(e), None, str(path))],
-                    raw=0,
+        except ParamsError:  # the defaults are a point with errors, though others are valid: its findings
+            try:
+                failed.append(check_before_run(template, template.default_assignment()))
+            except ArchonError as e:  # the defaults do not even instantiate
+                failed.append(
+                    CheckResult(
+                        path=str(path), diagnostics=e.diagnostics, source=SourceCache().get(str(path))
+                    )
                 )
-            )
             continue
         models.append(model)
     if failed:

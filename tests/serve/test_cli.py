@@ -41,6 +41,15 @@ def test_an_architecture_with_errors_is_not_served():
     assert "not serving" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_a_template_whose_defaults_have_errors_is_not_served(tmp_path):
+    path = tmp_path / "bad.arch"
+    path.write_text(
+        'model g = "sim/g"\nparam n: int = 0 in 0..2\nlayer generator { model = g; samples = n }\n'
+    )
+    done = archonc("serve", str(path), "--sim", "--port", "0")
+    assert done.returncode == 1 and "S012" in done.stderr and "not serving" in done.stderr
+
+
 def test_usage_errors_exit_2(tmp_path):
     assert archonc("serve", str(tmp_path / "missing.arch")).returncode == 2
     done = archonc("serve", str(ROOT / "examples" / "best_of_n.arch"), "--api-key-env", "ARCHON_NO_SUCH_VAR")
