@@ -128,8 +128,10 @@ def test_ctrl_c_then_rerun_pays_each_call_once(tmp_path):
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     runs = {a["label"]: a for a in report["architectures"]}
-    assert runs["single_model"]["resumed"] == 20 and 3 <= runs["best_of_n"]["resumed"] < 20
-    assert runs["general_purpose"]["resumed"] == 0
+    # The interrupt lands somewhere after best_of_n's third answer and before the last answer of all
+    # (on a busy machine best_of_n may finish first: where exactly is a race, what is paid is not).
+    assert runs["single_model"]["resumed"] == 20 and runs["best_of_n"]["resumed"] >= 3
+    assert sum(a["resumed"] for a in report["architectures"]) < 60
     paid_after = sum(a["this_run"]["paid_calls"] for a in report["architectures"])
     every_call = sum(a["calls"] for a in report["architectures"])
     assert paid_before + paid_after == every_call == _cached_replies(cache)
