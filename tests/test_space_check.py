@@ -59,7 +59,9 @@ def _naive(template) -> tuple[int, set]:
     valid, found = 0, set()
     for point in template.distinct_points():
         try:
-            if not template.constraints_hold(point):
+            # Every constraint in order up to the first that cannot be evaluated, as the whole-space
+            # check does (constraints_hold stops at the first false one and would miss a later error).
+            if not all(template.constraint_results(point)):
                 continue
         except EvalError as e:
             found.add(_key(e.diagnostic(template.path)))
