@@ -123,8 +123,9 @@ def expand(args: argparse.Namespace) -> int:
 
 
 def space(args: argparse.Namespace) -> int:
-    """Count a template's configurations: raw points, distinct architectures, and valid ones under
-    constraints, budgets and error rules."""
+    """Count a template's configurations: raw points, distinct architectures, and valid ones.
+
+    Valid means inside the constraints and budgets, with no error-level finding."""
     from ..checker import check_template
     from ..language.printer import expr_text
 
