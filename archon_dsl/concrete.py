@@ -7,31 +7,9 @@ from typing import Any
 
 from .architecture import Architecture, Defaults, EnvVar, ModelSpec
 from .language import ast
+from .language.keywords import KEYWORDS as _KEYWORDS
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
-_KEYWORDS = frozenset(
-    {
-        "archon",
-        "include",
-        "defaults",
-        "model",
-        "provider",
-        "pool",
-        "param",
-        "constraint",
-        "budget",
-        "layer",
-        "repeat",
-        "if",
-        "else",
-        "in",
-        "and",
-        "or",
-        "not",
-        "true",
-        "false",
-    }
-)
 
 
 def literal(value: Any) -> ast.Expr:

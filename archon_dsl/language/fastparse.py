@@ -19,6 +19,7 @@ from typing import Any
 from lark import Token
 
 from . import ast
+from .keywords import KEYWORDS as _KEYWORDS
 from .transform import ToAst
 
 _TOKEN = re.compile(
@@ -39,30 +40,6 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
-_KEYWORDS = frozenset(
-    {
-        "archon",
-        "include",
-        "defaults",
-        "model",
-        "provider",
-        "pool",
-        "param",
-        "constraint",
-        "budget",
-        "layer",
-        "repeat",
-        "in",
-        "if",
-        "else",
-        "or",
-        "and",
-        "not",
-        "when",
-        "true",
-        "false",
-    }
-)
 _STATEMENTS = frozenset(
     {
         "archon",
