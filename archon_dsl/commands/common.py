@@ -57,6 +57,25 @@ def add_params_option(parser) -> None:
     )
 
 
+def add_cache_options(parser) -> None:
+    """--no-cache and --cache-dir, as every command that calls models takes them."""
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
+    parser.add_argument(
+        "--cache-dir", type=Path, metavar="DIR", help="keep the cache in DIR/cache.sqlite (default: .archon/)"
+    )
+
+
+def add_ray_option(parser, what: str) -> None:
+    """--ray [ADDRESS]: `what` (e.g. "the questions") runs as Ray tasks; no address starts a local instance."""
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help=f"run {what} as Ray tasks on the cluster at ADDRESS (none: a local Ray instance)",
+    )
+
+
 def positive_int(what: str, minimum: int = 1):
     """An argparse type: an integer of at least `minimum`."""
 

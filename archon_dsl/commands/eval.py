@@ -13,7 +13,9 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TERMINATED,
+    add_cache_options,
     add_command,
+    add_ray_option,
     check_or_exit,
     fail_usage,
     positive_int,
@@ -248,10 +250,7 @@ def add_commands(sub) -> None:
         metavar="N",
         help="calls in flight at most (0: no bound)",
     )
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
-    p.add_argument(
-        "--cache-dir", type=Path, metavar="DIR", help="keep the cache in DIR/cache.sqlite (default: .archon/)"
-    )
+    add_cache_options(p)
     p.add_argument(
         "--env-file",
         type=Path,
@@ -271,10 +270,4 @@ def add_commands(sub) -> None:
         action="store_true",
         help="code suites: run generated code without a sandbox when none is available",
     )
-    p.add_argument(
-        "--ray",
-        nargs="?",
-        const="",
-        metavar="ADDRESS",
-        help="run the questions as Ray tasks on the cluster at ADDRESS (none: a local Ray instance)",
-    )
+    add_ray_option(p, "the questions")

@@ -13,8 +13,10 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TERMINATED,
+    add_cache_options,
     add_command,
     add_params_option,
+    add_ray_option,
     check_or_exit,
     choice,
     console,
@@ -231,10 +233,7 @@ def add_commands(sub) -> None:
         metavar="N",
         help="calls in flight at most (0: no bound)",
     )
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
-    p.add_argument(
-        "--cache-dir", type=Path, metavar="DIR", help="keep the cache in DIR/cache.sqlite (default: .archon/)"
-    )
+    add_cache_options(p)
     p.add_argument("--trace", type=Path, metavar="FILE", help="append a JSONL record of every call here")
     p.add_argument("--trace-messages", action="store_true", help="put prompts and replies in the trace")
     p.add_argument(
@@ -255,13 +254,7 @@ def add_commands(sub) -> None:
         action="store_true",
         help="let unit-test evaluators run generated code without an isolation backend",
     )
-    p.add_argument(
-        "--ray",
-        nargs="?",
-        const="",
-        metavar="ADDRESS",
-        help="with --data: run the rows as Ray tasks on the cluster at ADDRESS (none: a local Ray instance)",
-    )
+    add_ray_option(p, "the rows of --data")
 
 
 def _print_table(table):

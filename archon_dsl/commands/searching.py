@@ -15,7 +15,9 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    add_cache_options,
     add_command,
+    add_ray_option,
     check_or_exit,
     console,
     fail_usage,
@@ -462,13 +464,7 @@ def add_commands(sub) -> None:
         action="store_true",
         help="let unit-test evaluators run generated code without an isolation backend",
     )
-    p.add_argument(
-        "--ray",
-        nargs="?",
-        const="",
-        metavar="ADDRESS",
-        help="run each trial's rows as Ray tasks on the cluster at ADDRESS (none: a local Ray instance)",
-    )
+    add_ray_option(p, "each trial's rows")
 
     p = add_command(sub, "rank-models", rank_models)
     p.add_argument("file", type=Path, metavar="FILE", help="the .arch file whose pool to order")
@@ -505,6 +501,5 @@ def _shared_options(p, split_help: str) -> None:
     p.add_argument(
         "--baseline", type=Path, metavar="FILE", help="judge scorer: an .arch whose answers are the baseline"
     )
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
-    p.add_argument("--cache-dir", type=Path, metavar="DIR", help="cache directory (default: .archon/)")
+    add_cache_options(p)
     p.add_argument("--no-check", action="store_true", help="do not check the file first (validate's rules)")

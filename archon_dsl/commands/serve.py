@@ -7,7 +7,15 @@ import os
 import sys
 from pathlib import Path
 
-from .common import EXIT_FINDINGS, EXIT_OK, add_command, fail_usage, positive_int, print_findings
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_cache_options,
+    add_command,
+    fail_usage,
+    positive_int,
+    print_findings,
+)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -159,10 +167,7 @@ def add_commands(sub) -> None:
         metavar="N",
         help="calls in flight per architecture at most (default: the architecture's; 0: no bound)",
     )
-    p.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
-    p.add_argument(
-        "--cache-dir", type=Path, metavar="DIR", help="keep the cache in DIR/cache.sqlite (default: .archon/)"
-    )
+    add_cache_options(p)
     p.add_argument(
         "--env-file",
         type=Path,
