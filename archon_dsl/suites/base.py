@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +96,7 @@ def require_fields(
     return record
 
 
-class Suite:
+class Suite(ABC):
     """A benchmark: its published file format, its rows, its official scoring and summary."""
 
     name = "suite"
@@ -134,9 +135,9 @@ class Suite:
             raise _error("the file holds no records", str(path), hint=self.data_format)
         return rows
 
+    @abstractmethod
     def row(self, record: Any, where: str, number: int) -> dict[str, Any]:
         """One published record as a row: id, question (what the architecture is asked), answer, and the rest."""
-        raise NotImplementedError
 
     def scorer(self, judge_model: Any = None) -> SuiteScorer:
         return SuiteScorer(self, judge_model)
@@ -151,7 +152,8 @@ class Suite:
         ]
 
     def score_one(self, answer: str, row: Mapping[str, Any]) -> RowScore:
-        raise NotImplementedError
+        """One answer's score, for suites scored row by row; judged and executed suites override score_rows."""
+        raise TypeError(f"{type(self).__name__} scores in score_rows, not one answer at a time")
 
     def summarize(self, rows: Sequence[Mapping[str, Any]], scores: Sequence[RowScore]) -> SuiteScore:
         """The headline: mean row score in percent, with a bootstrap interval over questions."""
