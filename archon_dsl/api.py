@@ -381,6 +381,7 @@ async def arun_dataset(
             address=None if ray is True else ray,
             params=params,
             sim=sim,
+            sim_seed=sim_seed,
             cache=cache,
             concurrency=concurrency,
             trace=trace,

@@ -97,7 +97,8 @@ class ExecutorEvaluator:
 
     One event loop (a blocking portal) serves every evaluation of a search, so the cache, the
     rate limits and the connections are shared across trials: configurations that overlap reuse
-    the calls they have in common.
+    the calls they have in common. sim_seed: the simulator's seed of every sim model it runs, the
+    judge's included (None: env ARCHON_SIM_SEED, else each model's own, else 0).
     """
 
     def __init__(
@@ -105,6 +106,7 @@ class ExecutorEvaluator:
         scorer: Scorer | str,
         *,
         sim: bool = False,
+        sim_seed: int | None = None,
         cache: Any = True,
         concurrency: int | None = None,
         query_concurrency: int | None = None,
@@ -113,6 +115,7 @@ class ExecutorEvaluator:
     ):
         self.scorer = get_scorer(scorer) if not isinstance(scorer, Scorer) else scorer
         self.sim = sim
+        self.sim_seed = sim_seed
         self.unsafe_exec = unsafe_exec  # execute mode and the code scorer may run code without a sandbox
         if getattr(self.scorer, "needs_sandbox", False):
             from ..runtime.isolation import select
@@ -147,6 +150,7 @@ class ExecutorEvaluator:
             arch,
             rows,
             sim=self.sim,
+            sim_seed=self.sim_seed,
             cache=self.cache,
             concurrency=self.concurrency,
             query_concurrency=self.query_concurrency,
@@ -165,6 +169,10 @@ class ExecutorEvaluator:
             from ..runtime import sim as simulator
 
             spec = replace(spec, model=simulator.simulated_model(spec.model))
+        if self.sim_seed is not None and spec.model.provider == "sim":
+            # In the params, as the architectures' sim models carry it: part of the cache key.
+            seeded = spec.model.model_copy(update={"params": {**spec.model.params, "seed": self.sim_seed}})
+            spec = replace(spec, model=seeded)
         if self._provider is None:
             from ..runtime.provider import Provider
 

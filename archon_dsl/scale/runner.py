@@ -40,6 +40,7 @@ async def arun_rows_on_ray(
     num_cpus: int | None = None,
     params: dict[str, Any] | None = None,
     sim: bool = False,
+    sim_seed: int | None = None,
     cache: Any = True,
     concurrency: int | None = None,
     trace: str | Path | None = None,
@@ -55,7 +56,8 @@ async def arun_rows_on_ray(
 ) -> list[QueryResult]:
     """Run every row on the Ray cluster at `address` (None: a local instance of `num_cpus` CPUs).
 
-    Options as for `archon_dsl.run_dataset`. `cache` is the driver's cache (True: .archon/, a
+    Options as for `archon_dsl.run_dataset` (`sim_seed` included: the seed goes into the prepared
+    architecture's sim models, so the workers need no environment of their own). `cache` is the driver's cache (True: .archon/, a
     directory, or False); the workers read and write it through an actor on this node.
     `concurrency` is the calls in flight over the whole cluster (split evenly between the shards
     running at once; None: the architecture's default in each shard). The limits of
@@ -79,7 +81,7 @@ async def arun_rows_on_ray(
             if on_start is not None:
                 on_start(len(queries), len(queries))
             return [done[q.id] for q in queries]
-        architecture = api._prepare(arch, params, sim, check)
+        architecture = api._prepare(arch, params, sim, check, sim_seed)
         from ..runtime.keys import load_env_file, require_credentials
 
         env = str(Path(env_file).resolve()) if env_file is not None else None

@@ -48,6 +48,7 @@ class RayEvaluator(ExecutorEvaluator):
             None,
             session=self._ray_session(),
             sim=self.sim,
+            sim_seed=self.sim_seed,
             concurrency=self.concurrency,
             env_file=self.env_file,
             unsafe_exec=self.unsafe_exec,

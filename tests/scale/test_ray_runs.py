@@ -190,3 +190,28 @@ def test_a_search_with_ray_evaluates_what_a_local_search_does(cluster):
         return sorted((json.dumps(t.params, sort_keys=True), t.score) for t in result.trials)
 
     assert trials(on_ray) == trials(local) and on_ray.best_score == local.best_score
+
+
+def test_a_search_trial_on_ray_runs_at_the_searchs_sim_seed(cluster, tmp_path, monkeypatch):
+    """The seed reaches the workers in the prepared architecture: no environment of theirs is read."""
+    from archon_dsl import load
+    from archon_dsl.api import resolve_architecture
+    from archon_dsl.datasets import load_dataset
+    from archon_dsl.itas.evaluate import ExecutorEvaluator
+    from archon_dsl.scale.search import RayEvaluator
+
+    monkeypatch.delenv("ARCHON_SIM_SEED", raising=False)
+    arch = resolve_architecture(
+        load(
+            'archon "seeded"\nmodel m2 = "sim/m2" { skill = 0.35 }\nmodel m3 = "sim/m3" { skill = 0.65 }\n'
+            "layer generator { models = [m2, m3] }\nlayer ranker { model = m3; top_k = 1 }\n"
+        )
+    )
+    data = load_dataset("arithmetic")[:10]
+    with ExecutorEvaluator("numeric", sim=True, sim_seed=3, cache=False) as local:
+        expected = local.evaluate(arch, data)
+    with ExecutorEvaluator("numeric", sim=True, cache=False) as unseeded:
+        assert unseeded.evaluate(arch, data).scores != expected.scores  # the seed shows in the scores
+    with RayEvaluator("numeric", sim=True, sim_seed=3, cache=tmp_path / "ray") as on_ray:
+        got = on_ray.evaluate(arch, data)
+    assert got.scores == expected.scores and got.calls == expected.calls
