@@ -465,11 +465,14 @@ def search(
     *,
     check: bool = True,
     unsafe_exec: bool = False,
+    sim_seed: int | None = None,
     **options: Any,
 ) -> SearchResult:
     """Search a template's parameters for the best configuration on a dataset (ITAS); see
     `archon_dsl.itas.search` for the options. The whole space is checked first, as `archonc validate`
     checks it: an error-level finding raises ArchitectureError before any call (check=False skips it).
+    sim_seed: the simulator's seed for every sim model the search runs, the judge's included (default:
+    env ARCHON_SIM_SEED, else 0); recorded in the search's state.json, so --resume at another is refused.
 
     >>> result = search("examples/itas.arch", "arithmetic", "numeric", strategy="random", trials=2, sim=True,
     ...                 cache=None)
@@ -490,20 +493,28 @@ def search(
         require_space_credentials(template)
     if unsafe_exec:  # passed only when asked, so a search without the keyword keeps working
         options["unsafe_exec"] = True
-    return run_search(template, data, scorer, **options)
+    return run_search(template, data, scorer, sim_seed=sim_seed, **options)
 
 
 def rank_models(
-    file: str | Path, pool: str, data: Any, scorer: Any = "exact", *, check: bool = True, **options: Any
+    file: str | Path,
+    pool: str,
+    data: Any,
+    scorer: Any = "exact",
+    *,
+    check: bool = True,
+    sim_seed: int | None = None,
+    **options: Any,
 ) -> Ranking:
     """Score each model of a pool alone and write the pool back best-first; see
-    `archon_dsl.itas.ranking.rank_models`. The file is checked first, as `archonc validate` checks it."""
+    `archon_dsl.itas.ranking.rank_models`. The file is checked first, as `archonc validate` checks it.
+    sim_seed: the simulator's seed for every sim model scored (default: env ARCHON_SIM_SEED, else 0)."""
     _needs("run", "archon_dsl.rank_models")
     from .itas.ranking import rank_models as run_ranking
 
     if check:
         _require_valid(load(file), whole_space=True)
-    return run_ranking(file, pool, data, scorer, **options)
+    return run_ranking(file, pool, data, scorer, sim_seed=sim_seed, **options)
 
 
 def _teach_simulator(rows: list[Any], queries: list[Any]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,7 +90,6 @@ def search(args: argparse.Namespace) -> int:
     from ..api import search as run_search
     from ..itas import STRATEGIES
 
-    _use_sim_seed(args)
     strategy, objective, trials, split, out, resume = (
         args.strategy,
         args.objective,
@@ -146,6 +144,7 @@ def search(args: argparse.Namespace) -> int:
                 split=split,
                 objective=objective,
                 sim=args.sim,
+                sim_seed=args.sim_seed,
                 out=out,
                 resume=resume,
                 cache=cache,
@@ -301,16 +300,8 @@ def _print_finalists(console, result) -> None:
         console.print(f"[yellow]note[/]: {choice['note']}")
 
 
-def _use_sim_seed(args: argparse.Namespace) -> None:
-    """--sim-seed N: every evaluation goes through api._prepare, which puts the seed into each sim
-    model's params (so into the cache key); setting it for this process is enough, as it ends with the command."""
-    if args.sim_seed is not None:
-        os.environ["ARCHON_SIM_SEED"] = str(args.sim_seed)
-
-
 def rank_models(args: argparse.Namespace) -> int:
     """Score each model of a pool alone and write the pool back best-first (in the file that declares it)."""
-    _use_sim_seed(args)
     from ..itas.ranking import rank_models as run_ranking
     from ..itas.scorers import get_scorer
 
@@ -329,6 +320,7 @@ def rank_models(args: argparse.Namespace) -> int:
             args.data,
             get_scorer(args.scorer, **options),
             sim=args.sim,
+            sim_seed=args.sim_seed,
             split=split,
             cache=cache,
             concurrency=args.concurrency,

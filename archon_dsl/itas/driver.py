@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -210,6 +211,7 @@ def search(
     split_seed: int = 0,
     objective: str = "score",
     sim: bool = False,
+    sim_seed: int | None = None,
     out: str | Path | None = None,
     resume: bool = False,
     evaluator: Evaluator | None = None,
@@ -247,8 +249,10 @@ def search(
         re-scored on them and that score is reported.
     objective: "score", or "score,cost" for a quality-versus-cost Pareto front (cost in dollars per
         query, or calls per query when some price is unknown).
-    sim: run on the offline simulator. out: a directory for trials, plots, best.arch and state;
-        resume: continue the search recorded there.
+    sim: run on the offline simulator. sim_seed: the simulator's seed for every sim model the search
+        runs, the judge's included (default: env ARCHON_SIM_SEED, else each model's own, else 0); it is
+        recorded in state.json, and --resume at another seed is refused.
+    out: a directory for trials, plots, best.arch and state; resume: continue the search recorded there.
     evaluator: evaluate configurations another way (e.g. FunctionEvaluator); default: the executor.
     on_trial(trial, evaluations, budget): called after each trial (the CLI's progress bar).
     unsafe_exec: let execute mode and the code scorer run generated code without a sandbox when
@@ -264,6 +268,7 @@ def search(
     rows = load_rows(data)
     dev, held = split_rows(rows, split, split_seed)
     score_fn, scorer_name = _scorer(scorer, scorer_options, evaluator)
+    sim_seed = _sim_seed(sim_seed, evaluator)
 
     directory = SearchDirectory(out) if out is not None else None
     state = {
@@ -281,6 +286,7 @@ def search(
         "trials": trials,
         "budget_rows": budget_rows,
         "sim": sim,
+        "sim_seed": sim_seed,
     }
     previous, prior_metric = _open_directory(directory, state, resume)
     state["cost_metric"] = prior_metric or cost_metric_for(template, sim)
@@ -296,6 +302,7 @@ def search(
                 score_fn,
                 address=None if ray is True else ray,
                 sim=sim,
+                sim_seed=sim_seed,
                 cache=cache,
                 concurrency=concurrency,
                 unsafe_exec=unsafe_exec,
@@ -303,7 +310,12 @@ def search(
             evaluate = evaluate or evaluator.aevaluate
         else:
             evaluator = ExecutorEvaluator(
-                score_fn, sim=sim, cache=cache, concurrency=concurrency, unsafe_exec=unsafe_exec
+                score_fn,
+                sim=sim,
+                sim_seed=sim_seed,
+                cache=cache,
+                concurrency=concurrency,
+                unsafe_exec=unsafe_exec,
             )
 
     run = SearchRun(
@@ -378,6 +390,33 @@ def _scorer(scorer: Any, options: dict[str, Any] | None, evaluator: Evaluator | 
 
     score_fn = get_scorer(scorer, **(options or {}))
     return score_fn, score_fn.name
+
+
+def _sim_seed(sim_seed: int | None, evaluator: Evaluator | None) -> int | None:
+    """The simulator's seed the search runs at: the keyword, else env ARCHON_SIM_SEED, else None (each
+    sim model's own seed). Read once, so every trial (and a Ray worker) runs at the seed state.json records."""
+    if sim_seed is not None:
+        if evaluator is not None:
+            raise _usage(
+                "sim_seed applies to the search's own evaluator, not to one passed as evaluator=",
+                "give the evaluator its seed, e.g. ExecutorEvaluator(scorer, sim=True, sim_seed=N)",
+            )
+        if isinstance(sim_seed, bool) or not isinstance(sim_seed, int):
+            raise _usage(f"sim_seed must be an integer, got {sim_seed!r}")
+        return sim_seed
+    if evaluator is not None:
+        return None  # the evaluator runs as it was built; the environment is not this search's to read
+    from ..runtime.sim.simulator import SEED_ENV
+
+    value = os.environ.get(SEED_ENV)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise _usage(
+            f"env {SEED_ENV}={value!r} is not an integer", f"set {SEED_ENV} to an integer, or unset it"
+        ) from None
 
 
 def _open_directory(

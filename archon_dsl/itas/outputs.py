@@ -25,6 +25,7 @@ RESUME_KEYS = (
     "split",
     "split_seed",
     "objective",
+    "sim_seed",  # the simulator's seed: trials scored at another seed are not comparable
 )
 
 
@@ -90,8 +91,8 @@ class SearchDirectory:
                 raise _usage(
                     f"cannot resume: {self.path} holds a search with {key} = {previous[key]!r}, "
                     f"this one has {state.get(key)!r}",
-                    "resume with the same template, data, scorer, strategy, seed, split and objective, "
-                    "or choose another --out directory",
+                    "resume with the same template, data, scorer, strategy, seed, split, objective and "
+                    "simulator seed, or choose another --out directory",
                 )
         return self.read_trials()
 

@@ -63,6 +63,7 @@ def rank_models(
     scorer: Any = "exact",
     *,
     sim: bool = False,
+    sim_seed: int | None = None,
     split: float = 0.2,
     split_seed: int = 0,
     cache: Any = True,
@@ -77,9 +78,11 @@ def rank_models(
     `pool[:k]` is the top k. Ties keep the pool's order. The development rows are those `search`
     uses with the same split and split seed, so the held-out rows stay unseen. The pool is
     rewritten where it is declared: in `file`, or in the file it includes that declares it.
+    sim_seed: the simulator's seed for every sim model scored, as for `search` (default: env
+    ARCHON_SIM_SEED, else each model's own, else 0); not with `evaluator`, which runs as it was built.
     """
     from ..loader import load
-    from .driver import _register_sim_answers, load_rows, split_rows
+    from .driver import _register_sim_answers, _sim_seed, load_rows, split_rows
     from .scorers import get_scorer
 
     template = load(str(file))
@@ -102,6 +105,7 @@ def rank_models(
             f"did you mean '{guess}'?" if guess else f"pools: {', '.join(names) or 'none'}",
         )
     models: list[ModelSpec] = scope[pool]
+    sim_seed = _sim_seed(sim_seed, evaluator)
     rows = load_rows(data)
     dev, _ = split_rows(rows, split, split_seed)
 
@@ -109,7 +113,9 @@ def rank_models(
     if evaluator is None:
         if sim:
             _register_sim_answers(rows)
-        evaluator = ExecutorEvaluator(get_scorer(scorer), sim=sim, cache=cache, concurrency=concurrency)
+        evaluator = ExecutorEvaluator(
+            get_scorer(scorer), sim=sim, sim_seed=sim_seed, cache=cache, concurrency=concurrency
+        )
     try:  # the template's defaults and providers, when its default configuration instantiates
         base = template.instantiate({}) if template.body else None
     except ArchonError:
