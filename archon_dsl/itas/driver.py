@@ -24,7 +24,6 @@ from .trials import OBJECTIVES, History, Trial, standard_error
 
 STRATEGIES = ("bo", "random", "greedy", "grid", "sh", "hyperband", "bohb", "ax")
 MULTI_FIDELITY = ("sh", "hyperband", "bohb")
-MODELLED = ("bo", "bohb")  # strategies with a GP: the final choice reads its posterior mean
 # Free trials in a row (architectures already evaluated) after which a search stops.
 MAX_FREE_IN_A_ROW = 200
 
@@ -779,7 +778,7 @@ class SearchRun:
         front = (
             pareto_front(trials) if self.multi else []
         )  # the one front: result.json, front/ and pareto.png
-        choice = choose(self.space, self.history, self.multi, modelled=self.strategy in MODELLED)
+        choice = choose(self.space, self.history, self.multi)
         best = choice.chosen
         held_out: dict[int, Evaluation] = {}
         if best is not None and self.held:

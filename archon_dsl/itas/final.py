@@ -68,12 +68,12 @@ class Choice:
         }
 
 
-def choose(space: SearchSpace, history: History, multi_objective: bool, modelled: bool = True) -> Choice:
+def choose(space: SearchSpace, history: History, multi_objective: bool) -> Choice:
     """The finalists are the configurations on the most rows (so they are compared on the same rows);
-    the rule, for a model-based strategy (`modelled`: bo, bohb): the highest posterior mean of a GP
-    fitted to all of them (it discounts a score that its neighbours do not back up); else, or
-    without BoTorch, with few of them or without per-row scores (so no noise to see), the highest
-    mean score on those rows.
+    the rule, whatever proposed them: the highest posterior mean of an additive model (additive.py)
+    fitted to every evaluation on any rows (it discounts a score that the configuration's parts do
+    not back up elsewhere); without numpy, with few of them or without per-row scores (so no noise
+    to see), the highest mean score on those rows.
     For score and cost, the best score of the evaluations (the front is reported beside it)."""
     top = history.full_rows()
     pool = [t for t in history.latest() if t.rows >= top]
@@ -82,35 +82,33 @@ def choose(space: SearchSpace, history: History, multi_objective: bool, modelled
     if multi_objective:
         ranked = sorted(pool, key=merit)
         return Choice("best score on the development rows", ranked[0], ranked[:FINALISTS])
-    estimates = _posterior_means(space, pool) if modelled else None
+    estimates = _posterior_means(space, pool, history.latest())
     if estimates is None:
         ranked = sorted(pool, key=merit)
         return Choice("highest mean score on the same development rows", ranked[0], ranked[:FINALISTS])
     ranked = sorted(pool, key=lambda t: (-estimates[t.index], *merit(t)))
     return Choice(
-        "highest posterior mean of a GP over the configurations on the same development rows",
+        "highest posterior mean of an additive model of every evaluation, among the configurations on the most rows",
         ranked[0],
         ranked[:FINALISTS],
         estimates,
     )
 
 
-def _posterior_means(space: SearchSpace, pool: list[Trial]) -> dict[int, float] | None:
-    from .model import Encoding, fit, model_available
+def _posterior_means(space: SearchSpace, pool: list[Trial], seen: list[Trial]) -> dict[int, float] | None:
+    """The additive model's posterior mean at each of `pool`, fitted to every architecture `seen` on any
+    rows (row ease taken out, each with its own variance: additive.fit_evidence)."""
+    from .additive import Features, available, fit_evidence
 
-    if len(pool) < MIN_MODELLED or not space.dimensions or not model_available():
+    if len(pool) < MIN_MODELLED or not space.dimensions or not available():
         return None
     if any(len(t.row_scores) < 2 for t in pool):  # no per-row scores: the noise cannot be seen
         return None
-    from .bo import quiet_torch
-
-    encoding = Encoding(space)
-    features = [encoding.encode(space.from_json(t.params)) for t in pool]
-    with quiet_torch():
-        surrogate = fit(features, [t.score for t in pool])
-        if surrogate is None:
-            return None
-        means, _ = surrogate.predict(features)
+    features = Features(space)
+    model = fit_evidence(features, space, seen)
+    if model is None:
+        return None
+    means, _ = model.predict([space.from_json(t.params) for t in pool])
     return {t.index: m for t, m in zip(pool, means, strict=True)}
 
 

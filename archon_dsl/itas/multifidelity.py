@@ -11,7 +11,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Encoding, canonical, fit, random_distinct
+from .additive import Additive, Features, available, fit_evidence
+from .model import canonical, random_distinct
 from .strategy import WAIT, Proposal, Strategy, Wait
 from .trials import Trial
 
@@ -142,65 +143,48 @@ class SuccessiveHalving(Hyperband):
 
 
 class BOHB(Hyperband):
-    """BOHB (Falkner et al., 2018): Hyperband whose new configurations come from a GP fitted on the
-    highest fidelity (rows) with enough configurations, scored there on the same rows (the first r);
-    a third are drawn at random, as BOHB does, and all are drawn until the model has enough points."""
+    """BOHB (Falkner et al., 2018) with an additive model: Hyperband whose new configurations are
+    Thompson draws from a model fitted to every architecture so far, whatever its rows (row ease taken
+    out, each score with its own variance: evidence.row_adjusted; the model: additive.py); a third
+    are drawn at random, as BOHB does, and all are drawn until the model has enough points."""
 
     name = "bohb"
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.encoding = Encoding(self.space)
+        self.features = Features(self.space)
         self.model_steps = 0
 
     def sample(self, n: int, rows: int) -> list[dict[str, Any]]:
-        data = self._training_data()
-        if data is None:
+        model = self._model()
+        if model is None:
             return self._random(n)
-        modelled = n - round(n * RANDOM_FRACTION)
-        points = self._modelled(data, modelled)
+        points = self._drawn(model, n - round(n * RANDOM_FRACTION))
         for point in points:
             self._origin[self.space.key(point)] = "model"
         return points + self._random(n - len(points))
 
-    def _training_data(self) -> tuple[list[list[float]], list[float]] | None:
-        """Features and paired scores on the largest row count that enough configurations reached."""
+    def _model(self) -> Additive | None:
         latest = self.history.latest()
-        need = len(self.encoding.space.dimensions) + 2
-        for rows in sorted({t.rows for t in latest}, reverse=True):
-            chosen = [t for t in latest if t.rows >= rows and (t.rows == rows or len(t.row_scores) >= rows)]
-            if len(chosen) >= need:
-                features, values = [], []
-                for t in chosen:
-                    features.append(self.encoding.encode(self.space.from_json(t.params)))
-                    values.append(t.score if t.rows == rows else sum(t.row_scores[:rows]) / rows)
-                return features, values
-        return None
+        if len(latest) < len(self.space.dimensions) + 2 or not available():
+            return None
+        return fit_evidence(self.features, self.space, latest)
 
-    def _modelled(self, data: tuple[list[list[float]], list[float]], n: int) -> list[dict[str, Any]]:
-        from .bo import quiet_torch
+    def _drawn(self, model: Additive, n: int) -> list[dict[str, Any]]:
+        """`n` new architectures, each the best of one posterior draw (so a batch spreads as the model is unsure)."""
+        import numpy as np
 
-        with quiet_torch():
-            surrogate = fit(*data)
-            if surrogate is None:
-                return []
-            candidates = self._candidates()
-            features = [self.encoding.encode(p) for p in candidates]
-            chosen: list[dict[str, Any]] = []
-            believed: list[list[float]] = []
-            while len(chosen) < n and candidates:
-                gains = surrogate.believing(believed).expected_improvement(features)
-                order = sorted(range(len(candidates)), key=lambda i: -gains[i])
-                picked = None
-                for index in order[:200]:
-                    if self._take(candidates[index]):
-                        picked = index
-                        break
-                if picked is None:
-                    break
-                chosen.append(candidates[picked])
-                believed.append(features[picked])
-                del candidates[picked], features[picked]
+        candidates = self._candidates()
+        matrix = self.features.matrix(candidates)
+        chosen: list[dict[str, Any]] = []
+        while len(chosen) < n and candidates:
+            values = model.draw(matrix, self.rng)
+            order = sorted(range(len(candidates)), key=lambda i: -values[i])
+            picked = next((i for i in order[:200] if self._take(candidates[i])), None)
+            if picked is None:
+                break
+            chosen.append(candidates.pop(picked))
+            matrix = np.delete(matrix, picked, axis=0)
         self.model_steps += 1
         return chosen
 
