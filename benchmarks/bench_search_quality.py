@@ -7,9 +7,10 @@ numeric scorer. Each strategy then searches as `archonc search --sim-seed S` wou
 for S = 0..seeds-1, at a budget in row evaluations of 25%, 50% and 100% of `--budget`
 full evaluations of the 48 development rows. It prints, per strategy:
 
-- regret of the chosen configuration (truth of the best minus truth of the chosen) at each budget,
-  median and IQR over seeds, and the regret had the search returned the highest mean score on the
-  most rows instead (the plain maximum the final choice's model replaces);
+- regret of the chosen configuration (truth of the best minus truth of the chosen) at each budget:
+  median over seeds with a 95% bootstrap interval, and the mean; the regret had the search
+  returned the highest mean score on the most rows instead (the plain maximum the final choice's
+  model replaces); and each strategy's median regret as a ratio of random's, with a paired interval;
 - full-evaluation equivalents spent until a configuration of the true top 1% / top 5% was first
   evaluated (median over seeds, a run that never got there counting as beyond the budget), and in
   how many seeds it never did;
@@ -28,6 +29,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
+import random
 import statistics
 import time
 from pathlib import Path
@@ -70,11 +73,32 @@ def truth_table(template, rows) -> dict[str, float]:
     return truth
 
 
-def quantiles(values: list[float]) -> tuple[float, float, float]:
-    if len(values) == 1:
-        return values[0], values[0], values[0]
-    q = statistics.quantiles(values, n=4, method="inclusive")
-    return q[0], statistics.median(values), q[2]
+BOOTSTRAP = 2000  # resamples of the seeds for each interval
+
+
+def median_interval(values: list[float]) -> str:
+    """The median with a 95% bootstrap interval over seeds, and the mean."""
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(BOOTSTRAP))
+    low, high = medians[int(0.025 * BOOTSTRAP)], medians[int(0.975 * BOOTSTRAP) - 1]
+    return f"{statistics.median(values):.4f} [{low:.4f}, {high:.4f}] (mean {statistics.mean(values):.4f})"
+
+
+def ratio_interval(mine: list[float], baseline: list[float]) -> str:
+    """median(mine) / median(baseline) with a 95% bootstrap interval, the seeds resampled in pairs (a
+    seed is the same simulator draw for both)."""
+    rng = random.Random(0)
+    n = len(mine)
+    ratios = []
+    for _ in range(BOOTSTRAP):
+        picks = rng.choices(range(n), k=n)
+        base = statistics.median(baseline[i] for i in picks)
+        ratios.append(statistics.median(mine[i] for i in picks) / base if base > 0 else math.inf)
+    ratios.sort()
+    low, high = ratios[int(0.025 * BOOTSTRAP)], ratios[int(0.975 * BOOTSTRAP) - 1]
+    base = statistics.median(baseline)
+    point = statistics.median(mine) / base if base > 0 else math.inf
+    return f"{point:.2f} [{low:.2f}, {high:.2f}]"
 
 
 def censored(values: list[float | None], budget: float) -> str:
@@ -143,27 +167,26 @@ def main() -> None:
     if args.truth_only:
         return
     fractions = [float(f) for f in args.fractions.split(",")]
+    finals: dict[str, list[float]] = {}
     for strategy in args.strategies.split(","):
         runs: dict[float, list[dict]] = {f: [] for f in fractions}
         for fraction in fractions:
             budget_rows = int(args.budget * fraction * len(dev))
             for seed in range(args.seeds):
                 runs[fraction].append(one_run(template, rows, truth, strategy, seed, budget_rows, len(dev)))
-        regrets, plain = [], []
-        for fraction in fractions:
-            q1, median, q3 = quantiles([best - r["chosen"] for r in runs[fraction]])
-            regrets.append(f"@{fraction:.0%} {median:.4f} [{q1:.4f}-{q3:.4f}]")
-            q1, median, q3 = quantiles([best - r["highest"] for r in runs[fraction]])
-            plain.append(f"@{fraction:.0%} {median:.4f} [{q1:.4f}-{q3:.4f}]")
         full = runs[max(fractions)]
-        to1 = [next((s for s, v in r["reached"] if v >= top1), None) for r in full]
-        to5 = [next((s for s, v in r["reached"] if v >= top5), None) for r in full]
-        walls = [r["wall"] for r in full]
+        finals[strategy] = [best - r["chosen"] for r in full]
         print(
             f"\n{strategy}  ({args.seeds} seeds, budget {args.budget:g} full evaluations = {int(args.budget * len(dev))} rows)"
         )
-        print(f"  regret of the chosen configuration (median [IQR]): {'; '.join(regrets)}")
-        print(f"  regret had it chosen the highest mean instead: {'; '.join(plain)}")
+        print("  regret of the chosen configuration, median [95% interval] (mean):")
+        for fraction in fractions:
+            print(f"    @{fraction:.0%}: {median_interval([best - r['chosen'] for r in runs[fraction]])}")
+        plain = median_interval([best - r["highest"] for r in full])
+        print(f"  regret at 100% had it returned the highest mean on the most rows: {plain}")
+        to1 = [next((s for s, v in r["reached"] if v >= top1), None) for r in full]
+        to5 = [next((s for s, v in r["reached"] if v >= top5), None) for r in full]
+        walls = [r["wall"] for r in full]
         print(
             f"  evaluations to the true top 1%: {censored(to1, args.budget)} "
             f"(never in {sum(v is None for v in to1)}/{len(to1)}); top 5%: {censored(to5, args.budget)} "
@@ -174,6 +197,11 @@ def main() -> None:
             f"median {statistics.median(r['overhead'] for r in full) * 1000:.0f} ms; "
             f"trials per run: median {statistics.median(r['trials'] for r in full):g}"
         )
+    if "random" in finals and len(finals) > 1:
+        print("\nmedian regret at 100% against random's (paired by seed; 95% interval):")
+        for strategy, regrets in finals.items():
+            if strategy != "random":
+                print(f"  {strategy}: {ratio_interval(regrets, finals['random'])}")
 
 
 if __name__ == "__main__":
