@@ -26,6 +26,36 @@ class Choice:
     held_out: dict[int, dict[str, float]] = field(default_factory=dict)
     separable: bool | None = None  # does the held-out split tell the top two finalists apart?
     note: str = ""
+    rows_to_separate: int | None = None  # development rows that would tell the top two apart (None: these do)
+    development_note: str = ""
+
+    def compare_development(self) -> None:
+        """The top two finalists compared row by row on the development rows; when the difference is
+        within its 95% interval, how many rows a difference of that size would need to show."""
+        if len(self.finalists) < 2:
+            return
+        first, second = self.finalists[:2]
+        rows = min(len(first.row_scores), len(second.row_scores))
+        if rows < 2:
+            return
+        differences = [a - b for a, b in zip(first.row_scores[:rows], second.row_scores[:rows], strict=True)]
+        gap = sum(differences) / rows
+        error = standard_error(differences) or 0.0
+        if abs(gap) > Z95 * error:
+            return
+        spread = error * math.sqrt(rows)  # one row's difference, standard deviation
+        self.rows_to_separate = math.ceil((Z95 * spread / abs(gap)) ** 2) if gap else None
+        needed = (
+            f"a gap that size would show on about {self.rows_to_separate:,} rows"
+            if self.rows_to_separate is not None
+            else "they score the same on every row"
+            if not spread
+            else "they score the same on these rows"
+        )
+        self.development_note = (
+            f"the development rows ({rows}) cannot separate the top two finalists: trials {first.index} "
+            f"and {second.index} differ by {gap:+.3f} ± {Z95 * error:.3f} there (95%); {needed}"
+        )
 
     def compare_held_out(self, evaluations: dict[int, Evaluation]) -> None:
         """Each finalist's held-out score with a 95% interval; the top two compared on the same rows."""
@@ -46,8 +76,15 @@ class Choice:
             self.note = (
                 f"the held-out split ({len(differences)} rows) cannot separate the finalists: trials "
                 f"{self.finalists[0].index} and {self.finalists[1].index} differ by {gap:+.3f} "
-                f"± {Z95 * error:.3f} there (95%); the choice rests on the development rows"
+                f"± {Z95 * error:.3f} there (95%); {self._resting_on()}"
             )
+
+    def _resting_on(self) -> str:
+        if not self.development_note:
+            return "the choice rests on the development rows"
+        if self.estimates:
+            return "the choice rests on the model's estimate from every evaluation"
+        return "on these rows the choice between them is a toss-up"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,7 +101,8 @@ class Choice:
                 for t in self.finalists
             ],
             "held_out_separates": self.separable,
-            "note": self.note,
+            "rows_to_separate": self.rows_to_separate,
+            "note": "; ".join(note for note in (self.development_note, self.note) if note),
         }
 
 
@@ -85,14 +123,18 @@ def choose(space: SearchSpace, history: History, multi_objective: bool) -> Choic
     estimates = _posterior_means(space, pool, history.latest())
     if estimates is None:
         ranked = sorted(pool, key=merit)
-        return Choice("highest mean score on the same development rows", ranked[0], ranked[:FINALISTS])
+        choice = Choice("highest mean score on the same development rows", ranked[0], ranked[:FINALISTS])
+        choice.compare_development()
+        return choice
     ranked = sorted(pool, key=lambda t: (-estimates[t.index], *merit(t)))
-    return Choice(
+    choice = Choice(
         "highest posterior mean of an additive model of every evaluation, among the configurations on the most rows",
         ranked[0],
         ranked[:FINALISTS],
         estimates,
     )
+    choice.compare_development()
+    return choice
 
 
 def _posterior_means(space: SearchSpace, pool: list[Trial], seen: list[Trial]) -> dict[int, float] | None:

@@ -3,6 +3,7 @@ surrogate that learns each parameter's effect from noisy evaluations (additive.p
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -123,3 +124,25 @@ def test_evidence_from_a_multi_fidelity_history_feeds_the_model():
     means, _ = model.predict(points)
     best = max(range(len(points)), key=lambda i: means[i])
     assert _truth(points[best]) >= max(_truth(p) for p in points) - 0.02
+
+
+def test_the_choice_says_how_many_rows_would_separate_its_top_two():
+    from archon_dsl.itas.final import Choice
+
+    # 48 rows: the first finalist is right on 40, the second on 39 (one row apart, plus two that swap).
+    first = [1.0] * 40 + [0.0] * 8
+    second = [1.0] * 38 + [0.0, 1.0] + [0.0] * 7 + [1.0]
+    second[39] = 0.0
+    assert sum(first) - sum(second) == 1
+    choice = Choice("rule", None, [_trial(1, {}, first), _trial(2, {}, second)])
+    choice.compare_development()
+    differences = [a - b for a, b in zip(first, second, strict=True)]
+    gap = sum(differences) / 48
+    variance = sum((d - gap) ** 2 for d in differences) / 47
+    assert choice.rows_to_separate == math.ceil(1.96**2 * variance / gap**2)
+    assert "cannot separate the top two finalists" in choice.development_note
+    assert f"about {choice.rows_to_separate:,} rows" in choice.to_dict()["note"]
+
+    clear = Choice("rule", None, [_trial(1, {}, [1.0] * 48), _trial(2, {}, [0.0] * 48)])
+    clear.compare_development()
+    assert clear.rows_to_separate is None and clear.to_dict()["note"] == ""
