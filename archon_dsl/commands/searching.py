@@ -145,6 +145,7 @@ def search(args: argparse.Namespace) -> int:
                 objective=objective,
                 sim=args.sim,
                 sim_seed=args.sim_seed,
+                draws=args.draws,
                 out=out,
                 resume=resume,
                 cache=cache,
@@ -444,6 +445,14 @@ def add_commands(sub) -> None:
         "--out", "-o", type=Path, metavar="DIR", help="directory for trials, plots, best.arch, state"
     )
     p.add_argument("--resume", action="store_true", help="continue the search recorded in --out")
+    p.add_argument(
+        "--draws",
+        choices=("shared", "architecture"),
+        default="shared",
+        help="shared: architectures that make the same call share its reply (cheapest); architecture: "
+        "each draws its own samples (own cache entries, own sim seed), so evaluations are independent "
+        "and the choice holds better on fresh samples (docs/search.md, Draws)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON (no table)")
     p.add_argument(
         "--progress",

@@ -211,6 +211,7 @@ def search(
     objective: str = "score",
     sim: bool = False,
     sim_seed: int | None = None,
+    draws: str = "shared",
     out: str | Path | None = None,
     resume: bool = False,
     evaluator: Evaluator | None = None,
@@ -251,6 +252,9 @@ def search(
     sim: run on the offline simulator. sim_seed: the simulator's seed for every sim model the search
         runs, the judge's included (default: env ARCHON_SIM_SEED, else each model's own, else 0); it is
         recorded in state.json, and --resume at another seed is refused.
+    draws: "shared" (architectures that make the same call share its reply: the cache's and the
+        simulator's seed's) or "architecture" (each architecture draws its own samples: its own sim
+        seed and its own cache entries), which makes evaluations independent; see docs/search.md.
     out: a directory for trials, plots, best.arch and state; resume: continue the search recorded there.
     evaluator: evaluate configurations another way (e.g. FunctionEvaluator); default: the executor.
     on_trial(trial, evaluations, budget): called after each trial (the CLI's progress bar).
@@ -268,6 +272,7 @@ def search(
     dev, held = split_rows(rows, split, split_seed)
     score_fn, scorer_name = _scorer(scorer, scorer_options, evaluator)
     sim_seed = _sim_seed(sim_seed, evaluator)
+    _check_draws(draws, evaluator, ray)
 
     directory = SearchDirectory(out) if out is not None else None
     state = {
@@ -286,6 +291,7 @@ def search(
         "budget_rows": budget_rows,
         "sim": sim,
         "sim_seed": sim_seed,
+        "draws": draws,
     }
     previous, prior_metric = _open_directory(directory, state, resume)
     state["cost_metric"] = prior_metric or cost_metric_for(template, sim)
@@ -312,6 +318,7 @@ def search(
                 score_fn,
                 sim=sim,
                 sim_seed=sim_seed,
+                draws=draws,
                 cache=cache,
                 concurrency=concurrency,
                 unsafe_exec=unsafe_exec,
@@ -389,6 +396,25 @@ def _scorer(scorer: Any, options: dict[str, Any] | None, evaluator: Evaluator | 
 
     score_fn = get_scorer(scorer, **(options or {}))
     return score_fn, score_fn.name
+
+
+def _check_draws(draws: str, evaluator: Evaluator | None, ray: str | bool | None) -> None:
+    from ..runtime.sim.simulator import DRAWS
+
+    if draws not in DRAWS:
+        raise _usage(f"unknown draws {draws!r}", f"use {' or '.join(DRAWS)}")
+    if draws == "shared":
+        return
+    if evaluator is not None:
+        raise _usage(
+            "draws applies to the search's own evaluator, not to one passed as evaluator=",
+            "e.g. ExecutorEvaluator(scorer, draws='architecture') or sim.SimEvaluator(scorer, seed, 'architecture')",
+        )
+    if ray is not None and ray is not False:
+        raise _usage(
+            "--draws architecture does not run on Ray yet (the cluster's cache is shared by key)",
+            "drop --ray, or search with --draws shared",
+        )
 
 
 def _sim_seed(sim_seed: int | None, evaluator: Evaluator | None) -> int | None:

@@ -99,6 +99,9 @@ class ExecutorEvaluator:
     rate limits and the connections are shared across trials: configurations that overlap reuse
     the calls they have in common. sim_seed: the simulator's seed of every sim model it runs, the
     judge's included (None: env ARCHON_SIM_SEED, else each model's own, else 0).
+    draws="architecture": each architecture draws its own samples instead: its sim models run at a
+    seed of its own (sim.architecture_seed of sim_seed, else 0) and its cache entries are its own
+    (runtime.cache.SaltedCache), so no two architectures share a reply (docs/search.md, "Draws").
     """
 
     def __init__(
@@ -107,15 +110,21 @@ class ExecutorEvaluator:
         *,
         sim: bool = False,
         sim_seed: int | None = None,
+        draws: str = "shared",
         cache: Any = True,
         concurrency: int | None = None,
         query_concurrency: int | None = None,
         env_file: str | Path | None = ".env",
         unsafe_exec: bool = False,
     ):
+        from ..runtime.sim.simulator import DRAWS
+
+        if draws not in DRAWS:
+            raise ValueError(f"draws must be one of {', '.join(DRAWS)}, got {draws!r}")
         self.scorer = get_scorer(scorer) if not isinstance(scorer, Scorer) else scorer
         self.sim = sim
         self.sim_seed = sim_seed
+        self.draws = draws
         self.unsafe_exec = unsafe_exec  # execute mode and the code scorer may run code without a sandbox
         if getattr(self.scorer, "needs_sandbox", False):
             from ..runtime.isolation import select
@@ -145,13 +154,21 @@ class ExecutorEvaluator:
     async def _run(self, arch: Architecture, rows: list[dict]) -> list[Any]:
         from ..api import arun_dataset
 
+        sim_seed = self.sim_seed
+        cache: Any = self.cache
+        if self.draws == "architecture":
+            from ..runtime.cache import SaltedCache
+            from ..runtime.sim.simulator import architecture_seed
+
+            sim_seed = architecture_seed(sim_seed or 0, arch)
+            cache = SaltedCache(cache, f"draws:{sim_seed}") if cache is not None else None
         # check=False: the search space has applied the rules (or was told not to) to every point it runs.
         return await arun_dataset(
             arch,
             rows,
             sim=self.sim,
-            sim_seed=self.sim_seed,
-            cache=self.cache,
+            sim_seed=sim_seed,
+            cache=cache,
             concurrency=self.concurrency,
             query_concurrency=self.query_concurrency,
             env_file=self.env_file,

@@ -26,6 +26,7 @@ RESUME_KEYS = (
     "split_seed",
     "objective",
     "sim_seed",  # the simulator's seed: trials scored at another seed are not comparable
+    "draws",  # shared or per-architecture draws: the same architecture scores differently under each
 )
 
 
@@ -91,8 +92,8 @@ class SearchDirectory:
                 raise _usage(
                     f"cannot resume: {self.path} holds a search with {key} = {previous[key]!r}, "
                     f"this one has {state.get(key)!r}",
-                    "resume with the same template, data, scorer, strategy, seed, split, objective and "
-                    "simulator seed, or choose another --out directory",
+                    "resume with the same template, data, scorer, strategy, seed, split, objective, "
+                    "simulator seed and draws, or choose another --out directory",
                 )
         return self.read_trials()
 

@@ -548,3 +548,28 @@ def _stop_writer(work: queue.SimpleQueue, writer: threading.Thread | None) -> No
         return
     work.put(_STOP)
     writer.join(timeout=CLOSE_WAIT + 2 * BUSY_TIMEOUT_MS / 1000 + 1)  # the writer itself gives up by then
+
+
+class SaltedCache:
+    """A view of a cache whose keys carry a salt: a call made under one salt is another entry under another.
+
+    A search with `--draws architecture` runs each architecture under its own salt, so two
+    architectures never share a cached reply (each gets its own samples), while one architecture's
+    later rows, its held-out rows and a resumed search still hit its own entries.
+    """
+
+    def __init__(self, cache: Cache, salt: str):
+        self.cache = cache
+        self.salt = salt
+
+    def _salted(self, key: str) -> str:
+        return hashlib.sha256(f"{self.salt}|{key}".encode()).hexdigest()
+
+    def get(self, key: str) -> CachedReply | None:
+        return self.cache.get(self._salted(key))
+
+    def put(self, key: str, reply: CachedReply) -> None:
+        self.cache.put(self._salted(key), reply)
+
+    def __getattr__(self, name: str) -> Any:  # flush, stats, path: the underlying cache's
+        return getattr(self.cache, name)

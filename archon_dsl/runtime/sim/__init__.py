@@ -15,11 +15,13 @@ from typing import Any
 _EXPORTS = {
     **dict.fromkeys(
         (
+            "DRAWS",
             "PROVIDER",
             "SEED_ENV",
             "SimConfig",
             "Truth",
             "answer_in",
+            "architecture_seed",
             "complete",
             "kind_of",
             "register_answers",

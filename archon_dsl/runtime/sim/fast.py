@@ -21,10 +21,12 @@ from typing import Any
 from ...architecture import Architecture, Layer
 from . import model as M
 from .simulator import (
+    DRAWS,
     Caller,
     Shown,
     SimConfig,
     Truth,
+    architecture_seed,
     canonical_of,
     fused,
     generated,
@@ -238,14 +240,19 @@ class SimEvaluator:
     `evaluate(arch, rows)` gives the Evaluation the executor on the simulator (`sim_seed=seed`)
     would give, without its per-call work: the same answers and scores, the same call count; cost
     and tokens are estimates (prompts counted by kind, PROMPT_TOKENS). `row_evaluations` counts
-    the rows evaluated so far (a search's budget).
+    the rows evaluated so far (a search's budget). `draws="architecture"`: each architecture runs at
+    its own seed, derived from `seed` and the architecture (simulator.architecture_seed), as
+    `archonc search --draws architecture` does.
     """
 
-    def __init__(self, scorer: Any = "numeric", seed: int = 0):
+    def __init__(self, scorer: Any = "numeric", seed: int = 0, draws: str = "shared"):
         from ...itas.scorers import get_scorer
 
+        if draws not in DRAWS:
+            raise ValueError(f"draws must be one of {', '.join(DRAWS)}, got {draws!r}")
         self.scorer = get_scorer(scorer)
         self.seed = seed
+        self.draws = draws
         self.row_evaluations = 0
         self._prices: dict[str, tuple[float, float] | None] = {}
 
@@ -254,7 +261,7 @@ class SimEvaluator:
 
         start = time.perf_counter()
         check_supported(arch)
-        cfgs = configs(arch, self.seed)
+        cfgs = configs(arch, self.seed if self.draws == "shared" else architecture_seed(self.seed, arch))
         scores, calls, spent_in, spent_out = [], 0, 0, 0
         cost: float | None = 0.0
         for row in rows:

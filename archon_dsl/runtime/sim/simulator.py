@@ -1071,6 +1071,28 @@ def simulate(arch: Architecture, seed: int | None = None) -> Architecture:
     return seeded(simulated, seed) if seed is not None else simulated
 
 
+DRAWS = (
+    "shared",
+    "architecture",
+)  # how a search's evaluations draw: one seed for all, or one per architecture
+
+
+def architecture_seed(seed: int, arch: Architecture) -> int:
+    """The seed of `arch`'s own draws in a run at `seed`: fixed by both, different for another architecture.
+
+    A search that evaluates every architecture at one seed shares draws between them: a model's
+    mood on a question, and the samples of the generators they have in common, are the same in
+    every architecture that uses the model. Those shared draws are noise every evaluation repeats,
+    so more evaluations do not average them out (docs/search.md, "Draws"). Seeding each
+    architecture by itself makes its evaluations independent of the others'."""
+    meaning = arch.meaning()
+    for layer in meaning["layers"]:
+        for model in layer["models"]:
+            model.get("params", {}).pop("seed", None)
+    text = json.dumps([seed, meaning], sort_keys=True, default=str)
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=4).digest(), "big")
+
+
 def seeded(arch: Architecture, seed: int | None = None) -> Architecture:
     """`arch` with every sim model's seed set: `seed`, else env ARCHON_SIM_SEED; unchanged when neither is set.
 
