@@ -4,7 +4,8 @@ Ground truth is the exact expected score (over simulator seeds, runtime.sim.expe
 every distinct architecture of examples/itas_sim.arch on the arithmetic dataset (all 60 rows),
 numeric scorer. Each strategy then searches as `archonc search --sim-seed S` would, in-process
 (runtime.sim.SimEvaluator: the executor's very answers at seed S, without its per-call cost),
-for S = 0..seeds-1, at a budget in row evaluations of 25%, 50% and 100% of `--budget`
+for S = 0..seeds-1 (`--draws architecture`: each architecture at its own seed derived from S, as
+`archonc search --draws architecture` runs), at a budget in row evaluations of 25%, 50% and 100% of `--budget`
 full evaluations of the 48 development rows. It prints, per strategy:
 
 - regret of the chosen configuration (truth of the best minus truth of the chosen) at each budget:
@@ -107,9 +108,11 @@ def censored(values: list[float | None], budget: float) -> str:
     return f">{budget:g}" if median > budget else f"{median:.1f}"
 
 
-def one_run(template, rows, truth, strategy: str, seed: int, budget_rows: int, dev_rows: int) -> dict:
+def one_run(
+    template, rows, truth, strategy: str, seed: int, budget_rows: int, dev_rows: int, draws: str
+) -> dict:
     """One search at one seed and budget: the chosen configuration's truth, and the trials' truths in order."""
-    evaluator = sim.SimEvaluator("numeric", seed=seed)
+    evaluator = sim.SimEvaluator("numeric", seed=seed, draws=draws)
     start = time.perf_counter()
     result = search(
         template,
@@ -151,6 +154,12 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=40, help="full-evaluation equivalents at 100%%")
     parser.add_argument("--fractions", default="0.25,0.5,1", help="budgets to choose at, as fractions")
     parser.add_argument("--truth-only", action="store_true", help="print the truth table's spread and stop")
+    parser.add_argument(
+        "--draws",
+        choices=sim.DRAWS,
+        default="shared",
+        help="as search --draws: one seed for every architecture, or each its own",
+    )
     args = parser.parse_args()
 
     template = load(TEMPLATE)
@@ -173,11 +182,14 @@ def main() -> None:
         for fraction in fractions:
             budget_rows = int(args.budget * fraction * len(dev))
             for seed in range(args.seeds):
-                runs[fraction].append(one_run(template, rows, truth, strategy, seed, budget_rows, len(dev)))
+                runs[fraction].append(
+                    one_run(template, rows, truth, strategy, seed, budget_rows, len(dev), args.draws)
+                )
         full = runs[max(fractions)]
         finals[strategy] = [best - r["chosen"] for r in full]
         print(
-            f"\n{strategy}  ({args.seeds} seeds, budget {args.budget:g} full evaluations = {int(args.budget * len(dev))} rows)"
+            f"\n{strategy}  ({args.seeds} seeds, budget {args.budget:g} full evaluations = "
+            f"{int(args.budget * len(dev))} rows, {args.draws} draws)"
         )
         print("  regret of the chosen configuration, median [95% interval] (mean):")
         for fraction in fractions:
