@@ -14,6 +14,7 @@ MODULE_EXTRAS = {
     "torch": "search",
     "matplotlib": "search",
     "PIL": "search",
+    "numpy": "search",
     "fastapi": "serve",
     "starlette": "serve",
     "uvicorn": "serve",

@@ -146,6 +146,7 @@ def search(args: argparse.Namespace) -> int:
                 sim=args.sim,
                 sim_seed=args.sim_seed,
                 draws=args.draws,
+                surrogate=args.surrogate,
                 out=out,
                 resume=resume,
                 cache=cache,
@@ -445,6 +446,13 @@ def add_commands(sub) -> None:
         "--out", "-o", type=Path, metavar="DIR", help="directory for trials, plots, best.arch, state"
     )
     p.add_argument("--resume", action="store_true", help="continue the search recorded in --out")
+    p.add_argument(
+        "--surrogate",
+        choices=("additive", "gp"),
+        default="additive",
+        help="bo's model: additive (each parameter's value adds its effect; Thompson draws) or gp "
+        "(a BoTorch GP, expected improvement) (default: additive)",
+    )
     p.add_argument(
         "--draws",
         choices=("shared", "architecture"),

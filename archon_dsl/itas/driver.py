@@ -219,6 +219,7 @@ def search(
     concurrency: int | None = None,
     rules: bool = True,
     init_trials: int | None = None,
+    surrogate: str = "additive",
     scorer_options: dict[str, Any] | None = None,
     on_trial: Callable[[Trial, int, int], None] | None = None,
     unsafe_exec: bool = False,
@@ -235,7 +236,8 @@ def search(
     data: rows (dicts with "question" and "answer"), a .jsonl path, or a built-in dataset name.
     scorer: exact | numeric | mc | regex | regex:PATTERN | code | judge | module:function | a callable
         f(answer, row) -> float | a Scorer.
-    strategy: bo (BoTorch GP over distinct architectures) | random | greedy | grid | sh | hyperband |
+    strategy: bo (Bayesian optimisation over distinct architectures; surrogate: "additive", Thompson
+        draws from a model of each parameter's effect, or "gp", a BoTorch GP's expected improvement) | random | greedy | grid | sh | hyperband |
         bohb (multi-fidelity over rows) | ax (Ax's generation strategy). trials: full evaluations to
         spend (points that share an evaluated point's architecture are free and not counted).
     budget_rows: the budget in row evaluations instead (default trials x development rows);
@@ -265,6 +267,8 @@ def search(
     >>> result.best.params, result.best_score
     """
     objective = _checked_options(objective, trials, strategy)
+    if surrogate not in ("additive", "gp"):
+        raise _usage(f"unknown surrogate {surrogate!r}", "use additive or gp")
     _check_limits(budget_rows, budget_usd, patience, workers)
     template = _as_template(template)
     space = SearchSpace(template, rules=rules)
@@ -336,6 +340,7 @@ def search(
         budget=trials,
         objective=objective,
         init_trials=init_trials,
+        surrogate=surrogate,
         directory=directory,
         state=state,
         on_trial=on_trial,
@@ -501,6 +506,7 @@ class SearchRun:
     directory: SearchDirectory | None = None
     owns_evaluator: bool = False  # closed when the search ends
     init_trials: int | None = None
+    surrogate: str = "additive"  # bo's model: additive (Thompson draws) or gp (expected improvement)
     on_trial: Callable[[Trial, int, int], None] | None = None
     budget_rows: int | None = None  # row evaluations; default: budget x development rows
     budget_usd: float | None = None  # dollars; the search stops once it has spent them
@@ -564,6 +570,8 @@ class SearchRun:
         options: dict[str, Any] = {}
         if self.strategy in ("sh", "hyperband", "bohb"):
             options["max_rows"] = len(self.dev)
+        if self.strategy == "bo":
+            options["surrogate"] = self.surrogate
         chooser = make_strategy(
             self.strategy,
             self.space,

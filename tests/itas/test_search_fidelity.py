@@ -134,13 +134,14 @@ def test_workers_run_evaluations_at_once_and_spend_the_same_budget():
     )
 
 
-def test_bo_with_workers_proposes_distinct_points_while_others_run():
+@pytest.mark.parametrize("surrogate, source", [("additive", "additive"), ("gp", "botorch")])
+def test_bo_with_workers_proposes_distinct_points_while_others_run(surrogate, source):
     scorer = RowScorer(delay=0.01)
-    result = _search(scorer, strategy="bo", trials=10, seed=2, split=0, workers=3)
+    result = _search(scorer, strategy="bo", trials=10, seed=2, split=0, workers=3, surrogate=surrogate)
     assert result.evaluations == 10 and scorer.most_in_flight > 1
     points = [json.dumps(t.params, sort_keys=True) for t in result.trials]
     assert len(points) == len(set(points))
-    assert {t.source for t in result.trials} >= {"random", "botorch"}
+    assert {t.source for t in result.trials} >= {"random", source}
 
 
 def test_patience_stops_when_the_incumbent_stops_improving():
