@@ -17,6 +17,10 @@ RHO = 0.05
 # Above this many observations, the GP's hyperparameters are refitted only every REFIT_EVERY-th one.
 WARM_AFTER = 12
 REFIT_EVERY = 4
+# The last quarter of the budget proposes the model's best (its posterior mean), not a draw: the
+# search returns one of the architectures it evaluated, so its last steps go where the model's
+# choice is.
+EXPLOIT_SHARE = 0.25
 
 
 @contextmanager
@@ -212,7 +216,8 @@ class BayesianOptimization(Strategy):
         return None
 
     def _drawn(self, observed: list[Trial]) -> Proposal | None:
-        """The fresh, feasible candidate that is best under one draw from the additive model's posterior."""
+        """The fresh, feasible candidate that is best under one draw from the additive model's posterior (in
+        the budget's last quarter: by its posterior mean)."""
         from .additive import Features, fit_additive, fit_evidence
 
         if self._features is None:
@@ -227,12 +232,16 @@ class BayesianOptimization(Strategy):
         candidates, _ = self._candidates(observed)
         if not candidates:
             return None
-        values = model.draw(self._features.matrix(candidates), self.rng)
+        exploit = len(observed) + len(self._pending) >= self.budget * (1 - EXPLOIT_SHARE)
+        if exploit:
+            values, _ = model.predict(candidates)
+        else:
+            values = model.draw(self._features.matrix(candidates), self.rng)
         self.model_steps += 1
         order = sorted(range(len(candidates)), key=lambda i: -values[i])
         for index in order[:200]:
             if self.fresh_architecture(candidates[index]):
-                return Proposal(candidates[index], "additive")
+                return Proposal(candidates[index], "additive:best" if exploit else "additive")
         return None
 
 
