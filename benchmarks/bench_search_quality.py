@@ -150,6 +150,12 @@ def one_run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="seeds first-seed .. first-seed + seeds - 1: tune on one range, report on another",
+    )
     parser.add_argument("--strategies", default=",".join(s for s in STRATEGIES if s not in ("grid", "ax")))
     parser.add_argument("--budget", type=float, default=40, help="full-evaluation equivalents at 100%%")
     parser.add_argument("--fractions", default="0.25,0.5,1", help="budgets to choose at, as fractions")
@@ -181,7 +187,7 @@ def main() -> None:
         runs: dict[float, list[dict]] = {f: [] for f in fractions}
         for fraction in fractions:
             budget_rows = int(args.budget * fraction * len(dev))
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 runs[fraction].append(
                     one_run(template, rows, truth, strategy, seed, budget_rows, len(dev), args.draws)
                 )
