@@ -73,10 +73,15 @@ class Choice:
         error = standard_error(differences) or 0.0
         self.separable = abs(gap) > Z95 * error
         if not self.separable:
+            pair = f"trials {self.finalists[0].index} and {self.finalists[1].index}"
+            found = (
+                f"{pair} score the same on every one of its rows"
+                if not any(differences)
+                else f"{pair} differ by {gap:+.3f} ± {Z95 * error:.3f} there (95%)"
+            )
             self.note = (
-                f"the held-out split ({len(differences)} rows) cannot separate the finalists: trials "
-                f"{self.finalists[0].index} and {self.finalists[1].index} differ by {gap:+.3f} "
-                f"± {Z95 * error:.3f} there (95%); {self._resting_on()}"
+                f"the held-out split ({len(differences)} rows) cannot separate the finalists: {found}; "
+                f"{self._resting_on()}"
             )
 
     def _resting_on(self) -> str:
