@@ -1083,7 +1083,7 @@ def architecture_seed(seed: int, arch: Architecture) -> int:
     A search that evaluates every architecture at one seed shares draws between them: a model's
     mood on a question, and the samples of the generators they have in common, are the same in
     every architecture that uses the model. Those shared draws are noise every evaluation repeats,
-    so more evaluations do not average them out (docs/search.md, "Draws"). Seeding each
+    which more evaluations average out only slowly (docs/search.md, "Draws"). Seeding each
     architecture by itself makes its evaluations independent of the others'."""
     meaning = arch.meaning()
     for layer in meaning["layers"]:
