@@ -3,7 +3,7 @@
 cold: a new directory and an empty response cache, so every call is made (the simulator's,
     offline), as the first time after install;
 warm: the same command again in that directory with a new --out: the response cache holds
-    every call, so this is the search machinery (Ax/BoTorch, scoring, outputs) alone.
+    every call, so this is the search machinery (the model, scoring, outputs) alone.
 Prints the median wall time of each, process start to exit. The README's figure comes from here.
 Run: python benchmarks/bench_main_job.py [--runs 3]
 """
