@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ...architecture import Architecture, Layer
+from ...architecture import Architecture
+from ...components.prompting import model_samples  # the executor's numbering of a layer's calls
 from . import model as M
 from .simulator import (
     DRAWS,
@@ -70,17 +71,6 @@ class RowRun:
     calls: int
     input_tokens: dict[str, int]  # by model id
     output_tokens: dict[str, int]
-
-
-def model_samples(layer: Layer) -> list[tuple[Any, int]]:
-    """(model, sample index) per call, model-major; a model listed twice continues its numbering (as the executor)."""
-    seen: dict[Any, int] = {}
-    pairs: list[tuple[Any, int]] = []
-    for model in layer.models:
-        offset = seen.get(model, 0)
-        pairs.extend((model, offset + s) for s in range(layer.samples))
-        seen[model] = offset + layer.samples
-    return pairs
 
 
 def check_supported(arch: Architecture) -> None:
