@@ -193,6 +193,28 @@ class ClusterLimits:
         self._fallback_until = 0.0
         self.fallbacks = 0  # times the actor could not be reached
         self._open: dict[str, bool] = {}
+        self._releases: list[Any] = []  # releases sent and not yet known to have arrived
+
+    def released(self, ref: Any) -> None:
+        """Keep a release sent without waiting, so settle() can wait for it (done ones are dropped)."""
+        self._releases.append(ref)
+        if len(self._releases) >= 256:
+            import ray
+
+            _, self._releases = ray.wait(self._releases, num_returns=len(self._releases), timeout=0)
+
+    async def settle(self) -> None:
+        """Wait until this worker's releases have reached the actor: a shard ends with its slots free,
+        so what the driver asks the limiter after the run sees every release."""
+        import anyio
+
+        pending, self._releases = self._releases, []
+        try:
+            with anyio.fail_after(ASK_TIMEOUT):
+                for ref in pending:
+                    await ref
+        except Exception:  # a lost or slow actor: its leases expire on their own
+            pass
 
     def slot(self, model: Any, est_tokens: int = 0) -> Any:
         model_id = model if isinstance(model, str) else model.id
@@ -282,7 +304,7 @@ class _ClusterSlot:
         if self.lease is not None:
             lease, self.lease = self.lease, None
             try:
-                self.owner.service.release.remote(lease, self.used, void)
+                self.owner.released(self.owner.service.release.remote(lease, self.used, void))
             except Exception:
                 pass  # a lost actor holds no slot to free
 

@@ -22,7 +22,6 @@ from .cluster import connect, on_this_node
 SHARDS_PER_WORKER = 4  # a worker's rows come in this many shards: a lost worker costs a quarter of its share
 SHARD_RETRIES = 2  # times a shard whose worker died is started again
 MIN_SHARD_ROWS = 16  # fewer rows are not worth a task of their own (a search trial's few rows: one task)
-LEASE_SETTLE = 2.0  # seconds the driver waits for releases still on their way before reading the limiter
 
 
 def run_rows_on_ray(arch: Any, rows: Any, out: str | Path | None = None, **options: Any) -> list[QueryResult]:
@@ -166,20 +165,6 @@ class RaySession:
             )
         return self.limiter, self.limits, models
 
-    def _settled_limiter_stats(self) -> dict[str, int]:
-        """The limiter's figures once the releases that finished tasks sent have arrived: a task's release
-        is sent without waiting, and the driver's question may overtake it (up to LEASE_SETTLE seconds)."""
-        import time
-
-        import ray
-
-        stats = ray.get(self.limiter.stats.remote())
-        deadline = time.monotonic() + LEASE_SETTLE
-        while stats["leases"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-            stats = ray.get(self.limiter.stats.remote())
-        return stats
-
     def close(self, counts: dict[str, Any] | None = None) -> None:
         """Commit the cache, stop the actors, and leave the cluster if this session started it."""
         import ray
@@ -190,7 +175,7 @@ class RaySession:
                 if counts is not None:
                     counts.update({f"cache_{k}": v for k, v in closed.items()})
             if self.limiter is not None and counts is not None:
-                counts["limiter"] = self._settled_limiter_stats()
+                counts["limiter"] = ray.get(self.limiter.stats.remote())
         finally:
             for handle in (self.service, self.limiter):
                 if handle is not None:

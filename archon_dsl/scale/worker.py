@@ -107,4 +107,5 @@ async def _run(job: ShardJob, results: queue.Queue, stop: threading.Event) -> No
         cache.close()
         results.put({"cache_hits": cache.hits, "cache_misses": cache.misses, "cache_fetched": cache.fetched})
     if isinstance(limits, ClusterLimits):
+        await limits.settle()
         results.put({"limiter_fallbacks": limits.fallbacks})
