@@ -36,14 +36,15 @@ class Features:
     def __init__(self, space: SearchSpace):
         self.space = space
         self.columns: list[tuple[str, Any]] = []  # (parameter, level) or (parameter, "trend")
-        self._slot: dict[tuple[str, int | None], int] = {}
+        self._slot: dict[tuple[str, int | None], int] = {}  # (parameter, level index or None: absent)
+        self._trend: dict[str, int] = {}  # parameter -> its trend column
         for dim in space.dimensions:
             levels = list(range(len(dim.values))) if dim.values is not None else []
             for level in [*levels, None]:  # None: the parameter is absent (or a float range's value)
                 self._slot[(dim.name, level)] = len(self.columns)
                 self.columns.append((dim.name, level))
             if dim.values is None or (not dim.categorical and len(dim.values) > 2):
-                self._slot[(dim.name, -1)] = len(self.columns)
+                self._trend[dim.name] = len(self.columns)
                 self.columns.append((dim.name, "trend"))
         self._memo: dict[str, tuple[list[int], list[tuple[int, float]]]] = {}
 
@@ -72,7 +73,7 @@ class Features:
                 index = dim.index(value)
                 hot.append(self._slot[(dim.name, index)])
                 position = index / (len(dim.values) - 1) if len(dim.values) > 1 else 0.0
-            trend = self._slot.get((dim.name, -1))
+            trend = self._trend.get(dim.name)
             if trend is not None:
                 trends.append((trend, position))
         self._memo[key] = (hot, trends)

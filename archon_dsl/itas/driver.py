@@ -267,8 +267,10 @@ def search(
     >>> result.best.params, result.best_score
     """
     objective = _checked_options(objective, trials, strategy)
-    if surrogate not in ("additive", "gp"):
-        raise _usage(f"unknown surrogate {surrogate!r}", "use additive or gp")
+    from .bo import SURROGATES
+
+    if surrogate not in SURROGATES:
+        raise _usage(f"unknown surrogate {surrogate!r}", f"use {' or '.join(SURROGATES)}")
     _check_limits(budget_rows, budget_usd, patience, workers)
     template = _as_template(template)
     space = SearchSpace(template, rules=rules)
